@@ -1,0 +1,51 @@
+//! ## What it does
+//! Flags a Confluent network whose `connection_types` does not include `PRIVATELINK`.
+//!
+//! ## Why is this bad?
+//! TiDB Cloud reaches Confluent through an AWS endpoint service, which only PrivateLink
+//! networks publish. A peering or transit-gateway network has no VPC endpoint service name to
+//! connect to, and the connection type cannot be changed after the network is created.
+//!
+//! ## Example
+//! ```yaml
+//! confluent:
+//!   network:
+//!     connection_types: [PEERING]
+//! ```
+//!
+//! Use instead:
+//! ```yaml
+//! confluent:
+//!   network:
+//!     connection_types: [PRIVATELINK]
+//! ```
+//!
+//! ## Needs
+//! `confluent.network.connection_types`.
+//!
+//! ## References
+//! - Runbook, step 1: the network must be of type PrivateLink
+
+use linkplan_model::PlanView;
+
+use crate::context::Context;
+
+/// NW001
+pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+    let Some(types) = plan
+        .confluent()
+        .and_then(|c| c.network())
+        .and_then(|n| n.connection_types())
+    else {
+        return;
+    };
+    if types.is_empty() || types.items().any(|t| t.value == "PRIVATELINK") {
+        return;
+    }
+    let found: Vec<&str> = types.items().map(|t| t.value).collect();
+    let finding = ctx
+        .finding(types.span(), "the network is not a PrivateLink network")
+        .with_label(format!("connection types: {}", found.join(", ")))
+        .with_help("TiDB Cloud connects through PrivateLink only: use a network with `connection_types: [PRIVATELINK]`");
+    ctx.report(finding);
+}

@@ -1,0 +1,105 @@
+//! ## What it does
+//! Flags a region that differs from the TiDB cluster's: the network's `region`, and the region
+//! inside `vpc_service_endpoint`, `dns_subdomain` and `domains.unique_name`.
+//!
+//! ## Why is this bad?
+//! PrivateLink does not cross regions here: TiDB Cloud creates the endpoint in its cluster's
+//! region, and a service in another region is never found (the connection goes FAILED). The
+//! region embedded in the names shows which network they were copied from.
+//!
+//! ## Example
+//! ```yaml
+//! tidb:
+//!   region: us-east-1
+//! confluent:
+//!   network:
+//!     region: us-west-2
+//! ```
+//!
+//! Use instead:
+//! ```yaml
+//! tidb:
+//!   region: us-east-1
+//! confluent:
+//!   network:
+//!     region: us-east-1
+//! ```
+//!
+//! ## Needs
+//! `tidb.region`, `confluent.network.region`; `confluent.vpc_service_endpoint` for an existing
+//! network (declared, or online).
+//!
+//! ## References
+//! - Runbook, step 1: the network must be in the same AWS region as the TiDB cluster
+
+use linkplan_model::{DnsSubdomain, Located, PlanView, Region, UniqueName, VpcEndpointServiceName};
+
+use crate::context::Context;
+use crate::rules::zones::{network_region, tidb_region};
+
+/// RG002
+pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+    let tidb = tidb_region(plan);
+    let network = network_region(plan);
+    let Some(reference) = tidb.clone().or_else(|| network.clone()) else {
+        return;
+    };
+    let reference_label = if tidb.is_some() {
+        "the TiDB cluster's region"
+    } else {
+        "the network's region"
+    };
+    let compare = |ctx: &mut Context, region: &Region, span, what: &str| {
+        if *region != reference.value {
+            let finding = ctx
+                .finding(
+                    span,
+                    format!(
+                        "{what} is in `{region}`, but the TiDB cluster is in `{}`",
+                        reference.value
+                    ),
+                )
+                .with_label(format!("`{region}`"))
+                .with_related(reference.span, reference_label)
+                .with_help("PrivateLink here does not cross regions: use resources in one region");
+            ctx.report(finding);
+        }
+    };
+    if tidb.is_some() {
+        if let Some(network) = &network {
+            compare(ctx, &network.value, network.span, "the network");
+        }
+    }
+    let Some(confluent) = plan.confluent() else {
+        return;
+    };
+    let creates = confluent.network().is_some_and(|n| n.creates());
+    match confluent.vpc_service_endpoint() {
+        Some(name) => {
+            if let Ok(parsed) = VpcEndpointServiceName::parse(name.value) {
+                compare(ctx, parsed.region(), name.span, "the VPC endpoint service");
+            }
+        }
+        None if !creates => ctx.missing("confluent.vpc_service_endpoint", confluent.key_span()),
+        None => {}
+    }
+    if let Some(subdomain) = confluent.network().and_then(|n| n.dns_subdomain()) {
+        if let Ok(parsed) = DnsSubdomain::parse(subdomain.value) {
+            compare(
+                ctx,
+                parsed.unique_name().region(),
+                subdomain.span,
+                "the DNS subdomain",
+            );
+        }
+    }
+    let unique: Option<Located<&str>> = plan
+        .private_link_connection()
+        .and_then(|p| p.domains())
+        .and_then(|d| d.unique_name());
+    if let Some(unique) = unique {
+        if let Ok(parsed) = UniqueName::parse(unique.value) {
+            compare(ctx, parsed.region(), unique.span, "the unique name");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Registry-driven rule tests: every rule's fixtures, snapshots and documentation.
+//!
+//! For each rule, `fixtures/lint/<CODE>/fail_*.yaml` must produce that rule's findings on the
+//! lines its `# Should emit: CODE on lines …` header names, and each rendered finding is
+//! snapshotted; `pass_*.yaml` must produce no finding of any rule.
+
+use std::path::{Path, PathBuf};
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use super::RULES;
+use crate::{FileReport, Linter, Options};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lint")
+}
+
+fn fixtures(code: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures_dir().join(code))
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn lint(path: &Path, options: Options) -> FileReport {
+    let linter = match Linter::new(options) {
+        Ok(linter) => linter,
+        Err(e) => panic!("linter: {e}"),
+    };
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let name = path
+        .strip_prefix(fixtures_dir().join("..").join(".."))
+        .unwrap_or(path);
+    linter.lint_bytes(name.display().to_string().replace("../", ""), bytes)
+}
+
+/// Renders findings the way `linkplan lint` does without colour, at width 80.
+pub(crate) fn render(report: &FileReport) -> String {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(80)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in report.diagnostics() {
+        if let Err(e) = handler.render_report(&mut out, &diagnostic) {
+            out.push_str(&format!("render error: {e}"));
+        }
+    }
+    out
+}
+
+fn expected_lines(text: &str, code: &str) -> Vec<usize> {
+    let header = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# Should emit:"))
+        .unwrap_or_default();
+    let rest = header.trim().strip_prefix(code).unwrap_or_default();
+    rest.trim()
+        .trim_start_matches("on lines")
+        .trim_start_matches("on line")
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn every_rule_has_failing_and_passing_fixtures() {
+    for rule in RULES {
+        let files = fixtures(rule.code);
+        let name = |p: &PathBuf| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        assert!(
+            files.iter().any(|f| name(f).starts_with("fail_")),
+            "{} has no fail_*.yaml fixture",
+            rule.code
+        );
+        assert!(
+            files.iter().any(|f| name(f).starts_with("pass_")),
+            "{} has no pass_*.yaml fixture",
+            rule.code
+        );
+    }
+}
+
+#[test]
+fn failing_fixtures_emit_on_the_named_lines() {
+    for rule in RULES {
+        for path in fixtures(rule.code) {
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !file_name.starts_with("fail_") {
+                continue;
+            }
+            let report = lint(
+                &path,
+                Options {
+                    select: Some(vec![rule.code]),
+                    ..Options::default()
+                },
+            );
+            let index = linkplan_model::LineIndex::new(&report.text);
+            let lines: Vec<usize> = report
+                .findings
+                .iter()
+                .map(|f| index.line_col(&report.text, f.span.start).0)
+                .collect();
+            assert!(
+                !lines.is_empty(),
+                "{}: no {} finding",
+                path.display(),
+                rule.code
+            );
+            assert_eq!(
+                lines,
+                expected_lines(&report.text, rule.code),
+                "{}: lines of {} findings",
+                path.display(),
+                rule.code
+            );
+            insta::assert_snapshot!(format!("{}_{}", rule.code, file_name), render(&report));
+        }
+    }
+}
+
+#[test]
+fn passing_fixtures_are_clean() {
+    for rule in RULES {
+        for path in fixtures(rule.code) {
+            let is_pass = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("pass_"));
+            if is_pass {
+                let report = lint(&path, Options::default());
+                assert!(
+                    report.findings.is_empty(),
+                    "{} is not clean:\n{}",
+                    path.display(),
+                    render(&report)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn codes_and_names_are_unique_and_ordered() {
+    for pair in RULES.windows(2) {
+        assert!(
+            pair[0].code < pair[1].code,
+            "{} must come before {}",
+            pair[0].code,
+            pair[1].code
+        );
+    }
+    let mut names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), RULES.len(), "rule names must be unique");
+}
+
+#[test]
+fn every_rule_is_documented() {
+    for rule in RULES {
+        let doc = rule.doc();
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "Use instead:",
+            "## Needs",
+            "## References",
+        ] {
+            assert!(
+                doc.contains(section),
+                "{} ({}) lacks `{section}` in its module docs",
+                rule.code,
+                rule.name
+            );
+        }
+        assert!(!rule.summary().is_empty(), "{} has no summary", rule.code);
+    }
+}
+
+#[test]
+fn the_example_plan_is_clean() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orders-cdc.yaml");
+    let report = lint(&path, Options::default());
+    assert!(report.findings.is_empty(), "{}", render(&report));
+}

@@ -1,1 +1,13 @@
+//! The `linkplan` command-line tests: one binary, one module per area.
 
+// Helpers: running the binary, temporary directories, snapshot filters.
+mod util;
+
+// `linkplan lint`: exit codes, paths and directories, output formats, suppressions.
+mod lint;
+// `linkplan explain`: rule pages and the rule list.
+mod explain;
+// SARIF output validates against the official SARIF 2.1.0 schema.
+mod sarif;
+// `schemas/plan.schema.json`: valid plans pass it, its keys match the model's.
+mod schema;

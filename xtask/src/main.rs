@@ -1,1 +1,67 @@
-fn main() {}
+//! Workspace tasks, run as `cargo xtask <task>` (see <https://github.com/matklad/cargo-xtask>).
+//!
+//! - `lint|explain …`: the same as `linkplan lint|explain …`, run from this workspace.
+//! - `codegen [--check]`: writes `docs/rules/<CODE>.md` from the rules' docs; `--check` fails
+//!   when a committed file is stale instead of writing it.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("lint" | "explain" | "plan" | "apply" | "destroy" | "status" | "sim") => linkplan(&args),
+        Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        _ => {
+            eprintln!("usage: cargo xtask <lint|explain|codegen [--check]> [ARGS…]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Runs the `linkplan` binary with the same arguments: no logic of its own.
+fn linkplan(args: &[String]) -> Result<ExitCode, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--package", "linkplan", "--bin", "linkplan", "--"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    Ok(status.code().and_then(|c| u8::try_from(c).ok()).map_or(ExitCode::FAILURE, ExitCode::from))
+}
+
+fn codegen(check: bool) -> Result<ExitCode, String> {
+    let dir = project_root().join("docs/rules");
+    let mut stale = Vec::new();
+    for (path, contents) in linkplan_lint::rules::generated_docs() {
+        let path = dir.join(path);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(contents.as_str()) {
+            continue;
+        }
+        if check {
+            stale.push(path.display().to_string());
+        } else {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    if stale.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("not up to date (run `cargo xtask codegen`):\n  {}", stale.join("\n  "));
+    Ok(ExitCode::FAILURE)
+}

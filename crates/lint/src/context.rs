@@ -23,11 +23,7 @@ pub struct Context {
 
 impl Context {
     pub(crate) fn new(rule: &'static Rule) -> Context {
-        Context {
-            rule,
-            findings: Vec::new(),
-            missing: Vec::new(),
-        }
+        Context { rule, findings: Vec::new(), missing: Vec::new() }
     }
 
     pub(crate) fn set_rule(&mut self, rule: &'static Rule) {
@@ -45,10 +41,6 @@ impl Context {
 
     /// Records that the running rule could not check something because `key` is not declared.
     pub fn missing(&mut self, key: &'static str, at: Span) {
-        self.missing.push(MissingFact {
-            key,
-            at,
-            rule: self.rule.code,
-        });
+        self.missing.push(MissingFact { key, at, rule: self.rule.code });
     }
 }

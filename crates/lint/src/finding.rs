@@ -47,21 +47,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(
-        code: &'static str,
-        severity: Severity,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Finding {
-        Finding {
-            code,
-            severity,
-            message: message.into(),
-            span,
-            label: None,
-            related: Vec::new(),
-            help: None,
-        }
+    pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Finding {
+        Finding { code, severity, message: message.into(), span, label: None, related: Vec::new(), help: None }
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Finding {
@@ -85,7 +72,7 @@ impl Finding {
 pub struct FileDiagnostic<'a> {
     pub finding: &'a Finding,
     pub source: FileSource<'a>,
-    pub url: String,
+    pub url: Option<String>,
 }
 
 impl fmt::Display for FileDiagnostic<'_> {
@@ -110,14 +97,11 @@ impl Diagnostic for FileDiagnostic<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.url))
+        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -126,13 +110,12 @@ impl Diagnostic for FileDiagnostic<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let finding = self.finding;
-        let primary = LabeledSpan::new_primary_with_span(
-            finding.label.clone(),
-            (finding.span.start, finding.span.len()),
-        );
-        let related = finding.related.iter().map(|(span, text)| {
-            LabeledSpan::new_with_span(Some(text.clone()), (span.start, span.len()))
-        });
+        let primary =
+            LabeledSpan::new_primary_with_span(finding.label.clone(), (finding.span.start, finding.span.len()));
+        let related = finding
+            .related
+            .iter()
+            .map(|(span, text)| LabeledSpan::new_with_span(Some(text.clone()), (span.start, span.len())));
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
@@ -151,9 +134,7 @@ impl SourceCode for FileSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             inner.data(),

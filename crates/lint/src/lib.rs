@@ -33,11 +33,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options {
-            select: None,
-            ignore: Vec::new(),
-            deny: Severity::Error,
-        }
+        Options { select: None, ignore: Vec::new(), deny: Severity::Error }
     }
 }
 
@@ -63,20 +59,15 @@ impl FileReport {
     }
 
     pub fn source(&self) -> FileSource<'_> {
-        FileSource {
-            name: &self.path,
-            text: &self.text,
-        }
+        FileSource { name: &self.path, text: &self.text }
     }
 
-    /// Each finding as a miette diagnostic.
-    pub fn diagnostics(&self) -> impl Iterator<Item = FileDiagnostic<'_>> {
-        self.findings.iter().map(|finding| FileDiagnostic {
+    /// Each finding as a miette diagnostic, with a link to the rule's page when `urls`.
+    pub fn diagnostics(&self, urls: bool) -> impl Iterator<Item = FileDiagnostic<'_>> {
+        self.findings.iter().map(move |finding| FileDiagnostic {
             finding,
             source: self.source(),
-            url: rules::rule(finding.code)
-                .map(rules::Rule::url)
-                .unwrap_or_default(),
+            url: if urls { rules::rule(finding.code).map(rules::Rule::url) } else { None },
         })
     }
 }
@@ -97,10 +88,7 @@ pub struct Linter {
 
 impl Linter {
     pub fn new(options: Options) -> Result<Linter, LintError> {
-        Ok(Linter {
-            schema: Schema::plan().map_err(LintError::Schema)?,
-            options,
-        })
+        Ok(Linter { schema: Schema::plan().map_err(LintError::Schema)?, options })
     }
 
     pub fn options(&self) -> &Options {
@@ -110,33 +98,18 @@ impl Linter {
     /// Lints a file's raw bytes without copying them when they are UTF-8.
     pub fn lint_bytes(&self, path: String, bytes: Vec<u8>) -> FileReport {
         if let Err(error) = yaml::text_from_bytes(&bytes) {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(yaml::MAX_FILE_BYTES)])
-                .into_owned();
-            let findings = self.finish(
-                &text,
-                vec![rules::invalid_yaml::finding(&error)],
-                Vec::new(),
-            );
-            return FileReport {
-                path,
-                text,
-                findings,
-            };
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(yaml::MAX_FILE_BYTES)]).into_owned();
+            let findings = self.finish(&text, vec![rules::invalid_yaml::finding(&error)], Vec::new());
+            return FileReport { path, text, findings };
         }
         match String::from_utf8(bytes) {
             Ok(text) => {
                 let findings = self.lint_text(&text);
-                FileReport {
-                    path,
-                    text,
-                    findings,
-                }
+                FileReport { path, text, findings }
             }
-            Err(e) => FileReport {
-                path,
-                text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                findings: Vec::new(),
-            },
+            Err(e) => {
+                FileReport { path, text: String::from_utf8_lossy(e.as_bytes()).into_owned(), findings: Vec::new() }
+            }
         }
     }
 
@@ -148,11 +121,7 @@ impl Linter {
                 return self.finish(text, vec![rules::invalid_yaml::finding(&error)], Vec::new());
             }
         };
-        let mut findings: Vec<Finding> = document
-            .problems()
-            .iter()
-            .map(rules::duplicate_key::finding)
-            .collect();
+        let mut findings: Vec<Finding> = document.problems().iter().map(rules::duplicate_key::finding).collect();
         let schema_findings = self.schema.check(&document, &document.to_json());
         let mut ctx = Context::new(&RULES[0]);
         if let Some(plan) = PlanView::new(&document) {
@@ -165,34 +134,19 @@ impl Linter {
         }
         // A rule's finding on a value says more than the schema's on the same value.
         let covered: Vec<Span> = ctx.findings.iter().map(|f| f.span).collect();
-        findings.extend(
-            schema_findings
-                .into_iter()
-                .filter(|f| !covered.contains(&f.span)),
-        );
+        findings.extend(schema_findings.into_iter().filter(|f| !covered.contains(&f.span)));
         findings.append(&mut ctx.findings);
         findings.extend(rules::fact_not_declared::findings(&ctx.missing));
         self.finish(text, findings, suppress::parse(text))
     }
 
     /// Applies suppressions, selection and `--deny`, and orders the findings.
-    fn finish(
-        &self,
-        text: &str,
-        mut findings: Vec<Finding>,
-        suppressions: Vec<suppress::Suppression>,
-    ) -> Vec<Finding> {
+    fn finish(&self, text: &str, mut findings: Vec<Finding>, suppressions: Vec<suppress::Suppression>) -> Vec<Finding> {
         findings.retain(|f| self.options.is_enabled(f.code));
         if !suppressions.is_empty() {
             let lines = LineIndex::new(text);
-            let extra = suppress::apply(&mut findings, &suppressions, &lines, text, |c| {
-                self.options.is_enabled(c)
-            });
-            findings.extend(
-                extra
-                    .into_iter()
-                    .filter(|f| self.options.is_enabled(f.code)),
-            );
+            let extra = suppress::apply(&mut findings, &suppressions, &lines, text, |c| self.options.is_enabled(c));
+            findings.extend(extra.into_iter().filter(|f| self.options.is_enabled(f.code)));
         }
         for finding in &mut findings {
             if finding.severity >= self.options.deny {

@@ -28,14 +28,10 @@ impl Schema {
     /// Compiles the embedded schema. It is fixed at build time, and a test compiles it, so this
     /// cannot fail on user input.
     pub fn plan() -> Result<Schema, String> {
-        let document: Value = serde_json::from_str(PLAN_SCHEMA)
-            .map_err(|e| format!("plan schema is not JSON: {e}"))?;
-        let validator = jsonschema::draft202012::new(&document)
-            .map_err(|e| format!("plan schema does not compile: {e}"))?;
-        Ok(Schema {
-            validator,
-            document,
-        })
+        let document: Value = serde_json::from_str(PLAN_SCHEMA).map_err(|e| format!("plan schema is not JSON: {e}"))?;
+        let validator =
+            jsonschema::draft202012::new(&document).map_err(|e| format!("plan schema does not compile: {e}"))?;
+        Ok(Schema { validator, document })
     }
 
     /// The schema as JSON.
@@ -66,12 +62,7 @@ impl Schema {
             _ => {
                 let schema_pointer = error.schema_path().as_str();
                 let description = self.description_near(schema_pointer);
-                out.push(schema_violation::finding(
-                    document,
-                    pointer,
-                    error,
-                    description,
-                ));
+                out.push(schema_violation::finding(document, pointer, error, description));
             }
         }
     }
@@ -118,18 +109,12 @@ mod tests {
         let schema = Schema::plan();
         assert!(schema.is_ok(), "{:?}", schema.err());
         let doc: Value = serde_json::from_str(PLAN_SCHEMA).unwrap_or_default();
-        assert_eq!(
-            doc["$schema"],
-            "https://json-schema.org/draft/2020-12/schema"
-        );
+        assert_eq!(doc["$schema"], "https://json-schema.org/draft/2020-12/schema");
     }
 
     #[test]
     fn dotted_paths() {
         assert_eq!(dotted(""), "the plan");
-        assert_eq!(
-            dotted("/confluent/network/zones/1"),
-            "confluent.network.zones[1]"
-        );
+        assert_eq!(dotted("/confluent/network/zones/1"), "confluent.network.zones[1]");
     }
 }

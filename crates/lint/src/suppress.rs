@@ -81,11 +81,7 @@ pub(crate) fn apply(
             if suppression.target_line != line {
                 continue;
             }
-            if let Some(pos) = suppression
-                .codes
-                .iter()
-                .position(|(code, _)| matches(code, finding.code))
-            {
+            if let Some(pos) = suppression.codes.iter().position(|(code, _)| matches(code, finding.code)) {
                 used[idx].push(pos);
                 return false;
             }
@@ -102,19 +98,13 @@ pub(crate) fn apply(
                 continue;
             }
             match rules::rule(code) {
-                Some(rule) if enabled(rule.code) => {
-                    out.push(unused_suppression::finding(*span, code, true))
-                }
+                Some(rule) if enabled(rule.code) => out.push(unused_suppression::finding(*span, code, true)),
                 Some(_) => {}
                 None => out.push(unused_suppression::finding(*span, code, false)),
             }
         }
         if suppression.codes.is_empty() {
-            out.push(unused_suppression::finding(
-                suppression.comment,
-                "(no code)",
-                false,
-            ));
+            out.push(unused_suppression::finding(suppression.comment, "(no code)", false));
         }
     }
     out
@@ -139,29 +129,20 @@ fn split_codes(rest: &str, offset: usize) -> (Vec<(String, Span)>, &str) {
     loop {
         let skipped = rest[pos..].len() - rest[pos..].trim_start_matches([' ', '\t', ',']).len();
         let start = pos + skipped;
-        let token_len = rest[start..]
-            .find([' ', '\t', ','])
-            .unwrap_or(rest.len() - start);
+        let token_len = rest[start..].find([' ', '\t', ',']).unwrap_or(rest.len() - start);
         let token = &rest[start..start + token_len];
         if token.is_empty() || !looks_like_code(token) {
-            let reason = rest[start..]
-                .trim_start_matches(['-', ':', '—', ' '])
-                .trim();
+            let reason = rest[start..].trim_start_matches(['-', ':', '—', ' ']).trim();
             return (codes, reason);
         }
-        codes.push((
-            token.to_owned(),
-            Span::new(offset + start, offset + start + token_len),
-        ));
+        codes.push((token.to_owned(), Span::new(offset + start, offset + start + token_len)));
         pos = start + token_len;
     }
 }
 
 fn looks_like_code(token: &str) -> bool {
     let b = token.as_bytes();
-    let is_code = b.len() == 5
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..].iter().all(u8::is_ascii_digit);
+    let is_code = b.len() == 5 && b[..2].iter().all(u8::is_ascii_uppercase) && b[2..].iter().all(u8::is_ascii_digit);
     is_code || rules::rule(token).is_some()
 }
 
@@ -174,14 +155,7 @@ mod tests {
         let text = "a: 1\n# linkplan: allow AZ004, CL002 accepted by the team\n\nb: 2  # linkplan: allow partial-az-overlap\nc: #not\n";
         let found = parse(text);
         assert_eq!(found.len(), 2);
-        assert_eq!(
-            found[0]
-                .codes
-                .iter()
-                .map(|(c, _)| c.as_str())
-                .collect::<Vec<_>>(),
-            ["AZ004", "CL002"]
-        );
+        assert_eq!(found[0].codes.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["AZ004", "CL002"]);
         assert!(found[0].has_reason);
         assert_eq!(found[0].target_line, 4);
         assert_eq!(&text[found[0].codes[1].1.range()], "CL002");

@@ -13,35 +13,17 @@ pub struct ObjectKeys {
 pub const OBJECTS: &[ObjectKeys] = &[
     ObjectKeys {
         pointer: "",
-        keys: &[
-            "version",
-            "name",
-            "tidb",
-            "confluent",
-            "private_link_connection",
-        ],
+        keys: &["version", "name", "tidb", "confluent", "private_link_connection"],
         required: &["version", "name", "tidb", "confluent"],
     },
     ObjectKeys {
         pointer: "/tidb",
-        keys: &[
-            "cluster_id",
-            "cloud",
-            "region",
-            "aws_account_id",
-            "availability_zones",
-        ],
+        keys: &["cluster_id", "cloud", "region", "aws_account_id", "availability_zones"],
         required: &["cluster_id", "region"],
     },
     ObjectKeys {
         pointer: "/confluent",
-        keys: &[
-            "environment",
-            "network",
-            "private_link_access",
-            "cluster",
-            "vpc_service_endpoint",
-        ],
+        keys: &["environment", "network", "private_link_access", "cluster", "vpc_service_endpoint"],
         required: &["environment", "network", "cluster"],
     },
     ObjectKeys {
@@ -59,26 +41,14 @@ pub const OBJECTS: &[ObjectKeys] = &[
         ],
         required: &["connection_types", "region"],
     },
-    ObjectKeys {
-        pointer: "/confluent/private_link_access",
-        keys: &["display_name", "account"],
-        required: &[],
-    },
+    ObjectKeys { pointer: "/confluent/private_link_access", keys: &["display_name", "account"], required: &[] },
     ObjectKeys {
         pointer: "/confluent/cluster",
         keys: &["id", "display_name", "type", "availability", "cku"],
         required: &["display_name", "type"],
     },
-    ObjectKeys {
-        pointer: "/private_link_connection",
-        keys: &["display_name", "domains"],
-        required: &[],
-    },
-    ObjectKeys {
-        pointer: "/private_link_connection/domains",
-        keys: &["type", "unique_name"],
-        required: &[],
-    },
+    ObjectKeys { pointer: "/private_link_connection", keys: &["display_name", "domains"], required: &[] },
+    ObjectKeys { pointer: "/private_link_connection/domains", keys: &["type", "unique_name"], required: &[] },
 ];
 
 /// The keys allowed in the object at `pointer`.

@@ -13,7 +13,5 @@ pub mod yaml;
 
 pub use plan::PlanView;
 pub use span::{LineIndex, Located, Span};
-pub use values::{
-    AwsAccountId, AzId, AzIdError, DnsSubdomain, Region, UniqueName, VpcEndpointServiceName,
-};
+pub use values::{AwsAccountId, AzId, AzIdError, DnsSubdomain, Region, UniqueName, VpcEndpointServiceName};
 pub use yaml::{Document, Node, NodeKind, ParseError, Problem};

@@ -54,18 +54,12 @@ impl<'d> Section<'d> {
 
     pub fn list(&self, key: &str) -> Option<List<'d>> {
         let entry = self.entry(key)?;
-        entry.value.as_seq().map(|_| List {
-            node: &entry.value,
-            key_span: entry.key_span,
-        })
+        entry.value.as_seq().map(|_| List { node: &entry.value, key_span: entry.key_span })
     }
 
     pub fn section(&self, key: &str) -> Option<Section<'d>> {
         let entry = self.entry(key)?;
-        matches!(entry.value.kind, NodeKind::Map(_)).then_some(Section {
-            node: &entry.value,
-            key_span: entry.key_span,
-        })
+        matches!(entry.value.kind, NodeKind::Map(_)).then_some(Section { node: &entry.value, key_span: entry.key_span })
     }
 }
 
@@ -86,11 +80,7 @@ impl<'d> List<'d> {
     }
 
     pub fn items(&self) -> impl Iterator<Item = Located<&'d str>> + 'd {
-        self.node
-            .as_seq()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|n| n.as_str().map(|s| Located::new(s, n.span)))
+        self.node.as_seq().unwrap_or_default().iter().filter_map(|n| n.as_str().map(|s| Located::new(s, n.span)))
     }
 
     pub fn len(&self) -> usize {
@@ -181,10 +171,7 @@ impl<'d> PlanView<'d> {
     /// A view of the document; `None` when the root is not a mapping.
     pub fn new(document: &'d Document) -> Option<PlanView<'d>> {
         let root = document.root();
-        matches!(root.kind, NodeKind::Map(_)).then_some(PlanView(Section {
-            node: root,
-            key_span: Span::empty(0),
-        }))
+        matches!(root.kind, NodeKind::Map(_)).then_some(PlanView(Section { node: root, key_span: Span::empty(0) }))
     }
 }
 
@@ -202,28 +189,16 @@ mod tests {
     #[test]
     fn typed_access_with_spans() {
         let text = "version: 1\nname: x\ntidb:\n  region: us-east-1\n  availability_zones: [use1-az1, 7, use1-az2]\nconfluent:\n  cluster: {type: dedicated, cku: 2}\n";
-        let Ok(doc) = Document::parse(text) else {
-            panic!("parse")
-        };
-        let Some(plan) = PlanView::new(&doc) else {
-            panic!("view")
-        };
+        let Ok(doc) = Document::parse(text) else { panic!("parse") };
+        let Some(plan) = PlanView::new(&doc) else { panic!("view") };
         assert_eq!(plan.version().map(|v| v.value), Some(1));
         let tidb = plan.tidb();
-        assert_eq!(
-            tidb.and_then(|t| t.region()).map(|r| &text[r.span.range()]),
-            Some("us-east-1")
-        );
-        let zones: Vec<&str> = tidb
-            .and_then(|t| t.availability_zones())
-            .map(|l| l.items().map(|i| i.value).collect())
-            .unwrap_or_default();
+        assert_eq!(tidb.and_then(|t| t.region()).map(|r| &text[r.span.range()]), Some("us-east-1"));
+        let zones: Vec<&str> =
+            tidb.and_then(|t| t.availability_zones()).map(|l| l.items().map(|i| i.value).collect()).unwrap_or_default();
         assert_eq!(zones, ["use1-az1", "use1-az2"]);
         let cluster = plan.confluent().and_then(|c| c.cluster());
-        assert_eq!(
-            cluster.and_then(|c| c.r#type()).map(|t| t.value),
-            Some("dedicated")
-        );
+        assert_eq!(cluster.and_then(|c| c.r#type()).map(|t| t.value), Some("dedicated"));
         assert_eq!(cluster.and_then(|c| c.cku()).map(|t| t.value), Some(2));
         assert!(plan.private_link_connection().is_none());
     }

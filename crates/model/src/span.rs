@@ -16,10 +16,7 @@ impl Span {
 
     /// An empty span at `offset`.
     pub const fn empty(offset: usize) -> Span {
-        Span {
-            start: offset,
-            end: offset,
-        }
+        Span { start: offset, end: offset }
     }
 
     pub const fn len(&self) -> usize {
@@ -36,10 +33,7 @@ impl Span {
 
     /// The smallest span that covers both.
     pub fn cover(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -56,10 +50,7 @@ impl<T> Located<T> {
     }
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Located<U> {
-        Located {
-            value: f(self.value),
-            span: self.span,
-        }
+        Located { value: f(self.value), span: self.span }
     }
 }
 
@@ -72,12 +63,7 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
         LineIndex { line_starts }
     }
 
@@ -89,17 +75,13 @@ impl LineIndex {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line_idx];
-        let column = text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
         (line_idx + 1, column)
     }
 
     /// The byte offset where 1-based `line` starts, if the text has that line.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        line.checked_sub(1)
-            .and_then(|i| self.line_starts.get(i).copied())
+        line.checked_sub(1).and_then(|i| self.line_starts.get(i).copied())
     }
 
     pub fn line_count(&self) -> usize {

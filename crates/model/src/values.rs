@@ -12,17 +12,13 @@ pub enum ValueError {
     AccountId(String),
     #[error("`{value}` does not start with `com.amazonaws.vpce.<region>.vpce-svc-`")]
     ServicePrefix { value: String },
-    #[error(
-        "the service ID in `{value}` has {len} characters; AWS endpoint service IDs have 17 hex digits"
-    )]
+    #[error("the service ID in `{value}` has {len} characters; AWS endpoint service IDs have 17 hex digits")]
     ServiceIdLength { value: String, len: usize },
     #[error("the service ID in `{value}` is not lowercase hexadecimal")]
     ServiceIdNotHex { value: String },
     #[error("`{value}` is not a Confluent network unique name `<dns-id>.<region>`")]
     UniqueName { value: String, reason: &'static str },
-    #[error(
-        "`{value}` is not a Confluent DNS subdomain `<az-id>.<dns-id>.<region>.aws.confluent.cloud`"
-    )]
+    #[error("`{value}` is not a Confluent DNS subdomain `<az-id>.<dns-id>.<region>.aws.confluent.cloud`")]
     DnsSubdomain { value: String },
 }
 
@@ -66,11 +62,7 @@ pub struct Region(String);
 impl Region {
     /// Accepts `<area>-<direction>-<n>` and `<area>-gov-<direction>-<n>`, all lowercase.
     pub fn parse(value: &str) -> Result<Region, ValueError> {
-        if is_region_syntax(value) {
-            Ok(Region(value.to_owned()))
-        } else {
-            Err(ValueError::Region(value.to_owned()))
-        }
+        if is_region_syntax(value) { Ok(Region(value.to_owned())) } else { Err(ValueError::Region(value.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -79,10 +71,7 @@ impl Region {
 
     /// The AZ ID prefix of this region, when linkplan knows the region.
     pub fn az_prefix(&self) -> Option<&'static str> {
-        AZ_PREFIXES
-            .iter()
-            .find(|(r, _)| *r == self.0)
-            .map(|(_, p)| *p)
+        AZ_PREFIXES.iter().find(|(r, _)| *r == self.0).map(|(_, p)| *p)
     }
 
     /// Every region linkplan knows the AZ ID prefix of.
@@ -106,9 +95,7 @@ fn is_region_syntax(value: &str) -> bool {
         && first.bytes().all(|b| b.is_ascii_lowercase())
         && !middle.is_empty()
         && middle.len() <= 2
-        && middle
-            .iter()
-            .all(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase()))
+        && middle.iter().all(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase()))
         && !last.is_empty()
         && last.len() <= 2
         && last.bytes().all(|b| b.is_ascii_digit())
@@ -132,32 +119,20 @@ impl AzId {
     pub fn parse(value: &str) -> Result<AzId, AzIdError> {
         if let Some((prefix, number)) = value.split_once("-az") {
             let prefix_ok = prefix.len() >= 3
-                && prefix
-                    .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_lowercase())
+                && prefix.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
                 && prefix.bytes().last().is_some_and(|b| b.is_ascii_digit())
-                && prefix
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-            let number_ok = !number.is_empty()
-                && number.len() <= 3
-                && number.bytes().all(|b| b.is_ascii_digit());
+                && prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            let number_ok = !number.is_empty() && number.len() <= 3 && number.bytes().all(|b| b.is_ascii_digit());
             if prefix_ok && number_ok {
                 return Ok(AzId(value.to_owned()));
             }
         }
         if let Some(region) = value.strip_suffix(|c: char| c.is_ascii_lowercase()) {
             if is_region_syntax(region) {
-                return Err(AzIdError::Name {
-                    value: value.to_owned(),
-                    region: region.to_owned(),
-                });
+                return Err(AzIdError::Name { value: value.to_owned(), region: region.to_owned() });
             }
         }
-        Err(AzIdError::Malformed {
-            value: value.to_owned(),
-        })
+        Err(AzIdError::Malformed { value: value.to_owned() })
     }
 
     pub fn as_str(&self) -> &str {
@@ -171,10 +146,7 @@ impl AzId {
 
     /// The region this AZ ID belongs to, when linkplan knows its prefix.
     pub fn region(&self) -> Option<&'static str> {
-        AZ_PREFIXES
-            .iter()
-            .find(|(_, p)| *p == self.prefix())
-            .map(|(r, _)| *r)
+        AZ_PREFIXES.iter().find(|(_, p)| *p == self.prefix()).map(|(r, _)| *r)
     }
 }
 
@@ -216,35 +188,17 @@ impl VpcEndpointServiceName {
 
     /// Accepts 17 hex digits, and the older 8-digit form (see [`Self::is_legacy`]).
     pub fn parse(value: &str) -> Result<VpcEndpointServiceName, ValueError> {
-        let prefix_error = || ValueError::ServicePrefix {
-            value: value.to_owned(),
-        };
+        let prefix_error = || ValueError::ServicePrefix { value: value.to_owned() };
         let rest = value.strip_prefix(Self::PREFIX).ok_or_else(prefix_error)?;
         let (region, id) = rest.split_once(Self::ID_PREFIX).ok_or_else(prefix_error)?;
         let region = Region::parse(region).map_err(|_| prefix_error())?;
-        if !id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            return Err(ValueError::ServiceIdNotHex {
-                value: value.to_owned(),
-            });
+        if !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(ValueError::ServiceIdNotHex { value: value.to_owned() });
         }
         match id.len() {
-            17 => Ok(VpcEndpointServiceName {
-                value: value.to_owned(),
-                region,
-                legacy: false,
-            }),
-            8 => Ok(VpcEndpointServiceName {
-                value: value.to_owned(),
-                region,
-                legacy: true,
-            }),
-            len => Err(ValueError::ServiceIdLength {
-                value: value.to_owned(),
-                len,
-            }),
+            17 => Ok(VpcEndpointServiceName { value: value.to_owned(), region, legacy: false }),
+            8 => Ok(VpcEndpointServiceName { value: value.to_owned(), region, legacy: true }),
+            len => Err(ValueError::ServiceIdLength { value: value.to_owned(), len }),
         }
     }
 
@@ -273,39 +227,22 @@ pub struct UniqueName {
 
 impl UniqueName {
     pub fn parse(value: &str) -> Result<UniqueName, ValueError> {
-        let error = |reason| ValueError::UniqueName {
-            value: value.to_owned(),
-            reason,
-        };
+        let error = |reason| ValueError::UniqueName { value: value.to_owned(), reason };
         if value.ends_with(".confluent.cloud") {
-            return Err(error(
-                "it is a DNS name: drop the zone label and the `.aws.confluent.cloud` suffix",
-            ));
+            return Err(error("it is a DNS name: drop the zone label and the `.aws.confluent.cloud` suffix"));
         }
-        let (dns_id, region) = value
-            .split_once('.')
-            .ok_or_else(|| error("it has no `.<region>` part"))?;
+        let (dns_id, region) = value.split_once('.').ok_or_else(|| error("it has no `.<region>` part"))?;
         if dns_id.contains("-az") && AzId::parse(dns_id).is_ok() {
             return Err(error("it starts with an AZ ID; drop the zone label"));
         }
         if value.split('.').any(|label| label == "glb") {
-            return Err(error(
-                "it contains the `glb` label, which is not part of the name",
-            ));
+            return Err(error("it contains the `glb` label, which is not part of the name"));
         }
-        if dns_id.is_empty()
-            || !dns_id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        {
+        if dns_id.is_empty() || !dns_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
             return Err(error("the DNS ID must be lowercase letters and digits"));
         }
-        let region = Region::parse(region)
-            .map_err(|_| error("the part after the first `.` is not a region"))?;
-        Ok(UniqueName {
-            value: value.to_owned(),
-            region,
-        })
+        let region = Region::parse(region).map_err(|_| error("the part after the first `.` is not a region"))?;
+        Ok(UniqueName { value: value.to_owned(), region })
     }
 
     pub fn as_str(&self) -> &str {
@@ -335,29 +272,19 @@ pub struct DnsSubdomain {
 impl DnsSubdomain {
     /// Accepts a zonal subdomain or the network's DNS domain (optionally with a `glb` label).
     pub fn parse(value: &str) -> Result<DnsSubdomain, ValueError> {
-        let error = || ValueError::DnsSubdomain {
-            value: value.to_owned(),
-        };
+        let error = || ValueError::DnsSubdomain { value: value.to_owned() };
         let rest = value.strip_suffix(".confluent.cloud").ok_or_else(error)?;
         let mut labels: Vec<&str> = rest.split('.').filter(|l| *l != "glb").collect();
         if labels.pop() != Some("aws") {
             return Err(error());
         }
         let (zone, dns_id, region) = match labels.as_slice() {
-            [zone, dns_id, region] => (
-                Some(AzId::parse(zone).map_err(|_| error())?),
-                *dns_id,
-                *region,
-            ),
+            [zone, dns_id, region] => (Some(AzId::parse(zone).map_err(|_| error())?), *dns_id, *region),
             [dns_id, region] => (None, *dns_id, *region),
             _ => return Err(error()),
         };
         let unique_name = UniqueName::parse(&format!("{dns_id}.{region}")).map_err(|_| error())?;
-        Ok(DnsSubdomain {
-            value: value.to_owned(),
-            zone,
-            unique_name,
-        })
+        Ok(DnsSubdomain { value: value.to_owned(), zone, unique_name })
     }
 
     pub fn as_str(&self) -> &str {
@@ -385,12 +312,7 @@ mod tests {
         assert!(Region::parse("us-gov-west-1").is_ok());
         assert!(Region::parse("us-east-1a").is_err());
         assert!(Region::parse("US-EAST-1").is_err());
-        assert_eq!(
-            Region::parse("ap-southeast-1")
-                .ok()
-                .and_then(|r| r.az_prefix()),
-            Some("apse1")
-        );
+        assert_eq!(Region::parse("ap-southeast-1").ok().and_then(|r| r.az_prefix()), Some("apse1"));
     }
 
     #[test]
@@ -398,38 +320,24 @@ mod tests {
         let az = AzId::parse("use1-az4");
         assert_eq!(az.as_ref().map(AzId::prefix), Ok("use1"));
         assert_eq!(az.ok().and_then(|a| a.region()), Some("us-east-1"));
-        assert!(
-            matches!(AzId::parse("us-east-1a"), Err(AzIdError::Name { region, .. }) if region == "us-east-1")
-        );
-        assert!(matches!(
-            AzId::parse("use1az1"),
-            Err(AzIdError::Malformed { .. })
-        ));
-        assert!(matches!(
-            AzId::parse("use1-az"),
-            Err(AzIdError::Malformed { .. })
-        ));
+        assert!(matches!(AzId::parse("us-east-1a"), Err(AzIdError::Name { region, .. }) if region == "us-east-1"));
+        assert!(matches!(AzId::parse("use1az1"), Err(AzIdError::Malformed { .. })));
+        assert!(matches!(AzId::parse("use1-az"), Err(AzIdError::Malformed { .. })));
     }
 
     #[test]
     fn account_ids_keep_leading_zeros() {
-        assert_eq!(
-            AwsAccountId::parse("012345678901").map(|a| a.as_str().to_owned()),
-            Ok("012345678901".into())
-        );
+        assert_eq!(AwsAccountId::parse("012345678901").map(|a| a.as_str().to_owned()), Ok("012345678901".into()));
         assert!(AwsAccountId::parse("12345678901").is_err());
         assert!(AwsAccountId::parse("12345678901x").is_err());
     }
 
     #[test]
     fn service_names() {
-        let ok = VpcEndpointServiceName::parse(
-            "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
-        );
+        let ok = VpcEndpointServiceName::parse("com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0");
         assert_eq!(ok.as_ref().map(|s| s.region().as_str()), Ok("us-east-1"));
         assert_eq!(ok.map(|s| s.is_legacy()), Ok(false));
-        let legacy =
-            VpcEndpointServiceName::parse("com.amazonaws.vpce.us-east-1.vpce-svc-0123abcd");
+        let legacy = VpcEndpointServiceName::parse("com.amazonaws.vpce.us-east-1.vpce-svc-0123abcd");
         assert_eq!(legacy.map(|s| s.is_legacy()), Ok(true));
         assert!(matches!(
             VpcEndpointServiceName::parse("com.amazonaws.vpce.us-east-1.vpce-svc-0123abc"),
@@ -440,9 +348,7 @@ mod tests {
             Err(ValueError::ServicePrefix { .. })
         ));
         assert!(matches!(
-            VpcEndpointServiceName::parse(
-                "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789ABCDEF0"
-            ),
+            VpcEndpointServiceName::parse("com.amazonaws.vpce.us-east-1.vpce-svc-0123456789ABCDEF0"),
             Err(ValueError::ServiceIdNotHex { .. })
         ));
     }
@@ -454,21 +360,10 @@ mod tests {
         assert!(UniqueName::parse("domnprzqrog.us-east-1.aws.confluent.cloud").is_err());
         assert!(UniqueName::parse("domnprzqrog.glb.us-east-1").is_err());
         let sub = DnsSubdomain::parse("use1-az1.domnprzqrog.us-east-1.aws.confluent.cloud");
-        assert_eq!(
-            sub.as_ref().map(|s| s.unique_name().as_str()),
-            Ok("domnprzqrog.us-east-1")
-        );
-        assert_eq!(
-            sub.ok()
-                .and_then(|s| s.zone().cloned())
-                .map(|z| z.to_string()),
-            Some("use1-az1".into())
-        );
+        assert_eq!(sub.as_ref().map(|s| s.unique_name().as_str()), Ok("domnprzqrog.us-east-1"));
+        assert_eq!(sub.ok().and_then(|s| s.zone().cloned()).map(|z| z.to_string()), Some("use1-az1".into()));
         let glb = DnsSubdomain::parse("domnprzqrog.us-east-1.aws.glb.confluent.cloud");
-        assert_eq!(
-            glb.map(|s| s.unique_name().as_str().to_owned()),
-            Ok("domnprzqrog.us-east-1".into())
-        );
+        assert_eq!(glb.map(|s| s.unique_name().as_str().to_owned()), Ok("domnprzqrog.us-east-1".into()));
         assert!(DnsSubdomain::parse("use1-az1.domnprzqrog.us-east-1.aws.example.com").is_err());
     }
 }

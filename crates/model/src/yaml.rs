@@ -57,11 +57,7 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
     /// The key appears twice in one mapping; the first value is kept.
-    DuplicateKey {
-        key: String,
-        first: Span,
-        duplicate: Span,
-    },
+    DuplicateKey { key: String, first: Span, duplicate: Span },
 }
 
 /// Why a file could not be read as a YAML document.
@@ -69,7 +65,7 @@ pub enum Problem {
 pub enum ParseError {
     #[error("{message}")]
     Syntax { message: String, span: Span },
-    #[error("file is {size} bytes; plan files larger than {limit} bytes are refused")]
+    #[error("file is larger than {limit} bytes, the limit for plan files")]
     TooLarge { size: usize, limit: usize },
     #[error("file is not UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 { offset: usize },
@@ -97,9 +93,7 @@ impl ParseError {
             | ParseError::UnknownAnchor { span }
             | ParseError::ComplexKey { span }
             | ParseError::MultipleDocuments { span } => *span,
-            ParseError::NotUtf8 { offset } | ParseError::Binary { offset } => {
-                Span::new(*offset, *offset + 1)
-            }
+            ParseError::NotUtf8 { offset } | ParseError::Binary { offset } => Span::new(*offset, *offset + 1),
             ParseError::TooLarge { .. } => Span::empty(0),
         }
     }
@@ -108,27 +102,19 @@ impl ParseError {
 /// Checks raw bytes (size, NUL bytes, UTF-8) and returns the text.
 pub fn text_from_bytes(bytes: &[u8]) -> Result<&str, ParseError> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(ParseError::TooLarge {
-            size: bytes.len(),
-            limit: MAX_FILE_BYTES,
-        });
+        return Err(ParseError::TooLarge { size: bytes.len(), limit: MAX_FILE_BYTES });
     }
     if let Some(offset) = bytes.iter().position(|b| *b == 0) {
         return Err(ParseError::Binary { offset });
     }
-    std::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 {
-        offset: e.valid_up_to(),
-    })
+    std::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 { offset: e.valid_up_to() })
 }
 
 impl Document {
     /// Parses one YAML document. An empty file gives a `Null` root.
     pub fn parse(text: &str) -> Result<Document, ParseError> {
         if text.len() > MAX_FILE_BYTES {
-            return Err(ParseError::TooLarge {
-                size: text.len(),
-                limit: MAX_FILE_BYTES,
-            });
+            return Err(ParseError::TooLarge { size: text.len(), limit: MAX_FILE_BYTES });
         }
         Builder::new(text).run()
     }
@@ -149,10 +135,7 @@ impl Document {
     /// Finds the node at an RFC 6901 JSON pointer, with the span of its key when it is a
     /// mapping value.
     pub fn locate(&self, pointer: &str) -> Option<Target<'_>> {
-        let mut target = Target {
-            node: &self.root,
-            key_span: None,
-        };
+        let mut target = Target { node: &self.root, key_span: None };
         if pointer.is_empty() {
             return Some(target);
         }
@@ -161,17 +144,11 @@ impl Document {
             target = match &target.node.kind {
                 NodeKind::Map(entries) => {
                     let entry = entries.iter().find(|e| e.key == segment)?;
-                    Target {
-                        node: &entry.value,
-                        key_span: Some(entry.key_span),
-                    }
+                    Target { node: &entry.value, key_span: Some(entry.key_span) }
                 }
                 NodeKind::Seq(items) => {
                     let idx: usize = segment.parse().ok()?;
-                    Target {
-                        node: items.get(idx)?,
-                        key_span: None,
-                    }
+                    Target { node: items.get(idx)?, key_span: None }
                 }
                 _ => return None,
             };
@@ -258,9 +235,7 @@ impl Node {
                 .ok()
                 .or_else(|| Number::from_f64(*n as f64))
                 .map_or(Value::Null, Value::Number),
-            NodeKind::Float(f) => {
-                Number::from_f64(*f).map_or_else(|| Value::String(f.to_string()), Value::Number)
-            }
+            NodeKind::Float(f) => Number::from_f64(*f).map_or_else(|| Value::String(f.to_string()), Value::Number),
             NodeKind::Str(s) => Value::String(s.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => {
@@ -312,17 +287,8 @@ impl Offsets {
 }
 
 enum Frame {
-    Seq {
-        span: Span,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        span: Span,
-        anchor: usize,
-        entries: Vec<Entry>,
-        key: Option<(String, Span)>,
-    },
+    Seq { span: Span, anchor: usize, items: Vec<Node> },
+    Map { span: Span, anchor: usize, entries: Vec<Entry>, key: Option<(String, Span)> },
 }
 
 struct Builder<'t> {
@@ -371,16 +337,10 @@ impl<'t> Builder<'t> {
                     if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
                         return Err(ParseError::ComplexKey { span });
                     }
-                    let node = self
-                        .anchors
-                        .get(&id)
-                        .ok_or(ParseError::UnknownAnchor { span })?;
+                    let node = self.anchors.get(&id).ok_or(ParseError::UnknownAnchor { span })?;
                     let extra = node.count();
                     if self.nodes + extra > MAX_NODES {
-                        return Err(ParseError::TooManyNodes {
-                            span,
-                            limit: MAX_NODES,
-                        });
+                        return Err(ParseError::TooManyNodes { span, limit: MAX_NODES });
                     }
                     let mut node = node.clone();
                     node.span = span;
@@ -389,43 +349,22 @@ impl<'t> Builder<'t> {
                 }
                 Event::SequenceStart(anchor, _) => {
                     self.open(span)?;
-                    self.stack.push(Frame::Seq {
-                        span,
-                        anchor,
-                        items: Vec::new(),
-                    });
+                    self.stack.push(Frame::Seq { span, anchor, items: Vec::new() });
                 }
                 Event::MappingStart(anchor, _) => {
                     self.open(span)?;
-                    self.stack.push(Frame::Map {
-                        span,
-                        anchor,
-                        entries: Vec::new(),
-                        key: None,
-                    });
+                    self.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let (node, anchor) = match self.stack.pop() {
-                        Some(Frame::Seq {
-                            span: start,
-                            anchor,
-                            items,
-                        }) => {
+                        Some(Frame::Seq { span: start, anchor, items }) => {
                             let end = items.last().map_or(span.end, |n| n.span.end);
                             (
-                                Node {
-                                    span: Span::new(start.start, end.max(start.start)),
-                                    kind: NodeKind::Seq(items),
-                                },
+                                Node { span: Span::new(start.start, end.max(start.start)), kind: NodeKind::Seq(items) },
                                 anchor,
                             )
                         }
-                        Some(Frame::Map {
-                            span: start,
-                            anchor,
-                            entries,
-                            ..
-                        }) => {
+                        Some(Frame::Map { span: start, anchor, entries, .. }) => {
                             let end = entries.last().map_or(span.end, |e| e.value.span.end);
                             (
                                 Node {
@@ -436,10 +375,7 @@ impl<'t> Builder<'t> {
                             )
                         }
                         None => {
-                            return Err(ParseError::Syntax {
-                                message: "unbalanced collection end".into(),
-                                span,
-                            });
+                            return Err(ParseError::Syntax { message: "unbalanced collection end".into(), span });
                         }
                     };
                     self.nodes -= 1; // counted in `open`, counted again by `push`
@@ -447,14 +383,8 @@ impl<'t> Builder<'t> {
                 }
             }
         }
-        let root = self.root.unwrap_or(Node {
-            span: Span::empty(0),
-            kind: NodeKind::Null,
-        });
-        Ok(Document {
-            root,
-            problems: self.problems,
-        })
+        let root = self.root.unwrap_or(Node { span: Span::empty(0), kind: NodeKind::Null });
+        Ok(Document { root, problems: self.problems })
     }
 
     /// Checks the limits before a collection opens.
@@ -463,10 +393,7 @@ impl<'t> Builder<'t> {
             return Err(ParseError::ComplexKey { span });
         }
         if self.stack.len() >= MAX_DEPTH {
-            return Err(ParseError::TooDeep {
-                span,
-                limit: MAX_DEPTH,
-            });
+            return Err(ParseError::TooDeep { span, limit: MAX_DEPTH });
         }
         self.count_node(span)
     }
@@ -474,10 +401,7 @@ impl<'t> Builder<'t> {
     fn count_node(&mut self, span: Span) -> Result<(), ParseError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(ParseError::TooManyNodes {
-                span,
-                limit: MAX_NODES,
-            });
+            return Err(ParseError::TooManyNodes { span, limit: MAX_NODES });
         }
         Ok(())
     }
@@ -513,11 +437,7 @@ impl<'t> Builder<'t> {
                         first: first.key_span,
                         duplicate: key_span,
                     }),
-                    None => entries.push(Entry {
-                        key: name,
-                        key_span,
-                        value: node,
-                    }),
+                    None => entries.push(Entry { key: name, key_span, value: node }),
                 },
             },
         }
@@ -526,10 +446,7 @@ impl<'t> Builder<'t> {
 
     fn scan_error(&self, error: &ScanError) -> ParseError {
         let at = self.offsets.byte(error.marker().index());
-        ParseError::Syntax {
-            message: error.info().to_owned(),
-            span: Span::new(at, at),
-        }
+        ParseError::Syntax { message: error.info().to_owned(), span: Span::new(at, at) }
     }
 }
 
@@ -631,10 +548,7 @@ mod tests {
         let y = doc.locate("/a/b/1").map(|t| t.node.span);
         assert_eq!(y.map(|s| &text[s.range()]), Some("\"y\""));
         let c = doc.locate("/a/c");
-        assert_eq!(
-            c.and_then(|t| t.key_span).map(|s| &text[s.range()]),
-            Some("c")
-        );
+        assert_eq!(c.and_then(|t| t.key_span).map(|s| &text[s.range()]), Some("c"));
         assert_eq!(c.map(|t| &text[t.node.span.range()]), Some("é"));
         let d = doc.locate("/a/d");
         assert_eq!(d.map(|t| &text[t.node.span.range()]), Some("1"));
@@ -671,10 +585,7 @@ mod tests {
             let prev = i - 1;
             text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
         }
-        assert!(matches!(
-            Document::parse(&text),
-            Err(ParseError::TooManyNodes { .. })
-        ));
+        assert!(matches!(Document::parse(&text), Err(ParseError::TooManyNodes { .. })));
     }
 
     #[test]
@@ -687,41 +598,24 @@ mod tests {
     fn deep_nesting_is_refused() {
         let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(Document::parse(&text).is_err());
-        let block: String = (0..200)
-            .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
-            .collect();
-        assert!(matches!(
-            Document::parse(&block),
-            Err(ParseError::TooDeep { .. })
-        ));
+        let block: String = (0..200).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
+        assert!(matches!(Document::parse(&block), Err(ParseError::TooDeep { .. })));
     }
 
     #[test]
     fn one_document_per_file() {
-        assert!(matches!(
-            Document::parse("a: 1\n---\nb: 2\n"),
-            Err(ParseError::MultipleDocuments { .. })
-        ));
+        assert!(matches!(Document::parse("a: 1\n---\nb: 2\n"), Err(ParseError::MultipleDocuments { .. })));
     }
 
     #[test]
     fn complex_keys_are_refused() {
-        assert!(matches!(
-            Document::parse("? [a, b]\n: c\n"),
-            Err(ParseError::ComplexKey { .. })
-        ));
+        assert!(matches!(Document::parse("? [a, b]\n: c\n"), Err(ParseError::ComplexKey { .. })));
     }
 
     #[test]
     fn bytes_are_checked() {
-        assert!(matches!(
-            text_from_bytes(b"a: \0"),
-            Err(ParseError::Binary { offset: 3 })
-        ));
-        assert!(matches!(
-            text_from_bytes(b"a: \xff"),
-            Err(ParseError::NotUtf8 { offset: 3 })
-        ));
+        assert!(matches!(text_from_bytes(b"a: \0"), Err(ParseError::Binary { offset: 3 })));
+        assert!(matches!(text_from_bytes(b"a: \xff"), Err(ParseError::NotUtf8 { offset: 3 })));
     }
 
     #[test]

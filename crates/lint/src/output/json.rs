@@ -99,26 +99,17 @@ pub fn render(reports: &[FileReport]) -> String {
                         related: f
                             .related
                             .iter()
-                            .map(|(span, label)| Related {
-                                label,
-                                location: location(&locator, *span),
-                            })
+                            .map(|(span, label)| Related { label, location: location(&locator, *span) })
                             .collect(),
                     }
                 })
                 .collect();
-            File {
-                path: &report.path,
-                findings,
-            }
+            File { path: &report.path, findings }
         })
         .collect();
     let document = Document {
         version: 1,
-        tool: Tool {
-            name: "linkplan",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "linkplan", version: env!("CARGO_PKG_VERSION") },
         summary: Summary::of(reports),
         files,
     };

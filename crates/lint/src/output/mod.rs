@@ -27,21 +27,13 @@ pub struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     pub fn new(report: &'a FileReport) -> Locator<'a> {
-        Locator {
-            text: &report.text,
-            lines: LineIndex::new(&report.text),
-        }
+        Locator { text: &report.text, lines: LineIndex::new(&report.text) }
     }
 
     pub fn position(&self, span: Span) -> Position {
         let (line, column) = self.lines.line_col(self.text, span.start);
         let (end_line, end_column) = self.lines.line_col(self.text, span.end);
-        Position {
-            line,
-            column,
-            end_line,
-            end_column,
-        }
+        Position { line, column, end_line, end_column }
     }
 }
 
@@ -57,10 +49,7 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(reports: &[FileReport]) -> Summary {
-        let mut summary = Summary {
-            files: reports.len(),
-            ..Summary::default()
-        };
+        let mut summary = Summary { files: reports.len(), ..Summary::default() };
         for report in reports {
             if !report.findings.is_empty() {
                 summary.files_with_findings += 1;

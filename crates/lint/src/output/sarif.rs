@@ -132,20 +132,11 @@ fn descriptor(rule: &'static Rule) -> ReportingDescriptor {
     ReportingDescriptor {
         id: rule.code,
         name: rule.name,
-        short_description: Message {
-            text: rule.summary(),
-        },
-        full_description: Message {
-            text: rule.summary(),
-        },
-        help: Help {
-            text: doc.clone(),
-            markdown: doc,
-        },
+        short_description: Message { text: rule.summary() },
+        full_description: Message { text: rule.summary() },
+        help: Help { text: doc.clone(), markdown: doc },
         help_uri: rule.url(),
-        default_configuration: Configuration {
-            level: level(rule.severity),
-        },
+        default_configuration: Configuration { level: level(rule.severity) },
     }
 }
 
@@ -160,10 +151,7 @@ pub fn render(reports: &[FileReport]) -> String {
             Location {
                 id,
                 physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: artifact.0.clone(),
-                        uri_base_id: artifact.1,
-                    },
+                    artifact_location: ArtifactLocation { uri: artifact.0.clone(), uri_base_id: artifact.1 },
                     region: Region {
                         start_line: p.line,
                         start_column: p.column,
@@ -177,10 +165,7 @@ pub fn render(reports: &[FileReport]) -> String {
             }
         };
         for finding in &report.findings {
-            let rule_index = RULES
-                .iter()
-                .position(|r| r.code == finding.code)
-                .unwrap_or(0);
+            let rule_index = RULES.iter().position(|r| r.code == finding.code).unwrap_or(0);
             let mut text = finding.message.clone();
             if let Some(help) = &finding.help {
                 text.push_str("\nhelp: ");
@@ -225,11 +210,7 @@ pub fn render(reports: &[FileReport]) -> String {
 fn artifact(path: &str) -> (String, Option<&'static str>) {
     let path = path.replace('\\', "/");
     let path = path.strip_prefix("./").unwrap_or(&path);
-    if path.starts_with('/') {
-        (format!("file://{}", encode(path)), None)
-    } else {
-        (encode(path), Some("%SRCROOT%"))
-    }
+    if path.starts_with('/') { (format!("file://{}", encode(path)), None) } else { (encode(path), Some("%SRCROOT%")) }
 }
 
 fn encode(path: &str) -> String {
@@ -248,10 +229,7 @@ fn encode(path: &str) -> String {
 mod tests {
     #[test]
     fn artifact_uris() {
-        assert_eq!(
-            super::artifact("./plans/a b.yaml"),
-            ("plans/a%20b.yaml".to_owned(), Some("%SRCROOT%"))
-        );
+        assert_eq!(super::artifact("./plans/a b.yaml"), ("plans/a%20b.yaml".to_owned(), Some("%SRCROOT%")));
         assert_eq!(super::artifact("/tmp/x.yaml").0, "file:///tmp/x.yaml");
     }
 }

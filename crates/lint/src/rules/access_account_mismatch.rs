@@ -37,11 +37,7 @@ use crate::context::Context;
 
 /// AC002
 pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(access) = plan
-        .confluent()
-        .and_then(|c| c.private_link_access())
-        .and_then(|a| a.account())
-    else {
+    let Some(access) = plan.confluent().and_then(|c| c.private_link_access()).and_then(|a| a.account()) else {
         return;
     };
     let Some(tidb) = plan.tidb() else { return };
@@ -49,9 +45,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         ctx.missing("tidb.aws_account_id", tidb.key_span());
         return;
     };
-    if AwsAccountId::parse(access.value).is_err()
-        || AwsAccountId::parse(tidb_account.value).is_err()
-    {
+    if AwsAccountId::parse(access.value).is_err() || AwsAccountId::parse(tidb_account.value).is_err() {
         return; // AC001 reports malformed IDs.
     }
     if access.value != tidb_account.value {
@@ -65,9 +59,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
             )
             .with_label("not TiDB Cloud's account")
             .with_related(tidb_account.span, "TiDB Cloud's AWS account")
-            .with_help(
-                "remove `account` (it defaults to tidb.aws_account_id) or set it to the same ID",
-            );
+            .with_help("remove `account` (it defaults to tidb.aws_account_id) or set it to the same ID");
         ctx.report(finding);
     }
 }

@@ -43,24 +43,11 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     if let Some(zones) = network_zones(plan) {
         check_ids(ctx, &region, &zones.ids);
     }
-    let subdomain = plan
-        .confluent()
-        .and_then(|c| c.network())
-        .and_then(|n| n.dns_subdomain());
+    let subdomain = plan.confluent().and_then(|c| c.network()).and_then(|n| n.dns_subdomain());
     if let Some(subdomain) = subdomain {
-        if let Some(zone) = DnsSubdomain::parse(subdomain.value)
-            .ok()
-            .and_then(|s| s.zone().cloned())
-        {
-            let span = Span::new(
-                subdomain.span.start,
-                subdomain.span.start + zone.as_str().len(),
-            );
-            let span = if subdomain.span.len() > subdomain.value.len() {
-                subdomain.span
-            } else {
-                span
-            };
+        if let Some(zone) = DnsSubdomain::parse(subdomain.value).ok().and_then(|s| s.zone().cloned()) {
+            let span = Span::new(subdomain.span.start, subdomain.span.start + zone.as_str().len());
+            let span = if subdomain.span.len() > subdomain.value.len() { subdomain.span } else { span };
             check_ids(ctx, &region, &[Located::new(zone, span)]);
         }
     }
@@ -71,21 +58,12 @@ fn check_ids(ctx: &mut Context, region: &Located<Region>, ids: &[Located<AzId>])
         return;
     };
     for id in ids.iter().filter(|id| id.value.prefix() != prefix) {
-        let elsewhere = id
-            .value
-            .region()
-            .map_or_else(|| "an unknown region".to_owned(), |r| format!("`{r}`"));
+        let elsewhere = id.value.region().map_or_else(|| "an unknown region".to_owned(), |r| format!("`{r}`"));
         let finding = ctx
-            .finding(
-                id.span,
-                format!("AZ ID `{}` is not in region `{}`", id.value, region.value),
-            )
+            .finding(id.span, format!("AZ ID `{}` is not in region `{}`", id.value, region.value))
             .with_label(format!("a zone of {elsewhere}"))
             .with_related(region.span, "the region")
-            .with_help(format!(
-                "AZ IDs in `{}` start with `{prefix}-`",
-                region.value
-            ));
+            .with_help(format!("AZ IDs in `{}` start with `{prefix}-`", region.value));
         ctx.report(finding);
     }
 }

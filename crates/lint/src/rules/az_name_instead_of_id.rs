@@ -37,11 +37,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     if let Some(list) = plan.tidb().and_then(|t| t.availability_zones()) {
         check_list(ctx, list);
     }
-    if let Some(list) = plan
-        .confluent()
-        .and_then(|c| c.network())
-        .and_then(|n| n.zones())
-    {
+    if let Some(list) = plan.confluent().and_then(|c| c.network()).and_then(|n| n.zones()) {
         check_list(ctx, list);
     }
 }

@@ -33,25 +33,18 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     if let Some(cloud) = plan.tidb().and_then(|t| t.cloud()) {
         check_cloud(ctx, cloud, "aws", "the TiDB cluster");
     }
-    if let Some(cloud) = plan
-        .confluent()
-        .and_then(|c| c.network())
-        .and_then(|n| n.cloud())
-    {
+    if let Some(cloud) = plan.confluent().and_then(|c| c.network()).and_then(|n| n.cloud()) {
         check_cloud(ctx, cloud, "AWS", "the Confluent network");
     }
 }
 
 fn check_cloud(ctx: &mut Context, cloud: Located<&str>, aws: &str, what: &str) {
-    if cloud.value == aws || !matches!(cloud.value, "gcp" | "azure" | "alicloud" | "GCP" | "AZURE")
-    {
+    if cloud.value == aws || !matches!(cloud.value, "gcp" | "azure" | "alicloud" | "GCP" | "AZURE") {
         return; // The schema reports values that are no cloud at all.
     }
     let finding = ctx
         .finding(cloud.span, format!("{what} is on {}, not AWS", cloud.value))
         .with_label("not AWS")
-        .with_help(format!(
-            "AWS PrivateLink needs both sides on AWS: use `cloud: {aws}` and an AWS-hosted resource"
-        ));
+        .with_help(format!("AWS PrivateLink needs both sides on AWS: use `cloud: {aws}` and an AWS-hosted resource"));
     ctx.report(finding);
 }

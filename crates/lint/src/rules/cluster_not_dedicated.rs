@@ -39,11 +39,7 @@ const TYPES: &[&str] = &["basic", "standard", "enterprise", "freight"];
 
 /// CL001
 pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(kind) = plan
-        .confluent()
-        .and_then(|c| c.cluster())
-        .and_then(|c| c.r#type())
-    else {
+    let Some(kind) = plan.confluent().and_then(|c| c.cluster()).and_then(|c| c.r#type()) else {
         return;
     };
     if TYPES.contains(&kind.value) {

@@ -36,18 +36,11 @@ use crate::rules::builtin;
 pub(crate) fn finding(problem: &Problem) -> Finding {
     let rule = builtin("PL002");
     match problem {
-        Problem::DuplicateKey {
-            key,
-            first,
-            duplicate,
-        } => Finding::new(
-            rule.code,
-            rule.severity,
-            *duplicate,
-            format!("duplicate key `{key}`"),
-        )
-        .with_label("defined again here")
-        .with_related(*first, "first defined here")
-        .with_help("remove one of them; linkplan uses the first"),
+        Problem::DuplicateKey { key, first, duplicate } => {
+            Finding::new(rule.code, rule.severity, *duplicate, format!("duplicate key `{key}`"))
+                .with_label("defined again here")
+                .with_related(*first, "first defined here")
+                .with_help("remove one of them; linkplan uses the first")
+        }
     }
 }

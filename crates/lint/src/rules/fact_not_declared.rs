@@ -47,21 +47,14 @@ pub(crate) fn findings(missing: &[MissingFact]) -> Vec<Finding> {
     }
     keys.into_iter()
         .map(|(key, at)| {
-            let mut rules: Vec<&str> = missing
-                .iter()
-                .filter(|m| m.key == key)
-                .map(|m| m.rule)
-                .collect();
+            let mut rules: Vec<&str> = missing.iter().filter(|m| m.key == key).map(|m| m.rule).collect();
             rules.sort_unstable();
             rules.dedup();
             Finding::new(
                 rule.code,
                 rule.severity,
                 at,
-                format!(
-                    "`{key}` is not declared, so {} could not be checked",
-                    list(&rules)
-                ),
+                format!("`{key}` is not declared, so {} could not be checked", list(&rules)),
             )
             .with_label("declare it here to check offline")
             .with_help(help(key))
@@ -82,9 +75,7 @@ fn help(key: &str) -> &'static str {
         "tidb.availability_zones" | "tidb.aws_account_id" => {
             "TiDB Cloud shows the account ID and AZ IDs in the \"Create Private Link Connection\" dialog (API: privateLinkConnections:getAvailabilityZones)"
         }
-        "confluent.network.zones" => {
-            "the network's zones are on its Confluent Cloud page (`spec.zones` in the API)"
-        }
+        "confluent.network.zones" => "the network's zones are on its Confluent Cloud page (`spec.zones` in the API)",
         "confluent.vpc_service_endpoint" => {
             "the network's VPC endpoint service name is on its Confluent Cloud page (`status.cloud.private_link_endpoint_service`)"
         }

@@ -57,7 +57,9 @@ fn check_key(ctx: &mut Context, section: &Section<'_>, key: &str) {
         NodeKind::Int(number) => ctx
             .finding(node.span, format!("AWS account ID `{number}` is written as a number"))
             .with_label("unquoted")
-            .with_help(format!("quote it: `\"{number:0>12}\"` if the ID starts with zeros; YAML drops them from numbers")),
+            .with_help(format!(
+                "quote it: `\"{number:0>12}\"` if the ID starts with zeros; YAML drops them from numbers"
+            )),
         _ => return,
     };
     ctx.report(finding);

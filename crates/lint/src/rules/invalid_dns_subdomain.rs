@@ -33,11 +33,7 @@ use crate::context::Context;
 
 /// NW006
 pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(subdomain) = plan
-        .confluent()
-        .and_then(|c| c.network())
-        .and_then(|n| n.dns_subdomain())
-    else {
+    let Some(subdomain) = plan.confluent().and_then(|c| c.network()).and_then(|n| n.dns_subdomain()) else {
         return;
     };
     if let Err(error) = DnsSubdomain::parse(subdomain.value) {

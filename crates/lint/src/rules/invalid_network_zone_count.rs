@@ -62,17 +62,9 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     }
     if zones.len() != 3 {
         let finding = ctx
-            .finding(
-                zones.span(),
-                format!(
-                    "a Confluent network has exactly 3 zones; this lists {}",
-                    zones.len()
-                ),
-            )
+            .finding(zones.span(), format!("a Confluent network has exactly 3 zones; this lists {}", zones.len()))
             .with_label("not three zones")
-            .with_help(
-                "list three distinct AZ IDs, as many as possible shared with the TiDB cluster",
-            );
+            .with_help("list three distinct AZ IDs, as many as possible shared with the TiDB cluster");
         ctx.report(finding);
     }
 }

@@ -34,11 +34,7 @@ use crate::context::Context;
 
 /// NW005
 pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(unique) = plan
-        .private_link_connection()
-        .and_then(|p| p.domains())
-        .and_then(|d| d.unique_name())
-    else {
+    let Some(unique) = plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name()) else {
         return;
     };
     let Err(error) = UniqueName::parse(unique.value) else {
@@ -52,9 +48,6 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         Ok(subdomain) => format!("use `{}`", subdomain.unique_name()),
         Err(_) => "the unique name is `<dns-id>.<region>`, e.g. `domnprzqrog.us-east-1`".to_owned(),
     };
-    let finding = ctx
-        .finding(unique.span, error.to_string())
-        .with_label(reason)
-        .with_help(help);
+    let finding = ctx.finding(unique.span, error.to_string()).with_label(reason).with_help(help);
     ctx.report(finding);
 }

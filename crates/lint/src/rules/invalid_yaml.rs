@@ -44,12 +44,8 @@ pub(crate) fn finding(error: &ParseError) -> Finding {
         ParseError::Binary { .. } => "only YAML text files can be linted",
         ParseError::TooDeep { .. } => "plan files nest at most three levels deep",
         ParseError::TooManyNodes { .. } => "expand fewer aliases; a plan has a few dozen values",
-        ParseError::UnknownAnchor { .. } => {
-            "define the anchor (`&name`) before the alias (`*name`) that uses it"
-        }
+        ParseError::UnknownAnchor { .. } => "define the anchor (`&name`) before the alias (`*name`) that uses it",
         ParseError::ComplexKey { .. } => "use plain text keys",
     };
-    Finding::new(rule.code, rule.severity, error.span(), error.to_string())
-        .with_label("here")
-        .with_help(help)
+    Finding::new(rule.code, rule.severity, error.span(), error.to_string()).with_label("here").with_help(help)
 }

@@ -80,137 +80,33 @@ macro_rules! rule {
 
 /// Every rule, ordered by code. Codes are never reused.
 pub static RULES: &[Rule] = &[
-    rule!(
-        "AC001",
-        "invalid-aws-account-id",
-        Error,
-        invalid_aws_account_id
-    ),
-    rule!(
-        "AC002",
-        "access-account-mismatch",
-        Error,
-        access_account_mismatch
-    ),
-    rule!(
-        "AZ001",
-        "az-name-instead-of-id",
-        Error,
-        az_name_instead_of_id
-    ),
+    rule!("AC001", "invalid-aws-account-id", Error, invalid_aws_account_id),
+    rule!("AC002", "access-account-mismatch", Error, access_account_mismatch),
+    rule!("AZ001", "az-name-instead-of-id", Error, az_name_instead_of_id),
     rule!("AZ002", "az-id-outside-region", Error, az_id_outside_region),
-    rule!(
-        "AZ003",
-        "no-shared-availability-zone",
-        Error,
-        no_shared_availability_zone
-    ),
+    rule!("AZ003", "no-shared-availability-zone", Error, no_shared_availability_zone),
     rule!("AZ004", "partial-az-overlap", Warning, partial_az_overlap),
-    rule!(
-        "AZ005",
-        "invalid-network-zone-count",
-        Error,
-        invalid_network_zone_count
-    ),
-    rule!(
-        "CL001",
-        "cluster-not-dedicated",
-        Error,
-        cluster_not_dedicated
-    ),
-    rule!(
-        "CL002",
-        "single-zone-cluster-zone-not-shared",
-        Warning,
-        single_zone_cluster_zone_not_shared
-    ),
-    rule!(
-        "CL003",
-        "multi-zone-cluster-single-cku",
-        Error,
-        multi_zone_cluster_single_cku
-    ),
-    rule!(
-        "ID001",
-        "unconventional-resource-id",
-        Warning,
-        unconventional_resource_id
-    ),
-    rule!(
-        "NW001",
-        "network-not-privatelink",
-        Error,
-        network_not_privatelink
-    ),
-    rule!(
-        "NW002",
-        "invalid-vpc-endpoint-service-name",
-        Error,
-        invalid_vpc_endpoint_service_name
-    ),
-    rule!(
-        "NW003",
-        "legacy-vpc-endpoint-service-id",
-        Warning,
-        legacy_vpc_endpoint_service_id
-    ),
+    rule!("AZ005", "invalid-network-zone-count", Error, invalid_network_zone_count),
+    rule!("CL001", "cluster-not-dedicated", Error, cluster_not_dedicated),
+    rule!("CL002", "single-zone-cluster-zone-not-shared", Warning, single_zone_cluster_zone_not_shared),
+    rule!("CL003", "multi-zone-cluster-single-cku", Error, multi_zone_cluster_single_cku),
+    rule!("ID001", "unconventional-resource-id", Warning, unconventional_resource_id),
+    rule!("NW001", "network-not-privatelink", Error, network_not_privatelink),
+    rule!("NW002", "invalid-vpc-endpoint-service-name", Error, invalid_vpc_endpoint_service_name),
+    rule!("NW003", "legacy-vpc-endpoint-service-id", Warning, legacy_vpc_endpoint_service_id),
     rule!("NW004", "unique-name-mismatch", Error, unique_name_mismatch),
     rule!("NW005", "invalid-unique-name", Error, invalid_unique_name),
-    rule!(
-        "NW006",
-        "invalid-dns-subdomain",
-        Error,
-        invalid_dns_subdomain
-    ),
-    rule!(
-        "NW007",
-        "network-id-and-create",
-        Error,
-        network_id_and_create
-    ),
-    rule!(
-        "NW008",
-        "network-source-missing",
-        Error,
-        network_source_missing
-    ),
-    rule!(
-        "NW009",
-        "network-key-not-applicable",
-        Error,
-        network_key_not_applicable
-    ),
+    rule!("NW006", "invalid-dns-subdomain", Error, invalid_dns_subdomain),
+    rule!("NW007", "network-id-and-create", Error, network_id_and_create),
+    rule!("NW008", "network-source-missing", Error, network_source_missing),
+    rule!("NW009", "network-key-not-applicable", Error, network_key_not_applicable),
     rule!("PL001", "invalid-yaml", Error, invalid_yaml, builtin),
     rule!("PL002", "duplicate-key", Error, duplicate_key, builtin),
     rule!("PL003", "unknown-key", Error, unknown_key, builtin),
-    rule!(
-        "PL004",
-        "schema-violation",
-        Error,
-        schema_violation,
-        builtin
-    ),
-    rule!(
-        "PL005",
-        "unused-suppression",
-        Warning,
-        unused_suppression,
-        builtin
-    ),
-    rule!(
-        "PL006",
-        "suppression-without-reason",
-        Warning,
-        suppression_without_reason,
-        builtin
-    ),
-    rule!(
-        "PL007",
-        "fact-not-declared",
-        Info,
-        fact_not_declared,
-        builtin
-    ),
+    rule!("PL004", "schema-violation", Error, schema_violation, builtin),
+    rule!("PL005", "unused-suppression", Warning, unused_suppression, builtin),
+    rule!("PL006", "suppression-without-reason", Warning, suppression_without_reason, builtin),
+    rule!("PL007", "fact-not-declared", Info, fact_not_declared, builtin),
     rule!("RG001", "cloud-not-aws", Error, cloud_not_aws),
     rule!("RG002", "region-mismatch", Error, region_mismatch),
     rule!("RG003", "unknown-region", Warning, unknown_region),
@@ -221,9 +117,7 @@ pub const DOCS_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/doc
 
 /// Finds a rule by code (`AZ001`, any case) or name (`az-name-instead-of-id`).
 pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
-    RULES
-        .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
 }
 
 /// The registry entry for a code the linter itself emits.
@@ -252,12 +146,8 @@ impl Rule {
     pub fn summary(&self) -> String {
         let doc = self.doc();
         let body = doc.split("## What it does").nth(1).unwrap_or(&doc);
-        let paragraph: Vec<&str> = body
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| l.is_empty())
-            .take_while(|l| !l.is_empty())
-            .collect();
+        let paragraph: Vec<&str> =
+            body.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
         let text = paragraph.join(" ");
         match text.find(". ") {
             Some(end) => text[..=end].to_owned(),
@@ -271,15 +161,28 @@ impl Rule {
 
     /// The page `linkplan explain` prints and `docs/rules/<CODE>.md` holds.
     pub fn markdown(&self) -> String {
-        format!(
-            "# {} ({})\n\nDefault severity: {}.\n\n{}",
-            self.code,
-            self.name,
-            self.severity,
-            self.doc()
-        )
+        format!("# {} ({})\n\nDefault severity: {}.\n\n{}", self.code, self.name, self.severity, self.doc())
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+/// Every generated rule page: `(file name, contents)` for `docs/rules/`, plus the index.
+pub fn generated_docs() -> Vec<(String, String)> {
+    let mut docs: Vec<(String, String)> = RULES.iter().map(|r| (format!("{}.md", r.code), r.markdown())).collect();
+    let mut index = String::from(
+        "# linkplan rules\n\nGenerated by `cargo xtask codegen` from the rules' docs; `linkplan explain CODE` prints the same pages.\n\n| code | name | default | what it does |\n|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        index.push_str(&format!(
+            "| [{code}]({code}.md) | {} | {} | {} |\n",
+            rule.name,
+            rule.severity,
+            rule.summary().replace('|', "\\|"),
+            code = rule.code
+        ));
+    }
+    docs.push(("README.md".to_owned(), index));
+    docs
+}

@@ -46,20 +46,11 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     };
     let finding = match cluster.cku() {
         Some(cku) if cku.value < 2 => ctx
-            .finding(
-                cku.span,
-                format!(
-                    "a MULTI_ZONE Dedicated cluster needs at least 2 CKUs; this has {}",
-                    cku.value
-                ),
-            )
+            .finding(cku.span, format!("a MULTI_ZONE Dedicated cluster needs at least 2 CKUs; this has {}", cku.value))
             .with_label("too few CKUs")
             .with_related(availability.span, "multi-zone"),
         None if !cluster.has("cku") => ctx
-            .finding(
-                availability.span,
-                "a MULTI_ZONE Dedicated cluster needs at least 2 CKUs; `cku` defaults to 1",
-            )
+            .finding(availability.span, "a MULTI_ZONE Dedicated cluster needs at least 2 CKUs; `cku` defaults to 1")
             .with_label("needs `cku: 2`"),
         _ => return,
     };

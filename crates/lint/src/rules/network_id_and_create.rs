@@ -44,10 +44,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
             .finding(create.span, "the network has both `id` and `create: true`")
             .with_label("create a new network…")
             .with_related(id.span, "…or use this one?")
-            .with_help(format!(
-                "remove `create: true` to use `{}`, or remove `id` to create a network",
-                id.value
-            ));
+            .with_help(format!("remove `create: true` to use `{}`, or remove `id` to create a network", id.value));
         ctx.report(finding);
     }
 }

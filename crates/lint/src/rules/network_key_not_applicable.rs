@@ -47,14 +47,9 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         for key in ["display_name", "dns_resolution"] {
             if let Some(span) = network.key_span_of(key) {
                 let finding = ctx
-                    .finding(
-                        span,
-                        format!("`{key}` only applies to a network linkplan creates"),
-                    )
+                    .finding(span, format!("`{key}` only applies to a network linkplan creates"))
                     .with_label("ignored for an existing network")
-                    .with_help(format!(
-                        "remove `{key}`; linkplan does not change an existing network"
-                    ));
+                    .with_help(format!("remove `{key}`; linkplan does not change an existing network"));
                 ctx.report(finding);
             }
         }
@@ -67,10 +62,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
             .with_help("remove `dns_subdomain`; linkplan reads it from the network once created");
         ctx.report(finding);
     }
-    let unique = plan
-        .private_link_connection()
-        .and_then(|p| p.domains())
-        .and_then(|d| d.key_span_of("unique_name"));
+    let unique = plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.key_span_of("unique_name"));
     if let Some(span) = unique {
         let finding = ctx
             .finding(span, "a network linkplan creates has no unique name yet")

@@ -32,11 +32,7 @@ use crate::context::Context;
 
 /// NW001
 pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(types) = plan
-        .confluent()
-        .and_then(|c| c.network())
-        .and_then(|n| n.connection_types())
-    else {
+    let Some(types) = plan.confluent().and_then(|c| c.network()).and_then(|n| n.connection_types()) else {
         return;
     };
     if types.is_empty() || types.items().any(|t| t.value == "PRIVATELINK") {
@@ -46,6 +42,8 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     let finding = ctx
         .finding(types.span(), "the network is not a PrivateLink network")
         .with_label(format!("connection types: {}", found.join(", ")))
-        .with_help("TiDB Cloud connects through PrivateLink only: use a network with `connection_types: [PRIVATELINK]`");
+        .with_help(
+            "TiDB Cloud connects through PrivateLink only: use a network with `connection_types: [PRIVATELINK]`",
+        );
     ctx.report(finding);
 }

@@ -47,16 +47,10 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         return;
     }
     let finding = ctx
-        .finding(
-            network.list.span(),
-            "the network shares no availability zone with the TiDB cluster",
-        )
+        .finding(network.list.span(), "the network shares no availability zone with the TiDB cluster")
         .with_label(format!("network zones {}", listing(&network.names())))
         .with_related(tidb.list.span(), "TiDB cluster zones")
-        .with_help(format!(
-            "use a network with at least one of {}",
-            listing(&tidb.names())
-        ));
+        .with_help(format!("use a network with at least one of {}", listing(&tidb.names())));
     ctx.report(finding);
 }
 
@@ -64,10 +58,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
 pub(crate) fn both_zone_lists<'d>(
     ctx: &mut Context,
     plan: &PlanView<'d>,
-) -> Option<(
-    crate::rules::zones::Zones<'d>,
-    crate::rules::zones::Zones<'d>,
-)> {
+) -> Option<(crate::rules::zones::Zones<'d>, crate::rules::zones::Zones<'d>)> {
     let tidb = tidb_zones(plan);
     let network = network_zones(plan);
     if tidb.is_none() {
@@ -77,11 +68,7 @@ pub(crate) fn both_zone_lists<'d>(
     }
     if network.is_none() {
         // A network linkplan creates must declare its zones: AZ005 reports that.
-        if let Some(section) = plan
-            .confluent()
-            .and_then(|c| c.network())
-            .filter(|n| !n.creates())
-        {
+        if let Some(section) = plan.confluent().and_then(|c| c.network()).filter(|n| !n.creates()) {
             ctx.missing("confluent.network.zones", section.key_span());
         }
     }

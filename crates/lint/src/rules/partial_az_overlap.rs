@@ -44,26 +44,23 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     let Some((tidb, network)) = both_zone_lists(ctx, plan) else {
         return;
     };
-    let shared = tidb
-        .ids
-        .iter()
-        .filter(|z| network.contains(&z.value))
-        .count();
+    let shared = tidb.ids.iter().filter(|z| network.contains(&z.value)).count();
     if shared == 0 {
         return; // AZ003
     }
-    let uncovered: Vec<&str> = tidb
-        .names()
-        .into_iter()
-        .filter(|name| !network.names().contains(name))
-        .collect();
+    let uncovered: Vec<&str> = tidb.names().into_iter().filter(|name| !network.names().contains(name)).collect();
     if uncovered.is_empty() {
         return;
     }
     let finding = ctx
-        .finding(network.list.span(), format!("the network covers {shared} of the TiDB cluster's {} zones", tidb.names().len()))
+        .finding(
+            network.list.span(),
+            format!("the network covers {shared} of the TiDB cluster's {} zones", tidb.names().len()),
+        )
         .with_label(format!("misses {}", listing(&uncovered)))
         .with_related(tidb.list.span(), "TiDB cluster zones")
-        .with_help("include every TiDB zone in the network's zones if you can; otherwise allow this finding with a reason");
+        .with_help(
+            "include every TiDB zone in the network's zones if you can; otherwise allow this finding with a reason",
+        );
     ctx.report(finding);
 }

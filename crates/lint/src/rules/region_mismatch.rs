@@ -44,21 +44,11 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     let Some(reference) = tidb.clone().or_else(|| network.clone()) else {
         return;
     };
-    let reference_label = if tidb.is_some() {
-        "the TiDB cluster's region"
-    } else {
-        "the network's region"
-    };
+    let reference_label = if tidb.is_some() { "the TiDB cluster's region" } else { "the network's region" };
     let compare = |ctx: &mut Context, region: &Region, span, what: &str| {
         if *region != reference.value {
             let finding = ctx
-                .finding(
-                    span,
-                    format!(
-                        "{what} is in `{region}`, but the TiDB cluster is in `{}`",
-                        reference.value
-                    ),
-                )
+                .finding(span, format!("{what} is in `{region}`, but the TiDB cluster is in `{}`", reference.value))
                 .with_label(format!("`{region}`"))
                 .with_related(reference.span, reference_label)
                 .with_help("PrivateLink here does not cross regions: use resources in one region");
@@ -85,18 +75,11 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     }
     if let Some(subdomain) = confluent.network().and_then(|n| n.dns_subdomain()) {
         if let Ok(parsed) = DnsSubdomain::parse(subdomain.value) {
-            compare(
-                ctx,
-                parsed.unique_name().region(),
-                subdomain.span,
-                "the DNS subdomain",
-            );
+            compare(ctx, parsed.unique_name().region(), subdomain.span, "the DNS subdomain");
         }
     }
-    let unique: Option<Located<&str>> = plan
-        .private_link_connection()
-        .and_then(|p| p.domains())
-        .and_then(|d| d.unique_name());
+    let unique: Option<Located<&str>> =
+        plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name());
     if let Some(unique) = unique {
         if let Ok(parsed) = UniqueName::parse(unique.value) {
             compare(ctx, parsed.region(), unique.span, "the unique name");

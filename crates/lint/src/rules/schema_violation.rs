@@ -67,8 +67,7 @@ pub(crate) fn finding(
             } else {
                 format!("missing required key `{property}` in `{path}`")
             };
-            new(key_span.unwrap_or(Span::empty(0)), message)
-                .with_label(format!("needs `{property}`"))
+            new(key_span.unwrap_or(Span::empty(0)), message).with_label(format!("needs `{property}`"))
         }
         ValidationErrorKind::Type { kind } => {
             let found = target.map_or("nothing", |t| t.node.type_name());
@@ -78,11 +77,8 @@ pub(crate) fn finding(
                 return new(Span::empty(0), "the file is empty".to_owned())
                     .with_help("a plan is a mapping with `version`, `name`, `tidb` and `confluent`; see `examples/`");
             }
-            let finding = new(
-                value_span,
-                format!("`{path}` must be {}, found {found}", article(expected)),
-            )
-            .with_label(format!("expected {expected}"));
+            let finding = new(value_span, format!("`{path}` must be {}, found {found}", article(expected)))
+                .with_label(format!("expected {expected}"));
             if expected == "string" && matches!(found, "integer" | "number" | "boolean") {
                 finding.with_help("put the value in quotes: YAML reads unquoted digits as a number (losing leading zeros) and yes/true as a boolean")
             } else {
@@ -90,48 +86,23 @@ pub(crate) fn finding(
             }
         }
         ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> = options
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let listed = options
-                .iter()
-                .map(|o| format!("`{o}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let finding = new(
-                value_span,
-                format!(
-                    "`{path}` must be one of {listed}; found {}",
-                    show(&instance)
-                ),
-            )
-            .with_label("not an allowed value");
-            match instance
-                .as_str()
-                .and_then(|s| did_you_mean(s, options.iter().copied()))
-            {
-                Some(best) => finding.with_help(format!(
-                    "did you mean `{best}`? (values are case-sensitive)"
-                )),
+            let options: Vec<&str> =
+                options.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let listed = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+            let finding = new(value_span, format!("`{path}` must be one of {listed}; found {}", show(&instance)))
+                .with_label("not an allowed value");
+            match instance.as_str().and_then(|s| did_you_mean(s, options.iter().copied())) {
+                Some(best) => finding.with_help(format!("did you mean `{best}`? (values are case-sensitive)")),
                 None => finding,
             }
         }
-        ValidationErrorKind::Constant { expected_value } => new(
-            value_span,
-            format!(
-                "`{path}` must be {}; found {}",
-                show(expected_value),
-                show(&instance)
-            ),
-        )
-        .with_label("not the supported value"),
+        ValidationErrorKind::Constant { expected_value } => {
+            new(value_span, format!("`{path}` must be {}; found {}", show(expected_value), show(&instance)))
+                .with_label("not the supported value")
+        }
         ValidationErrorKind::Pattern { .. } => {
-            let finding = new(
-                value_span,
-                format!("`{path}` has the wrong format: {}", show(&instance)),
-            )
-            .with_label("unexpected format");
+            let finding = new(value_span, format!("`{path}` has the wrong format: {}", show(&instance)))
+                .with_label("unexpected format");
             match description {
                 Some(text) => finding.with_help(format!("expected: {text}")),
                 None => finding,
@@ -160,11 +131,7 @@ fn show(value: &Value) -> String {
         Value::String(s) => format!("`{s}`"),
         Value::Array(_) | Value::Object(_) => {
             let text = value.to_string();
-            if text.len() > 60 {
-                format!("{}…", &text[..text.floor_char_boundary(57)])
-            } else {
-                text
-            }
+            if text.len() > 60 { format!("{}…", &text[..text.floor_char_boundary(57)]) } else { text }
         }
         other => format!("`{other}`"),
     }

@@ -58,22 +58,20 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     if tidb.ids.is_empty() || !network.ids.iter().any(|z| tidb.contains(&z.value)) {
         return; // AZ003 reports networks with nothing shared.
     }
-    let unshared: Vec<&str> = network
-        .names()
-        .into_iter()
-        .filter(|n| !tidb.names().contains(n))
-        .collect();
+    let unshared: Vec<&str> = network.names().into_iter().filter(|n| !tidb.names().contains(n)).collect();
     if unshared.is_empty() {
         return;
     }
     let span = availability.map_or(cluster.key_span(), |a| a.span);
-    let label = if availability.is_some() {
-        "single zone"
-    } else {
-        "SINGLE_ZONE by default"
-    };
+    let label = if availability.is_some() { "single zone" } else { "SINGLE_ZONE by default" };
     let finding = ctx
-        .finding(span, format!("a single-zone cluster may be placed in {}, which the TiDB cluster does not use", listing(&unshared)))
+        .finding(
+            span,
+            format!(
+                "a single-zone cluster may be placed in {}, which the TiDB cluster does not use",
+                listing(&unshared)
+            ),
+        )
         .with_label(label)
         .with_related(network.list.span(), "network zones")
         .with_help("use `availability: MULTI_ZONE` (with cku >= 2), or a network whose zones are all TiDB's");

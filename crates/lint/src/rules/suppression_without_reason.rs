@@ -29,12 +29,7 @@ use crate::rules::builtin;
 /// PL006: the finding for a suppression comment without a reason.
 pub(crate) fn finding(span: Span) -> Finding {
     let rule = builtin("PL006");
-    Finding::new(
-        rule.code,
-        rule.severity,
-        span,
-        "suppression without a reason",
-    )
-    .with_label("say why this is allowed")
-    .with_help("write the reason after the codes: `# linkplan: allow CODE why it is acceptable`")
+    Finding::new(rule.code, rule.severity, span, "suppression without a reason")
+        .with_label("say why this is allowed")
+        .with_help("write the reason after the codes: `# linkplan: allow CODE why it is acceptable`")
 }

@@ -29,19 +29,16 @@ fn lint(path: &Path, options: Options) -> FileReport {
         Err(e) => panic!("linter: {e}"),
     };
     let bytes = std::fs::read(path).unwrap_or_default();
-    let name = path
-        .strip_prefix(fixtures_dir().join("..").join(".."))
-        .unwrap_or(path);
+    let name = path.strip_prefix(fixtures_dir().join("..").join("..")).unwrap_or(path);
     linter.lint_bytes(name.display().to_string().replace("../", ""), bytes)
 }
 
 /// Renders findings the way `linkplan lint` does without colour, at width 80.
 pub(crate) fn render(report: &FileReport) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .with_links(false);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80).with_links(false);
     let mut out = String::new();
-    for diagnostic in report.diagnostics() {
+    for diagnostic in report.diagnostics(false) {
         if let Err(e) = handler.render_report(&mut out, &diagnostic) {
             out.push_str(&format!("render error: {e}"));
         }
@@ -50,10 +47,7 @@ pub(crate) fn render(report: &FileReport) -> String {
 }
 
 fn expected_lines(text: &str, code: &str) -> Vec<usize> {
-    let header = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# Should emit:"))
-        .unwrap_or_default();
+    let header = text.lines().find_map(|l| l.strip_prefix("# Should emit:")).unwrap_or_default();
     let rest = header.trim().strip_prefix(code).unwrap_or_default();
     rest.trim()
         .trim_start_matches("on lines")
@@ -67,21 +61,9 @@ fn expected_lines(text: &str, code: &str) -> Vec<usize> {
 fn every_rule_has_failing_and_passing_fixtures() {
     for rule in RULES {
         let files = fixtures(rule.code);
-        let name = |p: &PathBuf| {
-            p.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        };
-        assert!(
-            files.iter().any(|f| name(f).starts_with("fail_")),
-            "{} has no fail_*.yaml fixture",
-            rule.code
-        );
-        assert!(
-            files.iter().any(|f| name(f).starts_with("pass_")),
-            "{} has no pass_*.yaml fixture",
-            rule.code
-        );
+        let name = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        assert!(files.iter().any(|f| name(f).starts_with("fail_")), "{} has no fail_*.yaml fixture", rule.code);
+        assert!(files.iter().any(|f| name(f).starts_with("pass_")), "{} has no pass_*.yaml fixture", rule.code);
     }
 }
 
@@ -89,32 +71,15 @@ fn every_rule_has_failing_and_passing_fixtures() {
 fn failing_fixtures_emit_on_the_named_lines() {
     for rule in RULES {
         for path in fixtures(rule.code) {
-            let file_name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if !file_name.starts_with("fail_") {
                 continue;
             }
-            let report = lint(
-                &path,
-                Options {
-                    select: Some(vec![rule.code]),
-                    ..Options::default()
-                },
-            );
+            let report = lint(&path, Options { select: Some(vec![rule.code]), ..Options::default() });
             let index = linkplan_model::LineIndex::new(&report.text);
-            let lines: Vec<usize> = report
-                .findings
-                .iter()
-                .map(|f| index.line_col(&report.text, f.span.start).0)
-                .collect();
-            assert!(
-                !lines.is_empty(),
-                "{}: no {} finding",
-                path.display(),
-                rule.code
-            );
+            let lines: Vec<usize> =
+                report.findings.iter().map(|f| index.line_col(&report.text, f.span.start).0).collect();
+            assert!(!lines.is_empty(), "{}: no {} finding", path.display(), rule.code);
             assert_eq!(
                 lines,
                 expected_lines(&report.text, rule.code),
@@ -131,17 +96,10 @@ fn failing_fixtures_emit_on_the_named_lines() {
 fn passing_fixtures_are_clean() {
     for rule in RULES {
         for path in fixtures(rule.code) {
-            let is_pass = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("pass_"));
+            let is_pass = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("pass_"));
             if is_pass {
                 let report = lint(&path, Options::default());
-                assert!(
-                    report.findings.is_empty(),
-                    "{} is not clean:\n{}",
-                    path.display(),
-                    render(&report)
-                );
+                assert!(report.findings.is_empty(), "{} is not clean:\n{}", path.display(), render(&report));
             }
         }
     }
@@ -150,12 +108,7 @@ fn passing_fixtures_are_clean() {
 #[test]
 fn codes_and_names_are_unique_and_ordered() {
     for pair in RULES.windows(2) {
-        assert!(
-            pair[0].code < pair[1].code,
-            "{} must come before {}",
-            pair[0].code,
-            pair[1].code
-        );
+        assert!(pair[0].code < pair[1].code, "{} must come before {}", pair[0].code, pair[1].code);
     }
     let mut names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
     names.sort_unstable();
@@ -167,20 +120,10 @@ fn codes_and_names_are_unique_and_ordered() {
 fn every_rule_is_documented() {
     for rule in RULES {
         let doc = rule.doc();
-        for section in [
-            "## What it does",
-            "## Why is this bad?",
-            "## Example",
-            "Use instead:",
-            "## Needs",
-            "## References",
-        ] {
-            assert!(
-                doc.contains(section),
-                "{} ({}) lacks `{section}` in its module docs",
-                rule.code,
-                rule.name
-            );
+        for section in
+            ["## What it does", "## Why is this bad?", "## Example", "Use instead:", "## Needs", "## References"]
+        {
+            assert!(doc.contains(section), "{} ({}) lacks `{section}` in its module docs", rule.code, rule.name);
         }
         assert!(!rule.summary().is_empty(), "{} has no summary", rule.code);
     }
@@ -191,4 +134,13 @@ fn the_example_plan_is_clean() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orders-cdc.yaml");
     let report = lint(&path, Options::default());
     assert!(report.findings.is_empty(), "{}", render(&report));
+}
+
+#[test]
+fn generated_rule_docs_are_up_to_date() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+    for (name, contents) in super::generated_docs() {
+        let on_disk = std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
+        assert!(on_disk == contents, "docs/rules/{name} is not up to date: run `cargo xtask codegen`");
+    }
 }

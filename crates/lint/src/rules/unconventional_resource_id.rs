@@ -54,10 +54,7 @@ fn check_id(ctx: &mut Context, id: Located<&str>, kind: &str, prefixes: &[&str])
         return;
     }
     let finding = ctx
-        .finding(
-            id.span,
-            format!("`{}` does not look like a Confluent {kind} ID", id.value),
-        )
+        .finding(id.span, format!("`{}` does not look like a Confluent {kind} ID", id.value))
         .with_label(format!("expected `{}…`", prefixes[0]))
         .with_help(format!(
             "{kind} IDs start with `{}`; is this a display name or another resource's ID?",

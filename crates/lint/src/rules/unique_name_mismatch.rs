@@ -38,11 +38,7 @@ use crate::context::Context;
 
 /// NW004
 pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(unique) = plan
-        .private_link_connection()
-        .and_then(|p| p.domains())
-        .and_then(|d| d.unique_name())
-    else {
+    let Some(unique) = plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name()) else {
         return;
     };
     let Some(network) = plan.confluent().and_then(|c| c.network()) else {
@@ -55,30 +51,15 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         ctx.missing("confluent.network.dns_subdomain", network.key_span());
         return;
     };
-    let (Ok(declared), Ok(parsed)) = (
-        UniqueName::parse(unique.value),
-        DnsSubdomain::parse(subdomain.value),
-    ) else {
+    let (Ok(declared), Ok(parsed)) = (UniqueName::parse(unique.value), DnsSubdomain::parse(subdomain.value)) else {
         return; // NW005 and NW006 report malformed values.
     };
     if declared != *parsed.unique_name() {
         let finding = ctx
-            .finding(
-                unique.span,
-                format!(
-                    "unique name `{declared}` is not the network's `{}`",
-                    parsed.unique_name()
-                ),
-            )
+            .finding(unique.span, format!("unique name `{declared}` is not the network's `{}`", parsed.unique_name()))
             .with_label("another network's name")
-            .with_related(
-                subdomain.span,
-                format!("derives `{}`", parsed.unique_name()),
-            )
-            .with_help(format!(
-                "use `unique_name: {}`, or leave it out to derive it",
-                parsed.unique_name()
-            ));
+            .with_related(subdomain.span, format!("derives `{}`", parsed.unique_name()))
+            .with_help(format!("use `unique_name: {}`, or leave it out to derive it", parsed.unique_name()));
         ctx.report(finding);
     }
 }

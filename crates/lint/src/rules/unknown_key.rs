@@ -40,10 +40,7 @@ use crate::schema::dotted;
 /// PL003: the finding for `key`, found in the object at `parent`.
 pub(crate) fn finding(document: &Document, parent: &str, key: &str) -> Finding {
     let escaped = key.replace('~', "~0").replace('/', "~1");
-    let span = document
-        .locate(&format!("{parent}/{escaped}"))
-        .and_then(|t| t.key_span)
-        .unwrap_or(Span::empty(0));
+    let span = document.locate(&format!("{parent}/{escaped}")).and_then(|t| t.key_span).unwrap_or(Span::empty(0));
     let rule = builtin("PL003");
     let message = if parent.is_empty() {
         format!("unknown top-level key `{key}`")
@@ -56,34 +53,18 @@ pub(crate) fn finding(document: &Document, parent: &str, key: &str) -> Finding {
     } else if let Some(best) = did_you_mean(key, allowed.iter().copied()) {
         format!("did you mean `{best}`?")
     } else {
-        format!(
-            "expected one of: {}",
-            allowed
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("expected one of: {}", allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
     };
-    Finding::new(rule.code, rule.severity, span, message)
-        .with_label("not a plan key")
-        .with_help(help)
+    Finding::new(rule.code, rule.severity, span, message).with_label("not a plan key").with_help(help)
 }
 
 /// The candidate closest to `input`, when it is close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(
-    input: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let input_lower = input.to_ascii_lowercase();
     candidates
         .map(|c| {
             let lower = c.to_ascii_lowercase();
-            let score = if lower == input_lower {
-                2.0
-            } else {
-                strsim::jaro_winkler(&input_lower, &lower)
-            };
+            let score = if lower == input_lower { 2.0 } else { strsim::jaro_winkler(&input_lower, &lower) };
             (score, c)
         })
         .filter(|(score, _)| *score >= 0.85)
@@ -99,14 +80,8 @@ mod tests {
     fn suggestions() {
         let keys = ["region", "cluster_id", "availability_zones"];
         assert_eq!(did_you_mean("regoin", keys.into_iter()), Some("region"));
-        assert_eq!(
-            did_you_mean("availabilty_zones", keys.into_iter()),
-            Some("availability_zones")
-        );
+        assert_eq!(did_you_mean("availabilty_zones", keys.into_iter()), Some("availability_zones"));
         assert_eq!(did_you_mean("foo", keys.into_iter()), None);
-        assert_eq!(
-            did_you_mean("privatelink", ["PRIVATELINK", "PEERING"].into_iter()),
-            Some("PRIVATELINK")
-        );
+        assert_eq!(did_you_mean("privatelink", ["PRIVATELINK", "PEERING"].into_iter()), Some("PRIVATELINK"));
     }
 }

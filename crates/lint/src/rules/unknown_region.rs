@@ -41,9 +41,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     if let Some(region) = &tidb {
         check_region(ctx, region);
     }
-    if let Some(region) =
-        network_region(plan).filter(|n| tidb.as_ref().is_none_or(|t| t.value != n.value))
-    {
+    if let Some(region) = network_region(plan).filter(|n| tidb.as_ref().is_none_or(|t| t.value != n.value)) {
         check_region(ctx, &region);
     }
 }
@@ -54,13 +52,12 @@ fn check_region(ctx: &mut Context, region: &Located<Region>) {
     }
     let help = match did_you_mean(region.value.as_str(), Region::known()) {
         Some(best) => format!("did you mean `{best}`?"),
-        None => "if this is a new AWS region, allow this finding with a reason; AZ ID checks are skipped for it".to_owned(),
+        None => {
+            "if this is a new AWS region, allow this finding with a reason; AZ ID checks are skipped for it".to_owned()
+        }
     };
     let finding = ctx
-        .finding(
-            region.span,
-            format!("linkplan does not know region `{}`", region.value),
-        )
+        .finding(region.span, format!("linkplan does not know region `{}`", region.value))
         .with_label("unknown region: zone checks skipped")
         .with_help(help);
     ctx.report(finding);

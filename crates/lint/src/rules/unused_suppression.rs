@@ -32,22 +32,12 @@ use crate::rules::builtin;
 pub(crate) fn finding(span: Span, code: &str, known: bool) -> Finding {
     let rule = builtin("PL005");
     if known {
-        Finding::new(
-            rule.code,
-            rule.severity,
-            span,
-            format!("unused suppression of {code}"),
-        )
-        .with_label("nothing to allow here")
-        .with_help("remove the code from the comment; the finding it allowed is gone")
+        Finding::new(rule.code, rule.severity, span, format!("unused suppression of {code}"))
+            .with_label("nothing to allow here")
+            .with_help("remove the code from the comment; the finding it allowed is gone")
     } else {
-        Finding::new(
-            rule.code,
-            rule.severity,
-            span,
-            format!("`{code}` is not a linkplan rule"),
-        )
-        .with_label("unknown code")
-        .with_help("`linkplan explain --all` lists the rules")
+        Finding::new(rule.code, rule.severity, span, format!("`{code}` is not a linkplan rule"))
+            .with_label("unknown code")
+            .with_help("`linkplan explain --all` lists the rules")
     }
 }

@@ -13,11 +13,7 @@ impl Zones<'_> {
     fn read(list: List<'_>) -> Zones<'_> {
         let ids = list
             .items()
-            .filter_map(|item| {
-                AzId::parse(item.value)
-                    .ok()
-                    .map(|id| Located::new(id, item.span))
-            })
+            .filter_map(|item| AzId::parse(item.value).ok().map(|id| Located::new(id, item.span)))
             .collect();
         Zones { list, ids }
     }
@@ -45,16 +41,12 @@ pub(crate) fn network_zones<'d>(plan: &PlanView<'d>) -> Option<Zones<'d>> {
 
 pub(crate) fn tidb_region(plan: &PlanView<'_>) -> Option<Located<Region>> {
     let region = plan.tidb()?.region()?;
-    Region::parse(region.value)
-        .ok()
-        .map(|r| Located::new(r, region.span))
+    Region::parse(region.value).ok().map(|r| Located::new(r, region.span))
 }
 
 pub(crate) fn network_region(plan: &PlanView<'_>) -> Option<Located<Region>> {
     let region = plan.confluent()?.network()?.region()?;
-    Region::parse(region.value)
-        .ok()
-        .map(|r| Located::new(r, region.span))
+    Region::parse(region.value).ok().map(|r| Located::new(r, region.span))
 }
 
 /// `a`, `b` and `c`, each in backticks.

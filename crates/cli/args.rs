@@ -1,0 +1,93 @@
+//! The command line as the user typed it (clap derive). No logic here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lint, plan and apply an AWS PrivateLink connection from TiDB Cloud Essential to Confluent
+/// Cloud Dedicated.
+#[derive(Debug, Parser)]
+#[command(name = "linkplan", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check plan files against the schema and the runbook's rules.
+    ///
+    /// Exit status: 0 when no finding reaches the deny level, 1 when one does, 2 on a usage or
+    /// I/O error.
+    Lint(LintArgs),
+    /// Show a rule's documentation: what it checks, why, an example and the fix.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Plan files, or directories searched for *.yaml and *.yml (hidden ones skipped);
+    /// `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human, env = "LINKPLAN_FORMAT")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Treat findings of this severity and above as errors.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub deny: Option<DenyLevel>,
+    /// Run only these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Skip these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// The file name to report for `-` (standard input).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// When to use colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (`AZ001`) or name (`az-name-instead-of-id`); omit to list every rule.
+    pub rule: Option<String>,
+    /// List every rule.
+    #[arg(long, conflicts_with = "rule")]
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels and help (colour on a terminal).
+    Human,
+    /// Stable JSON, version 1 (docs/json-output.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+    /// JUnit XML.
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DenyLevel {
+    /// Warnings fail the run too.
+    Warnings,
+    /// Warnings and informational findings fail the run.
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,130 @@
+//! `linkplan lint`: find the files, lint them on every core, print one report.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use linkplan_lint::output::{github, json, junit, sarif};
+use linkplan_lint::{FileReport, Linter, Options, Severity, rules};
+use linkplan_model::yaml::MAX_FILE_BYTES;
+use miette::{IntoDiagnostic, WrapErr, miette};
+
+use crate::args::{DenyLevel, Format, LintArgs};
+use crate::{ExitStatus, printer, walk};
+
+/// Below this many files, threads cost more than they save.
+const PARALLEL_THRESHOLD: usize = 16;
+
+pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
+    let options = Options {
+        select: if args.select.is_empty() { None } else { Some(codes(&args.select)?) },
+        ignore: codes(&args.ignore)?,
+        deny: match args.deny {
+            None => Severity::Error,
+            Some(DenyLevel::Warnings) => Severity::Warning,
+            Some(DenyLevel::Info) => Severity::Info,
+        },
+    };
+    let linter = Linter::new(options).map_err(|e| miette!("{e}"))?;
+    let (files, walk_errors) = walk::collect(&args.paths);
+    let mut io_failed = !walk_errors.is_empty();
+    for error in &walk_errors {
+        printer::io_error(&error.path, &error.error);
+    }
+    if files.is_empty() && walk_errors.is_empty() {
+        printer::warning("no plan files (*.yaml, *.yml) found under the given paths");
+    }
+    let mut reports = Vec::with_capacity(files.len());
+    for (path, result) in files.iter().zip(lint_all(&linter, &files, args.stdin_filename.as_deref())) {
+        match result {
+            Ok(report) => reports.push(report),
+            Err(error) => {
+                io_failed = true;
+                printer::io_error(path, &error);
+            }
+        }
+    }
+    let to_file = args.output_file.is_some();
+    let text = match args.format {
+        Format::Human => printer::human(&reports, !to_file && printer::use_color(args.color)),
+        Format::Json => json::render(&reports) + "\n",
+        Format::Sarif => sarif::render(&reports) + "\n",
+        Format::Github => github::render(&reports),
+        Format::Junit => junit::render(&reports),
+    };
+    match &args.output_file {
+        Some(path) => std::fs::write(path, text)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write the report to `{}`", path.display()))?,
+        None => printer::stdout(&text),
+    }
+    let failed = reports.iter().any(|r| r.max_severity() == Some(Severity::Error));
+    Ok(if io_failed {
+        ExitStatus::Error
+    } else if failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Resolves rule codes or names given on the command line.
+fn codes(values: &[String]) -> miette::Result<Vec<&'static str>> {
+    values
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|value| {
+            rules::rule(value.trim())
+                .map(|r| r.code)
+                .ok_or_else(|| miette!(help = "`linkplan explain --all` lists the rules", "unknown rule `{value}`"))
+        })
+        .collect()
+}
+
+/// Lints every file, on as many threads as there are cores; results keep the files' order.
+fn lint_all(linter: &Linter, files: &[PathBuf], stdin_name: Option<&str>) -> Vec<std::io::Result<FileReport>> {
+    let lint_one = |path: &PathBuf| -> std::io::Result<FileReport> {
+        if path.as_os_str() == "-" {
+            let bytes = read_limited(std::io::stdin().lock())?;
+            return Ok(linter.lint_bytes(stdin_name.unwrap_or("<stdin>").to_owned(), bytes));
+        }
+        let bytes = read_limited(std::fs::File::open(path)?)?;
+        Ok(linter.lint_bytes(display(path), bytes))
+    };
+    let threads =
+        std::thread::available_parallelism().map_or(1, usize::from).min(files.len() / PARALLEL_THRESHOLD).max(1);
+    if threads == 1 {
+        return files.iter().map(lint_one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, std::io::Result<FileReport>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let idx = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(idx) else { break };
+                        done.push((idx, lint_one(path)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    results.sort_by_key(|(idx, _)| *idx);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Reads at most one byte more than a plan may have, so a huge file cannot exhaust memory.
+fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn display(path: &Path) -> String {
+    let text = path.display().to_string();
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}

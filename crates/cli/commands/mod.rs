@@ -1,0 +1,4 @@
+//! One module per subcommand, each with `pub(crate) fn run(&Args) -> miette::Result<ExitStatus>`.
+
+pub(crate) mod explain;
+pub(crate) mod lint;

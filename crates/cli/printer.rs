@@ -1,0 +1,88 @@
+//! All terminal output: rendered diagnostics, the summary line, errors and warnings.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use linkplan_lint::FileReport;
+use linkplan_lint::output::Summary;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use crate::args::ColorChoice;
+
+/// Whether human output on stdout gets colour.
+pub(crate) fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
+}
+
+/// Every finding with its source snippet, then a one-line summary.
+pub(crate) fn human(reports: &[FileReport], color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width()).with_links(false);
+    let mut out = String::new();
+    for report in reports {
+        for diagnostic in report.diagnostics(false) {
+            if handler.render_report(&mut out, &diagnostic).is_err() {
+                out.push_str(&format!("{}: {}\n", report.path, diagnostic.finding.message));
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str(&summary_line(&Summary::of(reports)));
+    out.push('\n');
+    out
+}
+
+fn summary_line(summary: &Summary) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let files = plural(summary.files, "file");
+    if summary.errors + summary.warnings + summary.infos == 0 {
+        return format!("All checks passed ({files}).");
+    }
+    let mut parts = Vec::new();
+    if summary.errors > 0 {
+        parts.push(plural(summary.errors, "error"));
+    }
+    if summary.warnings > 0 {
+        parts.push(plural(summary.warnings, "warning"));
+    }
+    if summary.infos > 0 {
+        parts.push(plural(summary.infos, "note"));
+    }
+    let listed = match parts.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+        _ => parts.join(""),
+    };
+    format!("Found {listed} in {} of {files}.", summary.files_with_findings)
+}
+
+/// Writes to stdout; a closed pipe (`linkplan lint | head`) is not an error.
+pub(crate) fn stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("linkplan: error: cannot write to standard output: {e}");
+        }
+    }
+}
+
+pub(crate) fn error(report: &miette::Report) {
+    eprintln!("{report:?}");
+}
+
+pub(crate) fn io_error(path: &Path, error: &std::io::Error) {
+    eprintln!("linkplan: error: cannot read `{}`: {error}", path.display());
+}
+
+pub(crate) fn warning(message: &str) {
+    eprintln!("linkplan: warning: {message}");
+}

@@ -1,0 +1,167 @@
+//! `linkplan lint` end to end.
+
+use crate::util::{TempDir, example, linkplan, linkplan_stdin};
+
+#[test]
+fn the_example_plan_is_clean() {
+    let run = linkplan(&["lint", "examples/orders-cdc.yaml"]);
+    insta::assert_snapshot!(run.transcript(), @r"
+    exit: 0
+    --- stdout
+    All checks passed (1 file).
+    --- stderr
+    ");
+}
+
+#[test]
+fn a_broken_plan_points_at_the_line() {
+    let dir = TempDir::new("broken");
+    let text = example().replace("[use1-az1, use1-az2, use1-az4]\nconfluent", "[us-east-1a, use1-az2, use1-az4]\nconfluent");
+    dir.write("plan.yaml", text);
+    let run = linkplan(&["lint", &dir.path().join("plan.yaml").display().to_string()]);
+    let transcript = run.transcript().replace(&dir.path().display().to_string(), "[TMP]");
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = TempDir::new("deny");
+    let text = example().replace("vpce-svc-0123456789abcdef0", "vpce-svc-0123abcd");
+    let path = dir.write("plan.yaml", text).display().to_string();
+    let run = linkplan(&["lint", &path]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("NW003"), "{}", run.stdout);
+    let run = linkplan(&["lint", "--deny", "warnings", &path]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let run = linkplan(&["lint", "--deny", "warnings", "--ignore", "legacy-vpc-endpoint-service-id", &path]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn exit_code_2_for_missing_paths_and_unknown_rules() {
+    let run = linkplan(&["lint", "does/not/exist.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cannot read `does/not/exist.yaml`"), "{}", run.stderr);
+    let run = linkplan(&["lint", "--select", "XX999", "examples"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown rule `XX999`"), "{}", run.stderr);
+    let run = linkplan(&["lint", "--format", "yaml", "examples"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn directories_are_searched_for_yaml() {
+    let dir = TempDir::new("walk");
+    dir.write("a/one.yaml", example());
+    dir.write("a/b/two.yml", example().replace("type: dedicated", "type: standard"));
+    dir.write("a/notes.txt", "not yaml");
+    dir.write(".hidden/three.yaml", "garbage: [");
+    dir.write("target/four.yaml", "garbage: [");
+    let run = linkplan(&["lint", "--format", "json", &dir.path().display().to_string()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let paths: Vec<String> = json["files"]
+        .as_array()
+        .map(|files| files.iter().filter_map(|f| f["path"].as_str()).map(|p| p.replace(&dir.path().display().to_string(), "")).collect())
+        .unwrap_or_default();
+    assert_eq!(paths, ["/a/b/two.yml", "/a/one.yaml"]);
+    assert_eq!(json["summary"]["errors"], 1);
+    assert_eq!(json["files"][0]["findings"][0]["code"], "CL001");
+}
+
+#[test]
+fn many_files_in_one_call_keep_their_order() {
+    let dir = TempDir::new("many");
+    for i in 0..100 {
+        let text = if i % 10 == 3 { example().replace("cku: 2", "cku: 1") } else { example() };
+        dir.write(&format!("plan-{i:03}.yaml"), text);
+    }
+    let run = linkplan(&["lint", "--format", "json", &dir.path().display().to_string()]);
+    assert_eq!(run.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(json["summary"]["files"], 100);
+    assert_eq!(json["summary"]["errors"], 10);
+    let failing: Vec<usize> = json["files"]
+        .as_array()
+        .map(|f| f.iter().enumerate().filter(|(_, f)| f["findings"].as_array().is_some_and(|a| !a.is_empty())).map(|(i, _)| i).collect())
+        .unwrap_or_default();
+    assert_eq!(failing, [3, 13, 23, 33, 43, 53, 63, 73, 83, 93]);
+}
+
+#[test]
+fn standard_input_is_linted_under_its_given_name() {
+    let run = linkplan_stdin(&["lint", "--format", "github", "--stdin-filename", "plans/x.yaml", "-"], b"version: 2\n");
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn hostile_files_are_findings_not_crashes() {
+    let dir = TempDir::new("hostile");
+    dir.write("binary.yaml", [0u8, 159, 146, 150, 0, 1, 2]);
+    dir.write("latin1.yaml", b"name: caf\xe9\n");
+    dir.write("huge.yaml", "a: b\n".repeat(300_000));
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+    }
+    dir.write("bomb.yaml", bomb);
+    dir.write("deep.yaml", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+    dir.write("empty.yaml", "");
+    dir.write("list.yaml", "- a\n- b\n");
+    let run = linkplan(&["lint", "--format", "json", &dir.path().display().to_string()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let codes: Vec<String> = json["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .map(|f| {
+                    let name = f["path"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned();
+                    format!("{name}: {}", f["findings"][0]["code"].as_str().unwrap_or("-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        codes,
+        [
+            "binary.yaml: PL001",
+            "bomb.yaml: PL001",
+            "deep.yaml: PL001",
+            "empty.yaml: PL004",
+            "huge.yaml: PL001",
+            "latin1.yaml: PL001",
+            "list.yaml: PL004"
+        ]
+    );
+}
+
+#[test]
+fn suppressions_need_a_reason_and_must_be_used() {
+    let dir = TempDir::new("suppress");
+    let text = example()
+        .replace("    cku: 2\n", "    cku: 1  # linkplan: allow CL003\n")
+        .replace("  cluster_id:", "  # linkplan: allow AZ004 zones were reviewed\n  cluster_id:");
+    let path = dir.write("plan.yaml", text).display().to_string();
+    let run = linkplan(&["lint", "--format", "json", &path]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let codes: Vec<&str> =
+        json["files"][0]["findings"].as_array().map(|a| a.iter().filter_map(|f| f["code"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(codes, ["PL005", "PL006"], "{}", run.stdout);
+    assert_eq!(run.code, 0, "warnings only");
+}
+
+#[test]
+fn junit_and_output_file() {
+    let dir = TempDir::new("junit");
+    let out = dir.path().join("report.xml").display().to_string();
+    let run = linkplan(&["lint", "--format", "junit", "-o", &out, "fixtures/lint/CL001"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    let xml = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("<failure") && xml.contains("CL001 cluster-not-dedicated"), "{xml}");
+    assert!(xml.contains("name=\"lint\""), "pass fixtures are passing test cases: {xml}");
+}

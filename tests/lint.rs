@@ -16,7 +16,8 @@ fn the_example_plan_is_clean() {
 #[test]
 fn a_broken_plan_points_at_the_line() {
     let dir = TempDir::new("broken");
-    let text = example().replace("[use1-az1, use1-az2, use1-az4]\nconfluent", "[us-east-1a, use1-az2, use1-az4]\nconfluent");
+    let text =
+        example().replace("[use1-az1, use1-az2, use1-az4]\nconfluent", "[us-east-1a, use1-az2, use1-az4]\nconfluent");
     dir.write("plan.yaml", text);
     let run = linkplan(&["lint", &dir.path().join("plan.yaml").display().to_string()]);
     let transcript = run.transcript().replace(&dir.path().display().to_string(), "[TMP]");
@@ -62,7 +63,13 @@ fn directories_are_searched_for_yaml() {
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
     let paths: Vec<String> = json["files"]
         .as_array()
-        .map(|files| files.iter().filter_map(|f| f["path"].as_str()).map(|p| p.replace(&dir.path().display().to_string(), "")).collect())
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f["path"].as_str())
+                .map(|p| p.replace(&dir.path().display().to_string(), ""))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(paths, ["/a/b/two.yml", "/a/one.yaml"]);
     assert_eq!(json["summary"]["errors"], 1);
@@ -83,7 +90,13 @@ fn many_files_in_one_call_keep_their_order() {
     assert_eq!(json["summary"]["errors"], 10);
     let failing: Vec<usize> = json["files"]
         .as_array()
-        .map(|f| f.iter().enumerate().filter(|(_, f)| f["findings"].as_array().is_some_and(|a| !a.is_empty())).map(|(i, _)| i).collect())
+        .map(|f| {
+            f.iter()
+                .enumerate()
+                .filter(|(_, f)| f["findings"].as_array().is_some_and(|a| !a.is_empty()))
+                .map(|(i, _)| i)
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(failing, [3, 13, 23, 33, 43, 53, 63, 73, 83, 93]);
 }
@@ -147,8 +160,10 @@ fn suppressions_need_a_reason_and_must_be_used() {
     let path = dir.write("plan.yaml", text).display().to_string();
     let run = linkplan(&["lint", "--format", "json", &path]);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
-    let codes: Vec<&str> =
-        json["files"][0]["findings"].as_array().map(|a| a.iter().filter_map(|f| f["code"].as_str()).collect()).unwrap_or_default();
+    let codes: Vec<&str> = json["files"][0]["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["code"].as_str()).collect())
+        .unwrap_or_default();
     assert_eq!(codes, ["PL005", "PL006"], "{}", run.stdout);
     assert_eq!(run.code, 0, "warnings only");
 }

@@ -25,5 +25,7 @@ fn sarif_output_validates_against_the_official_schema() {
     let results = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
     assert!(results > 30, "expected findings from every failing fixture, got {results}");
     let rules = &log["runs"][0]["tool"]["driver"]["rules"];
-    assert!(rules.as_array().is_some_and(|r| r.iter().all(|r| r["helpUri"].as_str().is_some_and(|u| u.ends_with(".md")))));
+    assert!(
+        rules.as_array().is_some_and(|r| r.iter().all(|r| r["helpUri"].as_str().is_some_and(|u| u.ends_with(".md"))))
+    );
 }

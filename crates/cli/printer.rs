@@ -68,10 +68,10 @@ fn summary_line(summary: &Summary) -> String {
 /// Writes to stdout; a closed pipe (`linkplan lint | head`) is not an error.
 pub(crate) fn stdout(text: &str) {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("linkplan: error: cannot write to standard output: {e}");
-        }
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("linkplan: error: cannot write to standard output: {e}");
     }
 }
 

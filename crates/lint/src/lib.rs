@@ -99,7 +99,11 @@ impl Linter {
     pub fn lint_bytes(&self, path: String, bytes: Vec<u8>) -> FileReport {
         if let Err(error) = yaml::text_from_bytes(&bytes) {
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(yaml::MAX_FILE_BYTES)]).into_owned();
-            let findings = self.finish(&text, vec![rules::invalid_yaml::finding(&error)], Vec::new());
+            let mut finding = rules::invalid_yaml::finding(&error);
+            if let yaml::ParseError::NotUtf8 { offset } | yaml::ParseError::Binary { offset } = error {
+                finding.span = lossy_span(&text, &bytes, offset);
+            }
+            let findings = self.finish(&text, vec![finding], Vec::new());
             return FileReport { path, text, findings };
         }
         match String::from_utf8(bytes) {
@@ -156,6 +160,15 @@ impl Linter {
         findings.sort_by(|a, b| a.span.start.cmp(&b.span.start).then(a.code.cmp(b.code)));
         findings
     }
+}
+
+/// The span of the character at byte `offset` of `bytes`, in their lossy UTF-8 `text`.
+fn lossy_span(text: &str, bytes: &[u8], offset: usize) -> Span {
+    let mut start = String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]).len().min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    Span::new(start, start + text[start..].chars().next().map_or(0, char::len_utf8))
 }
 
 /// The registry entry behind a finding's code.

@@ -127,10 +127,10 @@ impl AzId {
                 return Ok(AzId(value.to_owned()));
             }
         }
-        if let Some(region) = value.strip_suffix(|c: char| c.is_ascii_lowercase()) {
-            if is_region_syntax(region) {
-                return Err(AzIdError::Name { value: value.to_owned(), region: region.to_owned() });
-            }
+        if let Some(region) = value.strip_suffix(|c: char| c.is_ascii_lowercase())
+            && is_region_syntax(region)
+        {
+            return Err(AzIdError::Name { value: value.to_owned(), region: region.to_owned() });
         }
         Err(AzIdError::Malformed { value: value.to_owned() })
     }

@@ -452,10 +452,10 @@ impl<'t> Builder<'t> {
 
 /// Resolves a scalar with the YAML 1.2 core schema.
 fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
-    if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema()) {
-        if tag.suffix == "str" {
-            return NodeKind::Str(text.to_owned());
-        }
+    if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema())
+        && tag.suffix == "str"
+    {
+        return NodeKind::Str(text.to_owned());
     }
     if style != ScalarStyle::Plain {
         return NodeKind::Str(text.to_owned());
@@ -474,10 +474,10 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind
     if let Some(n) = parse_int(text) {
         return NodeKind::Int(n);
     }
-    if is_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return NodeKind::Float(f);
-        }
+    if is_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return NodeKind::Float(f);
     }
     NodeKind::Str(text.to_owned())
 }

@@ -44,12 +44,12 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         check_ids(ctx, &region, &zones.ids);
     }
     let subdomain = plan.confluent().and_then(|c| c.network()).and_then(|n| n.dns_subdomain());
-    if let Some(subdomain) = subdomain {
-        if let Some(zone) = DnsSubdomain::parse(subdomain.value).ok().and_then(|s| s.zone().cloned()) {
-            let span = Span::new(subdomain.span.start, subdomain.span.start + zone.as_str().len());
-            let span = if subdomain.span.len() > subdomain.value.len() { subdomain.span } else { span };
-            check_ids(ctx, &region, &[Located::new(zone, span)]);
-        }
+    if let Some(subdomain) = subdomain
+        && let Some(zone) = DnsSubdomain::parse(subdomain.value).ok().and_then(|s| s.zone().cloned())
+    {
+        let span = Span::new(subdomain.span.start, subdomain.span.start + zone.as_str().len());
+        let span = if subdomain.span.len() > subdomain.value.len() { subdomain.span } else { span };
+        check_ids(ctx, &region, &[Located::new(zone, span)]);
     }
 }
 

@@ -61,10 +61,10 @@ pub(crate) fn both_zone_lists<'d>(
 ) -> Option<(crate::rules::zones::Zones<'d>, crate::rules::zones::Zones<'d>)> {
     let tidb = tidb_zones(plan);
     let network = network_zones(plan);
-    if tidb.is_none() {
-        if let Some(section) = plan.tidb() {
-            ctx.missing("tidb.availability_zones", section.key_span());
-        }
+    if tidb.is_none()
+        && let Some(section) = plan.tidb()
+    {
+        ctx.missing("tidb.availability_zones", section.key_span());
     }
     if network.is_none() {
         // A network linkplan creates must declare its zones: AZ005 reports that.

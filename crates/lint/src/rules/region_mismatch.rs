@@ -55,10 +55,10 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
             ctx.report(finding);
         }
     };
-    if tidb.is_some() {
-        if let Some(network) = &network {
-            compare(ctx, &network.value, network.span, "the network");
-        }
+    if tidb.is_some()
+        && let Some(network) = &network
+    {
+        compare(ctx, &network.value, network.span, "the network");
     }
     let Some(confluent) = plan.confluent() else {
         return;
@@ -73,16 +73,16 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         None if !creates => ctx.missing("confluent.vpc_service_endpoint", confluent.key_span()),
         None => {}
     }
-    if let Some(subdomain) = confluent.network().and_then(|n| n.dns_subdomain()) {
-        if let Ok(parsed) = DnsSubdomain::parse(subdomain.value) {
-            compare(ctx, parsed.unique_name().region(), subdomain.span, "the DNS subdomain");
-        }
+    if let Some(subdomain) = confluent.network().and_then(|n| n.dns_subdomain())
+        && let Ok(parsed) = DnsSubdomain::parse(subdomain.value)
+    {
+        compare(ctx, parsed.unique_name().region(), subdomain.span, "the DNS subdomain");
     }
     let unique: Option<Located<&str>> =
         plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name());
-    if let Some(unique) = unique {
-        if let Ok(parsed) = UniqueName::parse(unique.value) {
-            compare(ctx, parsed.region(), unique.span, "the unique name");
-        }
+    if let Some(unique) = unique
+        && let Ok(parsed) = UniqueName::parse(unique.value)
+    {
+        compare(ctx, parsed.region(), unique.span, "the unique name");
     }
 }

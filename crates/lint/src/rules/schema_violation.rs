@@ -89,7 +89,7 @@ pub(crate) fn finding(
             let options: Vec<&str> =
                 options.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
             let listed = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
-            let finding = new(value_span, format!("`{path}` must be one of {listed}; found {}", show(&instance)))
+            let finding = new(value_span, format!("`{path}` must be one of {listed}; found {}", show(instance)))
                 .with_label("not an allowed value");
             match instance.as_str().and_then(|s| did_you_mean(s, options.iter().copied())) {
                 Some(best) => finding.with_help(format!("did you mean `{best}`? (values are case-sensitive)")),
@@ -97,11 +97,11 @@ pub(crate) fn finding(
             }
         }
         ValidationErrorKind::Constant { expected_value } => {
-            new(value_span, format!("`{path}` must be {}; found {}", show(expected_value), show(&instance)))
+            new(value_span, format!("`{path}` must be {}; found {}", show(expected_value), show(instance)))
                 .with_label("not the supported value")
         }
         ValidationErrorKind::Pattern { .. } => {
-            let finding = new(value_span, format!("`{path}` has the wrong format: {}", show(&instance)))
+            let finding = new(value_span, format!("`{path}` has the wrong format: {}", show(instance)))
                 .with_label("unexpected format");
             match description {
                 Some(text) => finding.with_help(format!("expected: {text}")),

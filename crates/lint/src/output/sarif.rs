@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 //!
 //! Hand-written serde structs for the parts used: `serde-sarif` needs a build-time code
-//! generator and does not compile on its own (see `docs/decisions.md`). A test validates the
+//! generator and does not compile on its own (see ARCHITECTURE.md). A test validates the
 //! output against the official SARIF 2.1.0 schema.
 
 use serde::Serialize;

@@ -85,10 +85,12 @@ fn codes(values: &[String]) -> miette::Result<Vec<&'static str>> {
 fn lint_all(linter: &Linter, files: &[PathBuf], stdin_name: Option<&str>) -> Vec<std::io::Result<FileReport>> {
     let lint_one = |path: &PathBuf| -> std::io::Result<FileReport> {
         if path.as_os_str() == "-" {
-            let bytes = read_limited(std::io::stdin().lock())?;
+            let bytes = read_limited(std::io::stdin().lock(), 0)?;
             return Ok(linter.lint_bytes(stdin_name.unwrap_or("<stdin>").to_owned(), bytes));
         }
-        let bytes = read_limited(std::fs::File::open(path)?)?;
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata().map_or(0, |m| m.len() as usize);
+        let bytes = read_limited(file, size)?;
         Ok(linter.lint_bytes(display(path), bytes))
     };
     let threads =
@@ -118,8 +120,8 @@ fn lint_all(linter: &Linter, files: &[PathBuf], stdin_name: Option<&str>) -> Vec
 }
 
 /// Reads at most one byte more than a plan may have, so a huge file cannot exhaust memory.
-fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+fn read_limited(reader: impl Read, size_hint: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(size_hint.min(MAX_FILE_BYTES) + 1);
     reader.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }

@@ -6,6 +6,7 @@
 //! never fails on bad input: every problem in a file is a finding.
 
 pub mod context;
+pub mod facts;
 pub mod finding;
 pub mod output;
 pub mod rules;
@@ -47,7 +48,8 @@ impl Options {
 #[derive(Debug, Clone)]
 pub struct FileReport {
     pub path: String,
-    /// The file's text (lossy when it was not UTF-8), for rendering snippets.
+    /// The file's text (lossy when it was not UTF-8), for rendering snippets; empty when the
+    /// file has no findings.
     pub text: String,
     /// Ordered by position, then code.
     pub findings: Vec<Finding>,
@@ -109,6 +111,8 @@ impl Linter {
         match String::from_utf8(bytes) {
             Ok(text) => {
                 let findings = self.lint_text(&text);
+                // Only findings need the text (for snippets); a clean file's is freed at once.
+                let text = if findings.is_empty() { String::new() } else { text };
                 FileReport { path, text, findings }
             }
             Err(e) => {
@@ -129,10 +133,11 @@ impl Linter {
         let schema_findings = self.schema.check(&document, &document.to_json());
         let mut ctx = Context::new(&RULES[0]);
         if let Some(plan) = PlanView::new(&document) {
+            let facts = facts::Facts::new(plan);
             for rule in RULES.iter().filter(|r| self.options.is_enabled(r.code)) {
                 if let Some(check) = rule.check {
                     ctx.set_rule(rule);
-                    check(&mut ctx, &plan);
+                    check(&mut ctx, &facts);
                 }
             }
         }

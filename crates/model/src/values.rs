@@ -87,17 +87,15 @@ impl fmt::Display for Region {
 }
 
 fn is_region_syntax(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    let [first, middle @ .., last] = parts.as_slice() else {
-        return false;
-    };
-    first.len() == 2
-        && first.bytes().all(|b| b.is_ascii_lowercase())
-        && !middle.is_empty()
-        && middle.len() <= 2
-        && middle.iter().all(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase()))
-        && !last.is_empty()
-        && last.len() <= 2
+    let lower = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    let mut parts = value.split('-');
+    let (Some(area), Some(last)) = (parts.next(), value.rsplit('-').next()) else { return false };
+    let middle = value.matches('-').count().saturating_sub(1);
+    area.len() == 2
+        && lower(area)
+        && (1..=2).contains(&middle)
+        && parts.take(middle).all(lower)
+        && (1..=2).contains(&last.len())
         && last.bytes().all(|b| b.is_ascii_digit())
 }
 

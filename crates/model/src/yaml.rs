@@ -6,6 +6,7 @@
 //! schema (`no` and `on` stay strings). Duplicate keys are kept out of the tree and reported as
 //! [`Problem`]s, so the rest of the file can still be checked.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
@@ -330,7 +331,7 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Event::Scalar(text, style, anchor, tag) => {
-                    let kind = resolve_scalar(&text, style, tag.as_deref());
+                    let kind = resolve_scalar(text, style, tag.as_deref());
                     self.push(Node { span, kind }, anchor)?;
                 }
                 Event::Alias(id) => {
@@ -451,16 +452,12 @@ impl<'t> Builder<'t> {
 }
 
 /// Resolves a scalar with the YAML 1.2 core schema.
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
-    if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema())
-        && tag.suffix == "str"
-    {
-        return NodeKind::Str(text.to_owned());
+fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
+    let is_str_tag = tag.is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+    if is_str_tag || style != ScalarStyle::Plain {
+        return NodeKind::Str(text.into_owned());
     }
-    if style != ScalarStyle::Plain {
-        return NodeKind::Str(text.to_owned());
-    }
-    match text {
+    match text.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
@@ -471,15 +468,15 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind
         ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
         _ => {}
     }
-    if let Some(n) = parse_int(text) {
+    if let Some(n) = parse_int(&text) {
         return NodeKind::Int(n);
     }
-    if is_float(text)
+    if is_float(&text)
         && let Ok(f) = text.parse::<f64>()
     {
         return NodeKind::Float(f);
     }
-    NodeKind::Str(text.to_owned())
+    NodeKind::Str(text.into_owned())
 }
 
 fn parse_int(text: &str) -> Option<i128> {

@@ -31,12 +31,14 @@
 //! ## References
 //! - Runbook, step 2: add a PrivateLink access for the TiDB Cloud AWS account ID
 
-use linkplan_model::{AwsAccountId, PlanView};
+use linkplan_model::AwsAccountId;
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// AC002
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(access) = plan.confluent().and_then(|c| c.private_link_access()).and_then(|a| a.account()) else {
         return;
     };

@@ -27,29 +27,29 @@
 //! ## References
 //! - AWS, "Availability Zone IDs for your AWS resources"
 
-use linkplan_model::{AzId, DnsSubdomain, Located, PlanView, Region, Span};
+use linkplan_model::{AzId, Located, Region, Span};
 
 use crate::context::Context;
-use crate::rules::zones::{network_region, network_zones, tidb_region, tidb_zones};
+use crate::facts::Facts;
 
 /// AZ002
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    if let (Some(region), Some(zones)) = (tidb_region(plan), tidb_zones(plan)) {
-        check_ids(ctx, &region, &zones.ids);
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    if let (Some(region), Some(zones)) = (&facts.tidb_region, &facts.tidb_zones) {
+        check_ids(ctx, region, &zones.ids);
     }
-    let Some(region) = network_region(plan) else {
+    let Some(region) = &facts.network_region else {
         return;
     };
-    if let Some(zones) = network_zones(plan) {
-        check_ids(ctx, &region, &zones.ids);
+    if let Some(zones) = &facts.network_zones {
+        check_ids(ctx, region, &zones.ids);
     }
-    let subdomain = plan.confluent().and_then(|c| c.network()).and_then(|n| n.dns_subdomain());
-    if let Some(subdomain) = subdomain
-        && let Some(zone) = DnsSubdomain::parse(subdomain.value).ok().and_then(|s| s.zone().cloned())
+    if let Some(Located { value: Ok(subdomain), span }) = &facts.dns_subdomain
+        && let Some(zone) = subdomain.zone()
     {
-        let span = Span::new(subdomain.span.start, subdomain.span.start + zone.as_str().len());
-        let span = if subdomain.span.len() > subdomain.value.len() { subdomain.span } else { span };
-        check_ids(ctx, &region, &[Located::new(zone, span)]);
+        // Point at the zone label when the value is unquoted, at the whole value otherwise.
+        let label = Span::new(span.start, span.start + zone.as_str().len());
+        let span = if span.len() > subdomain.as_str().len() { *span } else { label };
+        check_ids(ctx, region, &[Located::new(zone.clone(), span)]);
     }
 }
 

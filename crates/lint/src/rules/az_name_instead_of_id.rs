@@ -28,12 +28,14 @@
 //! - TiDB Cloud getAvailabilityZones returns `azIds`; Confluent `spec.zones` are AZ IDs
 
 use linkplan_model::plan::List;
-use linkplan_model::{AzId, AzIdError, PlanView};
+use linkplan_model::{AzId, AzIdError};
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// AZ001
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     if let Some(list) = plan.tidb().and_then(|t| t.availability_zones()) {
         check_list(ctx, list);
     }

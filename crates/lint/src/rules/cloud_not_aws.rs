@@ -24,12 +24,14 @@
 //! ## References
 //! - Runbook, prerequisites: a TiDB Cloud Essential cluster hosted on AWS
 
-use linkplan_model::{Located, PlanView};
+use linkplan_model::Located;
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// RG001
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     if let Some(cloud) = plan.tidb().and_then(|t| t.cloud()) {
         check_cloud(ctx, cloud, "aws", "the TiDB cluster");
     }

@@ -31,14 +31,14 @@
 //! - Runbook, prerequisites: only Confluent Cloud Dedicated clusters support PrivateLink on AWS
 //! - Runbook, step 3: create a Dedicated cluster in the network
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 const TYPES: &[&str] = &["basic", "standard", "enterprise", "freight"];
 
 /// CL001
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(kind) = plan.confluent().and_then(|c| c.cluster()).and_then(|c| c.r#type()) else {
         return;
     };

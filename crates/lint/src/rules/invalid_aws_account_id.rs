@@ -28,12 +28,14 @@
 //! - Runbook, step 2: add a PrivateLink access for that account
 
 use linkplan_model::plan::Section;
-use linkplan_model::{AwsAccountId, NodeKind, PlanView};
+use linkplan_model::{AwsAccountId, NodeKind};
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// AC001
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     if let Some(tidb) = plan.tidb() {
         check_key(ctx, &tidb, "aws_account_id");
     }

@@ -27,18 +27,16 @@
 //! - Confluent networking/v1 `status.zonal_subdomains`
 //! - Runbook, step 1: the unique name comes from any zonal DNS subdomain
 
-use linkplan_model::{DnsSubdomain, PlanView};
+use linkplan_model::Located;
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW006
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(subdomain) = plan.confluent().and_then(|c| c.network()).and_then(|n| n.dns_subdomain()) else {
-        return;
-    };
-    if let Err(error) = DnsSubdomain::parse(subdomain.value) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    if let Some(Located { value: Err(error), span }) = &facts.dns_subdomain {
         let finding = ctx
-            .finding(subdomain.span, error.to_string())
+            .finding(*span, error.to_string())
             .with_label("not a network DNS name")
             .with_help("copy one of the network's zonal subdomains from Confluent Cloud (`status.zonal_subdomains`)");
         ctx.report(finding);

@@ -30,12 +30,12 @@
 //! - Confluent networking/v1 `spec.zones`: exactly three when given
 //! - Field report: networks created without zones did not overlap the TiDB side
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// AZ005
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(network) = plan.confluent().and_then(|c| c.network()) else {
         return;
     };

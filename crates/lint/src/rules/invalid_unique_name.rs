@@ -28,26 +28,26 @@
 //! ## References
 //! - Runbook, step 1: `use1-az1.domnprzqrog.us-east-1.aws.confluent.cloud` → `domnprzqrog.us-east-1`
 
-use linkplan_model::{DnsSubdomain, PlanView, UniqueName, values::ValueError};
+use linkplan_model::values::ValueError;
+use linkplan_model::{DnsSubdomain, Located};
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW005
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(unique) = plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name()) else {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let Some(Located { value: Err(error), span }) = &facts.unique_name else {
         return;
     };
-    let Err(error) = UniqueName::parse(unique.value) else {
-        return;
-    };
-    let reason = match &error {
+    let reason = match error {
         ValueError::UniqueName { reason, .. } => *reason,
         _ => "not `<dns-id>.<region>`",
     };
-    let help = match DnsSubdomain::parse(unique.value) {
-        Ok(subdomain) => format!("use `{}`", subdomain.unique_name()),
-        Err(_) => "the unique name is `<dns-id>.<region>`, e.g. `domnprzqrog.us-east-1`".to_owned(),
+    let written = facts.plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name());
+    let help = match written.map(|w| DnsSubdomain::parse(w.value)) {
+        Some(Ok(subdomain)) => format!("use `{}`", subdomain.unique_name()),
+        _ => "the unique name is `<dns-id>.<region>`, e.g. `domnprzqrog.us-east-1`".to_owned(),
     };
-    let finding = ctx.finding(unique.span, error.to_string()).with_label(reason).with_help(help);
+    let finding = ctx.finding(*span, error.to_string()).with_label(reason).with_help(help);
     ctx.report(finding);
 }

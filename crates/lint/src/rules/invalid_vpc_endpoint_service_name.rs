@@ -26,25 +26,24 @@
 //! - Runbook, step 2: note the network's VPC Service Endpoint
 //! - Confluent networking/v1 `status.cloud.private_link_endpoint_service`
 
-use linkplan_model::{PlanView, VpcEndpointServiceName, values::ValueError};
+use linkplan_model::Located;
+use linkplan_model::values::ValueError;
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW002
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(name) = plan.confluent().and_then(|c| c.vpc_service_endpoint()) else {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let Some(Located { value: Err(error), span }) = &facts.service_name else {
         return;
     };
-    let Err(error) = VpcEndpointServiceName::parse(name.value) else {
-        return;
-    };
-    let label = match &error {
+    let label = match error {
         ValueError::ServiceIdLength { len, .. } => format!("service ID of {len} characters"),
         ValueError::ServiceIdNotHex { .. } => "service ID is not lowercase hex".to_owned(),
         _ => "not `com.amazonaws.vpce.<region>.vpce-svc-<id>`".to_owned(),
     };
     let finding = ctx
-        .finding(name.span, error.to_string())
+        .finding(*span, error.to_string())
         .with_label(label)
         .with_help("copy the network's \"VPC Service Endpoint\" from Confluent Cloud, e.g. `com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0`");
     ctx.report(finding);

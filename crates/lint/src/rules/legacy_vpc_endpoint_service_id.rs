@@ -25,18 +25,18 @@
 //! ## References
 //! - TiDB Cloud docs: the service name has the form `com.amazonaws.vpce.<region>.vpce-svc-<17 hex>`
 
-use linkplan_model::{PlanView, VpcEndpointServiceName};
+use linkplan_model::Located;
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW003
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(name) = plan.confluent().and_then(|c| c.vpc_service_endpoint()) else {
-        return;
-    };
-    if VpcEndpointServiceName::parse(name.value).is_ok_and(|n| n.is_legacy()) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    if let Some(Located { value: Ok(name), span }) = &facts.service_name
+        && name.is_legacy()
+    {
         let finding = ctx
-            .finding(name.span, "the VPC endpoint service ID has 8 hex digits, the legacy length")
+            .finding(*span, "the VPC endpoint service ID has 8 hex digits, the legacy length")
             .with_label("8-digit service ID")
             .with_help("current endpoint services have 17 hex digits; check the name against the network's page in Confluent Cloud");
         ctx.report(finding);

@@ -5,9 +5,8 @@
 //! and `pass_*.yaml`, run `cargo insta test --accept -p linkplan-lint`, then
 //! `cargo xtask codegen` for `docs/rules/<CODE>.md`.
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 use crate::finding::Severity;
 
 mod access_account_mismatch;
@@ -43,7 +42,7 @@ pub(crate) mod unused_suppression;
 mod zones;
 
 /// A rule's check: reads the plan, reports through the context.
-pub type Check = fn(&mut Context, &PlanView<'_>);
+pub type Check = fn(&mut Context, &Facts<'_>);
 
 /// One rule: its stable code, its name, its default severity and its documentation.
 #[derive(Debug)]

@@ -29,12 +29,12 @@
 //! ## References
 //! - Confluent cmk/v2 Dedicated config: `cku` >= 2 for MULTI_ZONE
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// CL003
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(cluster) = plan.confluent().and_then(|c| c.cluster()) else {
         return;
     };

@@ -27,12 +27,12 @@
 //! ## References
 //! - linkplan plan format: `id` and `create` are exclusive
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW007
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(network) = plan.confluent().and_then(|c| c.network()) else {
         return;
     };

@@ -30,12 +30,12 @@
 //! - linkplan plan format: `display_name` and `dns_resolution` are create-only;
 //!   `dns_subdomain` is for an existing network
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW009
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(network) = plan.confluent().and_then(|c| c.network()) else {
         return;
     };

@@ -26,12 +26,12 @@
 //! ## References
 //! - Runbook, step 1: the network must be of type PrivateLink
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW001
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(types) = plan.confluent().and_then(|c| c.network()).and_then(|n| n.connection_types()) else {
         return;
     };

@@ -30,14 +30,14 @@
 //! ## References
 //! - Runbook, step 1: the network's availability zones must overlap the TiDB cluster's
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
-use crate::rules::zones::{listing, network_zones, tidb_zones};
+use crate::facts::Facts;
+use crate::facts::Zones;
+use crate::rules::zones::listing;
 
 /// AZ003
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some((tidb, network)) = both_zone_lists(ctx, plan) else {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let Some((tidb, network)) = both_zone_lists(ctx, facts) else {
         return;
     };
     if tidb.ids.is_empty() || network.ids.is_empty() {
@@ -55,12 +55,13 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
 }
 
 /// Both zone lists; records the missing ones as undeclared facts.
-pub(crate) fn both_zone_lists<'d>(
+pub(crate) fn both_zone_lists<'f, 'd>(
     ctx: &mut Context,
-    plan: &PlanView<'d>,
-) -> Option<(crate::rules::zones::Zones<'d>, crate::rules::zones::Zones<'d>)> {
-    let tidb = tidb_zones(plan);
-    let network = network_zones(plan);
+    facts: &'f Facts<'d>,
+) -> Option<(&'f Zones<'d>, &'f Zones<'d>)> {
+    let plan = &facts.plan;
+    let tidb = facts.tidb_zones.as_ref();
+    let network = facts.network_zones.as_ref();
     if tidb.is_none()
         && let Some(section) = plan.tidb()
     {

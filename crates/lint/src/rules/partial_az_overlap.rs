@@ -33,15 +33,14 @@
 //! ## References
 //! - Runbook, step 1: overlapping availability zones
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 use crate::rules::no_shared_availability_zone::both_zone_lists;
 use crate::rules::zones::listing;
 
 /// AZ004
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some((tidb, network)) = both_zone_lists(ctx, plan) else {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let Some((tidb, network)) = both_zone_lists(ctx, facts) else {
         return;
     };
     let shared = tidb.ids.iter().filter(|z| network.contains(&z.value)).count();

@@ -32,16 +32,16 @@
 //! ## References
 //! - Runbook, step 1: the network must be in the same AWS region as the TiDB cluster
 
-use linkplan_model::{DnsSubdomain, Located, PlanView, Region, UniqueName, VpcEndpointServiceName};
+use linkplan_model::{Located, Region};
 
 use crate::context::Context;
-use crate::rules::zones::{network_region, tidb_region};
+use crate::facts::Facts;
 
 /// RG002
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let tidb = tidb_region(plan);
-    let network = network_region(plan);
-    let Some(reference) = tidb.clone().or_else(|| network.clone()) else {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let tidb = facts.tidb_region.as_ref();
+    let network = facts.network_region.as_ref();
+    let Some(reference) = tidb.or(network) else {
         return;
     };
     let reference_label = if tidb.is_some() { "the TiDB cluster's region" } else { "the network's region" };
@@ -56,33 +56,24 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
         }
     };
     if tidb.is_some()
-        && let Some(network) = &network
+        && let Some(network) = network
     {
         compare(ctx, &network.value, network.span, "the network");
     }
-    let Some(confluent) = plan.confluent() else {
+    let Some(confluent) = facts.plan.confluent() else {
         return;
     };
     let creates = confluent.network().is_some_and(|n| n.creates());
-    match confluent.vpc_service_endpoint() {
-        Some(name) => {
-            if let Ok(parsed) = VpcEndpointServiceName::parse(name.value) {
-                compare(ctx, parsed.region(), name.span, "the VPC endpoint service");
-            }
-        }
+    match &facts.service_name {
+        Some(Located { value: Ok(name), span }) => compare(ctx, name.region(), *span, "the VPC endpoint service"),
+        Some(_) => {}
         None if !creates => ctx.missing("confluent.vpc_service_endpoint", confluent.key_span()),
         None => {}
     }
-    if let Some(subdomain) = confluent.network().and_then(|n| n.dns_subdomain())
-        && let Ok(parsed) = DnsSubdomain::parse(subdomain.value)
-    {
-        compare(ctx, parsed.unique_name().region(), subdomain.span, "the DNS subdomain");
+    if let Some(Located { value: Ok(subdomain), span }) = &facts.dns_subdomain {
+        compare(ctx, subdomain.unique_name().region(), *span, "the DNS subdomain");
     }
-    let unique: Option<Located<&str>> =
-        plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name());
-    if let Some(unique) = unique
-        && let Ok(parsed) = UniqueName::parse(unique.value)
-    {
-        compare(ctx, parsed.region(), unique.span, "the unique name");
+    if let Some(Located { value: Ok(unique), span }) = &facts.unique_name {
+        compare(ctx, unique.region(), *span, "the unique name");
     }
 }

@@ -34,14 +34,14 @@
 //! ## References
 //! - Field report: a single-zone cluster whose zone is not shared cannot be reached
 
-use linkplan_model::PlanView;
-
 use crate::context::Context;
+use crate::facts::Facts;
 use crate::rules::no_shared_availability_zone::both_zone_lists;
 use crate::rules::zones::listing;
 
 /// CL002
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(cluster) = plan.confluent().and_then(|c| c.cluster()) else {
         return;
     };
@@ -52,7 +52,7 @@ pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
     if availability.is_some_and(|a| a.value != "SINGLE_ZONE") {
         return;
     }
-    let Some((tidb, network)) = both_zone_lists(ctx, plan) else {
+    let Some((tidb, network)) = both_zone_lists(ctx, facts) else {
         return;
     };
     if tidb.ids.is_empty() || !network.ids.iter().any(|z| tidb.contains(&z.value)) {

@@ -29,12 +29,14 @@
 //! ## References
 //! - Confluent Cloud API guide, "Object model": IDs are opaque strings with conventional prefixes
 
-use linkplan_model::{Located, PlanView};
+use linkplan_model::Located;
 
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// ID001
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let plan = &facts.plan;
     let Some(confluent) = plan.confluent() else {
         return;
     };

@@ -32,29 +32,28 @@
 //! - Runbook, step 1: get the unique name from any zonal DNS subdomain
 //! - Runbook, step 4: attach domains of type CONFLUENT with the unique name
 
-use linkplan_model::{DnsSubdomain, PlanView, UniqueName};
-
 use crate::context::Context;
+use crate::facts::Facts;
 
 /// NW004
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let Some(unique) = plan.private_link_connection().and_then(|p| p.domains()).and_then(|d| d.unique_name()) else {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let Some(unique) = &facts.unique_name else {
         return;
     };
-    let Some(network) = plan.confluent().and_then(|c| c.network()) else {
+    let Some(network) = facts.plan.confluent().and_then(|c| c.network()) else {
         return;
     };
     if network.creates() {
         return; // NW009: a network still to be created has no name yet.
     }
-    let Some(subdomain) = network.dns_subdomain() else {
+    let Some(subdomain) = &facts.dns_subdomain else {
         ctx.missing("confluent.network.dns_subdomain", network.key_span());
         return;
     };
-    let (Ok(declared), Ok(parsed)) = (UniqueName::parse(unique.value), DnsSubdomain::parse(subdomain.value)) else {
+    let (Ok(declared), Ok(parsed)) = (&unique.value, &subdomain.value) else {
         return; // NW005 and NW006 report malformed values.
     };
-    if declared != *parsed.unique_name() {
+    if declared != parsed.unique_name() {
         let finding = ctx
             .finding(unique.span, format!("unique name `{declared}` is not the network's `{}`", parsed.unique_name()))
             .with_label("another network's name")

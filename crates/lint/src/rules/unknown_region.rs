@@ -29,20 +29,20 @@
 //! ## References
 //! - AWS, "Availability Zone IDs for your AWS resources"
 
-use linkplan_model::{Located, PlanView, Region};
+use linkplan_model::{Located, Region};
 
 use crate::context::Context;
+use crate::facts::Facts;
 use crate::rules::unknown_key::did_you_mean;
-use crate::rules::zones::{network_region, tidb_region};
 
 /// RG003
-pub(crate) fn check(ctx: &mut Context, plan: &PlanView<'_>) {
-    let tidb = tidb_region(plan);
-    if let Some(region) = &tidb {
+pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
+    let tidb = facts.tidb_region.as_ref();
+    if let Some(region) = tidb {
         check_region(ctx, region);
     }
-    if let Some(region) = network_region(plan).filter(|n| tidb.as_ref().is_none_or(|t| t.value != n.value)) {
-        check_region(ctx, &region);
+    if let Some(region) = facts.network_region.as_ref().filter(|n| tidb.is_none_or(|t| t.value != n.value)) {
+        check_region(ctx, region);
     }
 }
 

@@ -15,7 +15,7 @@
 //!   region: us-east-1
 //! ```
 //!
-//! Use instead (when you want the zone checks offline):
+//! Use instead:
 //! ```yaml
 //! tidb:
 //!   cluster_id: "10140100115280519574"

@@ -12,7 +12,7 @@
 //! zones: [use1-az1, use1-az2, use1-az4]
 //! ```
 //!
-//! Use instead (every zone is shared, so nothing needs allowing):
+//! Use instead:
 //! ```yaml
 //! zones: [use1-az1, use1-az2, use1-az4]
 //! ```

@@ -1,0 +1,545 @@
+//! The world at run time: every resource, its lifecycle, and the link between the two vendors.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use crate::clock::{Clock, ClockMode};
+use crate::faults::{Faults, Vendor};
+use crate::ids::IdGen;
+use crate::world::{ConfluentKey, Delays, ForcedFailure, RateLimits, ResourceKind, TidbKey, World};
+
+/// Confluent phases (open enums in the specs; these are the values the simulator produces).
+pub(crate) const PROVISIONING: &str = "PROVISIONING";
+pub(crate) const READY: &str = "READY";
+pub(crate) const PROVISIONED: &str = "PROVISIONED";
+pub(crate) const FAILED: &str = "FAILED";
+pub(crate) const DEPROVISIONING: &str = "DEPROVISIONING";
+
+/// TiDB private link connection states.
+pub(crate) const CREATING: &str = "CREATING";
+pub(crate) const ACTIVE: &str = "ACTIVE";
+pub(crate) const PENDING_ACCEPTANCE: &str = "PENDING_ACCEPTANCE";
+pub(crate) const DELETING: &str = "DELETING";
+
+/// Timestamps and the next scheduled transition of a resource.
+#[derive(Debug, Clone)]
+pub(crate) struct Meta {
+    pub(crate) created: Duration,
+    pub(crate) updated: Duration,
+    pub(crate) deleted: Option<Duration>,
+    /// When the current phase ends (None: stable).
+    pub(crate) due: Option<Duration>,
+}
+
+impl Meta {
+    fn at(now: Duration, due: Option<Duration>) -> Meta {
+        Meta { created: now, updated: now, deleted: None, due }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Environment {
+    pub(crate) id: String,
+    pub(crate) display_name: String,
+    pub(crate) meta: Meta,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Network {
+    pub(crate) id: String,
+    pub(crate) env: String,
+    pub(crate) display_name: Option<String>,
+    pub(crate) cloud: String,
+    pub(crate) region: String,
+    pub(crate) connection_types: Vec<String>,
+    pub(crate) zones: Vec<String>,
+    pub(crate) dns_resolution: Option<String>,
+    pub(crate) dns_id: String,
+    pub(crate) service_name: String,
+    pub(crate) cf_account: String,
+    pub(crate) vpc: String,
+    pub(crate) phase: &'static str,
+    pub(crate) error: Option<String>,
+    pub(crate) meta: Meta,
+}
+
+impl Network {
+    /// `<dns-id>.<region>`, the unique name TiDB's CONFLUENT domain attachment expects.
+    pub(crate) fn unique_name(&self) -> String {
+        format!("{}.{}", self.dns_id, self.region)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Access {
+    pub(crate) id: String,
+    pub(crate) env: String,
+    pub(crate) network: String,
+    pub(crate) account: String,
+    pub(crate) display_name: Option<String>,
+    pub(crate) phase: &'static str,
+    pub(crate) error: Option<String>,
+    pub(crate) meta: Meta,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct KafkaCluster {
+    pub(crate) id: String,
+    pub(crate) env: String,
+    pub(crate) network: Option<String>,
+    pub(crate) display_name: String,
+    pub(crate) availability: String,
+    pub(crate) cloud: String,
+    pub(crate) region: String,
+    pub(crate) cku: u32,
+    pub(crate) zones: Option<Vec<String>>,
+    pub(crate) deletion_protection: Option<bool>,
+    pub(crate) phase: &'static str,
+    pub(crate) meta: Meta,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TidbCluster {
+    pub(crate) id: String,
+    pub(crate) display_name: String,
+    pub(crate) region: String,
+    pub(crate) cloud: String,
+    pub(crate) plan: String,
+    pub(crate) state: String,
+    pub(crate) account: String,
+    pub(crate) azs: Vec<String>,
+    pub(crate) project_id: Option<String>,
+    pub(crate) created: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Plc {
+    pub(crate) id: String,
+    pub(crate) cluster_id: String,
+    pub(crate) display_name: String,
+    pub(crate) kind: String,
+    pub(crate) service_name: String,
+    pub(crate) region: Option<String>,
+    pub(crate) state: &'static str,
+    pub(crate) message: Option<String>,
+    pub(crate) endpoint_id: Option<String>,
+    pub(crate) az_ids: Vec<String>,
+    pub(crate) created_by: String,
+    pub(crate) domains: Vec<Attached>,
+    pub(crate) meta: Meta,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Attached {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) unique_name: String,
+    pub(crate) names: Vec<String>,
+    pub(crate) state: &'static str,
+    pub(crate) created_by: String,
+    pub(crate) created: Duration,
+    pub(crate) due: Option<Duration>,
+}
+
+/// A Digest nonce the server handed out.
+#[derive(Debug)]
+pub(crate) struct Nonce {
+    pub(crate) issued: Duration,
+    pub(crate) seen: HashSet<u32>,
+}
+
+/// Everything behind the one mutex.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) clock: Clock,
+    pub(crate) delays: Delays,
+    pub(crate) ids: IdGen,
+    pub(crate) faults: Faults,
+    pub(crate) failures: Vec<ForcedFailure>,
+    pub(crate) rate_limits: RateLimits,
+    rate_windows: HashMap<(Vendor, String), (u64, u32)>,
+    pub(crate) org: String,
+    pub(crate) base_url: String,
+    pub(crate) confluent_keys: Vec<ConfluentKey>,
+    pub(crate) tidb_keys: Vec<TidbKey>,
+    pub(crate) environments: Vec<Environment>,
+    pub(crate) networks: Vec<Network>,
+    pub(crate) accesses: Vec<Access>,
+    pub(crate) kafka: Vec<KafkaCluster>,
+    pub(crate) tidb_clusters: Vec<TidbCluster>,
+    pub(crate) plcs: Vec<Plc>,
+    pub(crate) nonces: HashMap<String, Nonce>,
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::ZERO)
+}
+
+impl State {
+    pub(crate) fn new(world: World, mode: ClockMode, delays: Delays) -> State {
+        let clock = Clock::new(mode);
+        let now = clock.now();
+        let mut ids = IdGen::new(world.seed);
+        let environments = world
+            .confluent
+            .environments
+            .iter()
+            .map(|e| Environment { id: e.id.clone(), display_name: e.display_name.clone(), meta: Meta::at(now, None) })
+            .collect();
+        let networks = world
+            .confluent
+            .networks
+            .iter()
+            .map(|n| Network {
+                id: n.id.clone(),
+                env: n.environment.clone(),
+                display_name: n.display_name.clone(),
+                cloud: n.cloud.clone(),
+                region: n.region.clone(),
+                connection_types: n.connection_types.clone(),
+                zones: n.zones.clone(),
+                dns_resolution: n.dns_resolution.clone(),
+                dns_id: n.dns_domain_id.clone(),
+                service_name: n.service_name.clone(),
+                cf_account: ids.digits(12),
+                vpc: format!("vpc-{}", ids.hex(17)),
+                phase: seed_phase(n.phase.as_deref(), READY),
+                error: None,
+                meta: Meta::at(now, None),
+            })
+            .collect();
+        let accesses = world
+            .confluent
+            .private_link_accesses
+            .iter()
+            .map(|a| Access {
+                id: a.id.clone(),
+                env: a.environment.clone(),
+                network: a.network.clone(),
+                account: a.account.clone(),
+                display_name: a.display_name.clone(),
+                phase: seed_phase(a.phase.as_deref(), READY),
+                error: None,
+                meta: Meta::at(now, None),
+            })
+            .collect();
+        let kafka = world
+            .confluent
+            .clusters
+            .iter()
+            .map(|c| KafkaCluster {
+                id: c.id.clone(),
+                env: c.environment.clone(),
+                network: c.network.clone(),
+                display_name: c.display_name.clone(),
+                availability: c.availability.clone(),
+                cloud: "AWS".to_owned(),
+                region: c.region.clone(),
+                cku: c.cku,
+                zones: None,
+                deletion_protection: None,
+                phase: seed_phase(c.phase.as_deref(), PROVISIONED),
+                meta: Meta::at(now, None),
+            })
+            .collect();
+        let tidb_clusters = world
+            .tidbcloud
+            .clusters
+            .iter()
+            .map(|c| TidbCluster {
+                id: c.id.clone(),
+                display_name: c.display_name.clone(),
+                region: c.region.clone(),
+                cloud: c.cloud.clone(),
+                plan: c.plan.clone(),
+                state: c.state.clone(),
+                account: c.aws_account_id.clone(),
+                azs: c.availability_zones.clone(),
+                project_id: c.project_id.clone(),
+                created: now,
+            })
+            .collect();
+        let mut faults = Faults::default();
+        for f in world.faults {
+            faults.add(f);
+        }
+        State {
+            clock,
+            delays,
+            ids,
+            faults,
+            failures: world.failures,
+            rate_limits: world.rate_limits,
+            rate_windows: HashMap::new(),
+            org: world.organization_id,
+            base_url: String::new(),
+            confluent_keys: world.credentials.confluent,
+            tidb_keys: world.credentials.tidbcloud,
+            environments,
+            networks,
+            accesses,
+            kafka,
+            tidb_clusters,
+            plcs: Vec::new(),
+            nonces: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    pub(crate) fn ts(&self, at: Duration) -> String {
+        self.clock.timestamp(at)
+    }
+
+    /// The simulation instant `delay` seconds from now.
+    pub(crate) fn due_in(&self, delay: f64) -> Option<Duration> {
+        Some(self.now() + secs(delay))
+    }
+
+    /// The configured failure for a resource of this kind and name, if any.
+    fn forced_failure(&self, kind: ResourceKind, name: Option<&str>) -> Option<String> {
+        self.failures
+            .iter()
+            .find(|f| f.kind == kind && f.display_name.as_deref().is_none_or(|want| Some(want) == name))
+            .map(|f| f.message.clone())
+    }
+
+    /// Count a request against its key's window; `Err(reset_secs)` when over an enforced limit.
+    /// Returns (limit, remaining, reset_secs).
+    pub(crate) fn rate_check(&mut self, vendor: Vendor, key: &str) -> Result<(u32, u32, u64), u64> {
+        let limit = match vendor {
+            Vendor::Confluent => self.rate_limits.confluent_per_minute,
+            Vendor::Tidbcloud => self.rate_limits.tidbcloud_per_minute,
+        };
+        let now = self.now().as_secs();
+        let reset = 60 - now % 60;
+        if !self.rate_limits.enforce {
+            return Ok((limit, limit, reset));
+        }
+        let minute = now / 60;
+        let entry = self.rate_windows.entry((vendor, key.to_owned())).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        if entry.1 >= limit {
+            return Err(reset);
+        }
+        entry.1 += 1;
+        Ok((limit, limit - entry.1, reset))
+    }
+
+    /// Force a resource (any kind, by id) into FAILED now.
+    pub(crate) fn force_failed(&mut self, id: &str, message: &str) -> bool {
+        let now = self.now();
+        if let Some(n) = self.networks.iter_mut().find(|n| n.id == id) {
+            n.phase = FAILED;
+            n.error = Some(message.to_owned());
+            n.meta.due = None;
+            n.meta.updated = now;
+            return true;
+        }
+        if let Some(a) = self.accesses.iter_mut().find(|a| a.id == id) {
+            a.phase = FAILED;
+            a.error = Some(message.to_owned());
+            a.meta.due = None;
+            a.meta.updated = now;
+            return true;
+        }
+        if let Some(c) = self.kafka.iter_mut().find(|c| c.id == id) {
+            c.phase = FAILED;
+            c.meta.due = None;
+            c.meta.updated = now;
+            return true;
+        }
+        if let Some(p) = self.plcs.iter_mut().find(|p| p.id == id) {
+            p.state = FAILED;
+            p.message = Some(message.to_owned());
+            p.meta.due = None;
+            p.meta.updated = now;
+            return true;
+        }
+        false
+    }
+
+    /// Run every transition that is due. Called on each request and after the clock moves.
+    pub(crate) fn tick(&mut self) {
+        let now = self.now();
+        let is_due = |m: &Meta| m.due.is_some_and(|d| d <= now);
+
+        // Networks.
+        let mut net_fail = Vec::new();
+        for n in &self.networks {
+            if n.phase == PROVISIONING && is_due(&n.meta) {
+                net_fail.push((n.id.clone(), self.forced_failure(ResourceKind::Network, n.display_name.as_deref())));
+            }
+        }
+        for (id, fail) in net_fail {
+            if let Some(n) = self.networks.iter_mut().find(|n| n.id == id) {
+                n.meta.due = None;
+                n.meta.updated = now;
+                match fail {
+                    Some(msg) => {
+                        n.phase = FAILED;
+                        n.error = Some(msg);
+                    }
+                    None => n.phase = READY,
+                }
+            }
+        }
+        self.networks.retain(|n| !(n.phase == DEPROVISIONING && is_due(&n.meta)));
+
+        // PrivateLink accesses: READY only once their network is.
+        let mut pla_updates = Vec::new();
+        for a in &self.accesses {
+            if a.phase == PROVISIONING && is_due(&a.meta) {
+                let net_phase = self.networks.iter().find(|n| n.id == a.network).map(|n| n.phase);
+                let outcome = match net_phase {
+                    Some(READY) => {
+                        match self.forced_failure(ResourceKind::PrivateLinkAccess, a.display_name.as_deref()) {
+                            Some(msg) => Some((FAILED, Some(msg))),
+                            None => Some((READY, None)),
+                        }
+                    }
+                    Some(FAILED) | None => Some((FAILED, Some("the network is not available".to_owned()))),
+                    Some(_) => None,
+                };
+                if let Some(o) = outcome {
+                    pla_updates.push((a.id.clone(), o));
+                }
+            }
+        }
+        for (id, (phase, error)) in pla_updates {
+            if let Some(a) = self.accesses.iter_mut().find(|a| a.id == id) {
+                a.phase = phase;
+                a.error = error;
+                a.meta.due = None;
+                a.meta.updated = now;
+            }
+        }
+        self.accesses.retain(|a| !(a.phase == DEPROVISIONING && is_due(&a.meta)));
+
+        // Kafka clusters: PROVISIONED only once their network is READY.
+        let mut kafka_updates = Vec::new();
+        for c in &self.kafka {
+            if c.meta.deleted.is_none() && c.phase == PROVISIONING && is_due(&c.meta) {
+                let net_ready =
+                    c.network.as_ref().is_none_or(|nid| self.networks.iter().any(|n| &n.id == nid && n.phase == READY));
+                if net_ready {
+                    let failed = self.forced_failure(ResourceKind::Cluster, Some(&c.display_name)).is_some();
+                    kafka_updates.push((c.id.clone(), if failed { FAILED } else { PROVISIONED }));
+                }
+            }
+        }
+        for (id, phase) in kafka_updates {
+            if let Some(c) = self.kafka.iter_mut().find(|c| c.id == id) {
+                c.phase = phase;
+                c.meta.due = None;
+                c.meta.updated = now;
+            }
+        }
+        self.kafka.retain(|c| !(c.meta.deleted.is_some() && is_due(&c.meta)));
+
+        // TiDB private link connections: the cross-vendor link.
+        let mut plc_updates = Vec::new();
+        for p in &self.plcs {
+            let evaluate = (p.state == CREATING && is_due(&p.meta)) || p.state == PENDING_ACCEPTANCE;
+            if evaluate {
+                let mut outcome = self.link(p);
+                if outcome.state == ACTIVE
+                    && let Some(msg) = self.forced_failure(ResourceKind::PrivateLinkConnection, Some(&p.display_name))
+                {
+                    outcome = Link { state: FAILED, message: Some(msg), az_ids: Vec::new() };
+                }
+                if outcome.state != p.state || p.state == CREATING {
+                    plc_updates.push((p.id.clone(), outcome));
+                }
+            }
+        }
+        for (id, link) in plc_updates {
+            let endpoint = format!("vpce-{}", self.ids.hex(17));
+            if let Some(p) = self.plcs.iter_mut().find(|p| p.id == id) {
+                if link.state == ACTIVE {
+                    p.endpoint_id.get_or_insert(endpoint);
+                }
+                p.state = link.state;
+                p.message = link.message;
+                p.az_ids = link.az_ids;
+                p.meta.due = None;
+                p.meta.updated = now;
+            }
+        }
+        self.plcs.retain(|p| !(p.state == DELETING && is_due(&p.meta)));
+        for p in &mut self.plcs {
+            for d in &mut p.domains {
+                if d.state == CREATING && d.due.is_some_and(|t| t <= now) {
+                    d.state = ACTIVE;
+                    d.due = None;
+                }
+            }
+            p.domains.retain(|d| !(d.state == DELETING && d.due.is_some_and(|t| t <= now)));
+        }
+    }
+
+    /// Where a TiDB connection to an endpoint service stands, given the Confluent side.
+    fn link(&self, p: &Plc) -> Link {
+        let fail = |message: String| Link { state: FAILED, message: Some(message), az_ids: Vec::new() };
+        let Some(cluster) = self.tidb_clusters.iter().find(|c| c.id == p.cluster_id) else {
+            return fail("the cluster no longer exists".to_owned());
+        };
+        let target_region = p.region.as_deref().unwrap_or(&cluster.region);
+        let Some(net) = self.networks.iter().find(|n| n.phase == READY && n.service_name == p.service_name) else {
+            return fail(format!(
+                "endpoint service {} does not exist in region {target_region}, or is not available",
+                p.service_name
+            ));
+        };
+        if net.region != target_region || net.region != cluster.region {
+            return fail(format!(
+                "endpoint service {} is in region {}, but the connection is in region {target_region}",
+                p.service_name, net.region
+            ));
+        }
+        let shared: Vec<String> = cluster.azs.iter().filter(|az| net.zones.contains(az)).cloned().collect();
+        if shared.is_empty() {
+            return fail(format!(
+                "endpoint service {} has no availability zone in common with the cluster (service: {}; cluster: {})",
+                p.service_name,
+                net.zones.join(", "),
+                cluster.azs.join(", ")
+            ));
+        }
+        let allowed =
+            self.accesses.iter().any(|a| a.network == net.id && a.account == cluster.account && a.phase == READY);
+        if !allowed {
+            return Link {
+                state: PENDING_ACCEPTANCE,
+                message: Some(format!(
+                    "waiting for the endpoint service owner to accept the connection from AWS account {}",
+                    cluster.account
+                )),
+                az_ids: Vec::new(),
+            };
+        }
+        Link { state: ACTIVE, message: None, az_ids: shared }
+    }
+}
+
+/// The outcome of evaluating a connection.
+struct Link {
+    state: &'static str,
+    message: Option<String>,
+    az_ids: Vec<String>,
+}
+
+fn seed_phase(given: Option<&str>, default: &'static str) -> &'static str {
+    match given {
+        Some("PROVISIONING") => PROVISIONING,
+        Some("READY") => READY,
+        Some("PROVISIONED") => PROVISIONED,
+        Some("FAILED") => FAILED,
+        Some("DEPROVISIONING") => DEPROVISIONING,
+        _ => default,
+    }
+}

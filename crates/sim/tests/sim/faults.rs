@@ -1,0 +1,178 @@
+//! Faults: 429 with Retry-After, 5xx bursts, slow responses, dropped connections, forced FAILED.
+
+use std::time::{Duration, Instant};
+
+use linkplan_sim::{Fault, FaultAction, Sim, SimConfig, Vendor, World};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::util::{ACCOUNT, CLUSTER, ENV, Harness, NETWORK, cf_error};
+
+#[tokio::test]
+async fn a_rate_limit_fault_answers_429_with_retry_after() {
+    let h = Harness::new().await;
+    let r = h
+        .send(h.raw(Method::POST, "/_sim/faults").json(&json!({
+            "vendor": "confluent", "path": "/org/v2", "times": 1, "action": { "rate_limit": { "retry_after": 7 } },
+        })))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers["retry-after"], "7");
+    assert_eq!(r.headers["x-ratelimit-remaining"], "0");
+    assert!(r.headers.contains_key("x-request-id"));
+    assert_eq!(cf_error(&r.body)["status"], "429");
+    assert_eq!(h.cf(Method::GET, "/org/v2/environments", None).await.status, StatusCode::OK);
+
+    h.sim.add_fault(Fault {
+        vendor: Some(Vendor::Tidbcloud),
+        method: None,
+        path: None,
+        after: 0,
+        times: Some(1),
+        action: FaultAction::RateLimit { retry_after: 3 },
+    });
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.body["code"], 49_900_007);
+    assert_eq!(r.headers["retry-after"], "3");
+}
+
+#[tokio::test]
+async fn a_server_error_burst_lasts_n_requests() {
+    let h = Harness::new().await;
+    h.sim.add_fault(Fault {
+        vendor: None,
+        method: Some("GET".to_owned()),
+        path: Some("/networking/v1/networks".to_owned()),
+        after: 1,
+        times: Some(2),
+        action: FaultAction::ServerError { status: 502 },
+    });
+    let path = format!("/networking/v1/networks?environment={ENV}");
+    let statuses = [
+        h.cf(Method::GET, &path, None).await.status,
+        h.cf(Method::GET, &path, None).await.status,
+        h.cf(Method::GET, &path, None).await.status,
+        h.cf(Method::GET, &path, None).await.status,
+    ];
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::BAD_GATEWAY, StatusCode::BAD_GATEWAY, StatusCode::OK]);
+    let faults = h.send(h.raw(Method::GET, "/_sim/faults")).await;
+    assert_eq!(faults.body["faults"], json!([]));
+}
+
+#[tokio::test]
+async fn slow_and_dropped_responses() {
+    let h = Harness::new().await;
+    h.sim.add_fault(Fault {
+        vendor: None,
+        method: None,
+        path: Some("/org".to_owned()),
+        after: 0,
+        times: Some(1),
+        action: FaultAction::Slow { millis: 150 },
+    });
+    let start = Instant::now();
+    let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(start.elapsed() >= Duration::from_millis(150));
+
+    h.sim.add_fault(Fault {
+        vendor: None,
+        method: None,
+        path: None,
+        after: 0,
+        times: Some(1),
+        action: FaultAction::Drop,
+    });
+    let (key, secret) = h.confluent_key();
+    let dropped = async {
+        let resp = h.http.get(format!("{}/org/v2/environments", h.base)).basic_auth(key, Some(secret)).send().await?;
+        resp.bytes().await
+    }
+    .await;
+    assert!(dropped.is_err(), "the connection should drop");
+    assert_eq!(h.cf(Method::GET, "/org/v2/environments", None).await.status, StatusCode::OK);
+    h.sim.clear_faults();
+}
+
+#[tokio::test]
+async fn resources_can_be_forced_to_fail() {
+    let h = Harness::new().await;
+    let body = json!({ "spec": {
+        "cloud": { "kind": "AwsPrivateLinkAccess", "account": ACCOUNT },
+        "network": { "id": NETWORK }, "environment": { "id": ENV },
+    }});
+    let pla = h.cf(Method::POST, "/networking/v1/private-link-accesses", Some(body)).await.body["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r =
+        h.send(h.raw(Method::POST, &format!("/_sim/resources/{pla}/fail")).json(&json!({ "message": "quota" }))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    h.advance(60);
+    let r = h.cf(Method::GET, &format!("/networking/v1/private-link-accesses/{pla}?environment={ENV}"), None).await;
+    assert_eq!(r.body["status"]["phase"], "FAILED");
+    assert_eq!(r.body["status"]["error_message"], "quota");
+    assert_eq!(h.send(h.raw(Method::POST, "/_sim/resources/nope/fail")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn world_files_arm_faults_and_failures() {
+    let yaml = format!(
+        "{}\nfaults:\n  - vendor: tidbcloud\n    times: 1\n    action: {{ server_error: {{ status: 500 }} }}\nfailures:\n  - kind: private_link_connection\n    message: endpoint quota exceeded\n",
+        linkplan_sim::world::EXAMPLE_WORLD
+    );
+    let h = Harness::with_yaml(&yaml).await;
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(r.body["code"].is_i64());
+
+    let body = json!({ "spec": {
+        "cloud": { "kind": "AwsPrivateLinkAccess", "account": ACCOUNT },
+        "network": { "id": NETWORK }, "environment": { "id": ENV },
+    }});
+    h.cf(Method::POST, "/networking/v1/private-link-accesses", Some(body)).await;
+    h.advance(60);
+    let r = h
+        .ti(
+            Method::POST,
+            &format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections"),
+            Some(json!({ "privateLinkConnection": {
+                "clusterId": CLUSTER, "displayName": "x", "type": "AWS_ENDPOINT_SERVICE",
+                "awsEndpointService": { "name": crate::util::SERVICE },
+            }})),
+        )
+        .await;
+    let id = r.body["privateLinkConnectionId"].as_str().expect("id").to_owned();
+    h.advance(60);
+    let r = h.ti(Method::GET, &format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections/{id}"), None).await;
+    assert_eq!(r.body["state"], "FAILED");
+    assert_eq!(r.body["message"], "endpoint quota exceeded");
+}
+
+#[tokio::test]
+async fn the_clock_control_endpoint_advances_lifecycles() {
+    let h = Harness::new().await;
+    let r = h.send(h.raw(Method::GET, "/_sim/clock")).await;
+    assert_eq!(r.body["mode"], "explicit");
+    assert_eq!(r.body["now"], "2026-01-01T00:00:00Z");
+    let r = h.send(h.raw(Method::POST, "/_sim/clock/advance").json(&json!({ "seconds": 90 }))).await;
+    assert_eq!(r.body["now"], "2026-01-01T00:01:30Z");
+    let r = h.send(h.raw(Method::POST, "/_sim/clock/advance").json(&json!({ "seconds": -1 }))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn starts_quickly_and_stops() {
+    let start = Instant::now();
+    let sim = Sim::start(World::example(), SimConfig::explicit()).await.expect("starts");
+    let took = start.elapsed();
+    // The target is well under 50 ms; allow slack for a loaded CI machine.
+    assert!(took < Duration::from_millis(500), "start took {took:?}");
+    let env = sim.env();
+    assert!(env.iter().any(|(k, _)| *k == "TIDBCLOUD_PRIVATE_KEY"));
+    assert!(env.iter().any(|(k, v)| *k == "LINKPLAN_CONFLUENT_URL" && v.starts_with("http://127.0.0.1:")));
+    sim.shutdown().await;
+}

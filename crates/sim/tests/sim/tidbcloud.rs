@@ -1,0 +1,151 @@
+//! TiDB Cloud: Digest authentication end to end, clusters, connection lists.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::util::{CLUSTER, Harness, SERVICE, digest_header, parse_challenge};
+
+#[tokio::test]
+async fn digest_challenge_offers_sha256_and_md5() {
+    let h = Harness::new().await;
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body["code"].is_i64() && r.body["message"].is_string() && r.body["details"].is_array());
+    let challenges: Vec<&str> =
+        r.headers.get_all("www-authenticate").iter().map(|v| v.to_str().expect("ascii")).collect();
+    assert_eq!(challenges.len(), 2, "{challenges:?}");
+    assert!(challenges[0].contains("algorithm=SHA-256") && challenges[1].contains("algorithm=MD5"));
+    for c in &challenges {
+        assert!(c.starts_with("Digest ") && c.contains("qop=\"auth\"") && c.contains("realm=") && c.contains("nonce="));
+    }
+}
+
+#[tokio::test]
+async fn a_full_digest_exchange_works_with_both_algorithms() {
+    let h = Harness::new().await;
+    let (user, pass) = h.tidb_key();
+    for algorithm in ["MD5", "SHA-256"] {
+        let first = h.send(h.raw(Method::GET, "/v1beta1/clusters?pageSize=5")).await;
+        let mut ch = parse_challenge(&first.headers, algorithm).expect("challenge");
+        for _ in 0..3 {
+            ch.nc += 1;
+            let auth = digest_header(&ch, "GET", "/v1beta1/clusters?pageSize=5", &user, &pass, "abcdef");
+            let r = h.send(h.raw(Method::GET, "/v1beta1/clusters?pageSize=5").header("authorization", auth)).await;
+            assert_eq!(r.status, StatusCode::OK, "{algorithm}: {}", r.body);
+            assert_eq!(r.body["clusters"][0]["clusterId"], CLUSTER);
+            assert_eq!(r.body["nextPageToken"], "");
+            assert_eq!(r.body["totalSize"], 1);
+            assert_eq!(r.headers["x-ratelimit-limit-minute"], "100");
+            assert!(
+                r.headers.contains_key("x-ratelimit-remaining-minute") && r.headers.contains_key("x-ratelimit-reset")
+            );
+        }
+        // Replaying a nonce count is refused with a fresh, stale challenge.
+        let auth = digest_header(&ch, "GET", "/v1beta1/clusters?pageSize=5", &user, &pass, "abcdef");
+        let replay = h.send(h.raw(Method::GET, "/v1beta1/clusters?pageSize=5").header("authorization", auth)).await;
+        assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+        assert!(replay.headers["www-authenticate"].to_str().expect("ascii").contains("stale=true"));
+    }
+}
+
+#[tokio::test]
+async fn wrong_keys_and_wrong_uris_are_refused() {
+    let h = Harness::new().await;
+    let (user, pass) = h.tidb_key();
+    let first = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
+    let mut ch = parse_challenge(&first.headers, "MD5").expect("challenge");
+    ch.nc = 1;
+    let bad_pass = digest_header(&ch, "GET", "/v1beta1/clusters", &user, "wrong", "x");
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", bad_pass)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(!r.headers["www-authenticate"].to_str().expect("ascii").contains("stale=true"));
+    ch.nc = 2;
+    let other_uri = digest_header(&ch, "GET", "/v1beta1/clusters/other", &user, &pass, "x");
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", other_uri)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let basic = h.send(h.raw(Method::GET, "/v1beta1/clusters").basic_auth(&user, Some(&pass))).await;
+    assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn expired_nonces_get_a_stale_challenge() {
+    let h = Harness::new().await;
+    let (user, pass) = h.tidb_key();
+    let first = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
+    let mut ch = parse_challenge(&first.headers, "SHA-256").expect("challenge");
+    ch.nc = 1;
+    let auth = digest_header(&ch, "GET", "/v1beta1/clusters", &user, &pass, "x");
+    assert_eq!(
+        h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", auth)).await.status,
+        StatusCode::OK
+    );
+    h.sim.advance(Duration::from_secs(301));
+    ch.nc = 2;
+    let auth = digest_header(&ch, "GET", "/v1beta1/clusters", &user, &pass, "x");
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", auth)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.headers["www-authenticate"].to_str().expect("ascii").contains("stale=true"));
+    // The new nonce works.
+    let mut fresh = parse_challenge(&r.headers, "SHA-256").expect("challenge");
+    fresh.nc = 1;
+    let auth = digest_header(&fresh, "GET", "/v1beta1/clusters", &user, &pass, "x");
+    assert_eq!(
+        h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", auth)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn clusters_and_connections_read_back_and_page() {
+    let h = Harness::new().await;
+    let r = h.ti(Method::GET, "/v1beta1/clusters/nope", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body["code"].is_i64());
+    let r = h.ti(Method::GET, &format!("/v1beta1/clusters/{CLUSTER}?view=FULL"), None).await;
+    assert_eq!(r.body["name"], format!("clusters/{CLUSTER}"));
+    assert_eq!(r.body["region"]["name"], "regions/aws-us-east-1");
+    assert_eq!(r.body["region"]["cloudProvider"], "aws");
+
+    for n in 0..3 {
+        let r = h
+            .ti(
+                Method::POST,
+                &format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections"),
+                Some(json!({ "privateLinkConnection": {
+                    "clusterId": CLUSTER, "displayName": format!("plc-{n}"), "type": "AWS_ENDPOINT_SERVICE",
+                    "awsEndpointService": { "name": SERVICE },
+                }})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body["privateLinkConnectionId"].as_str().expect("id").starts_with("plc-"));
+        assert_eq!(r.body["awsEndpointService"]["region"], "us-east-1");
+    }
+    let base = format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections");
+    let mut token = String::new();
+    let mut names = Vec::new();
+    loop {
+        let r = h.ti(Method::GET, &format!("{base}?pageSize=2&pageToken={token}"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["totalSize"], 3);
+        for p in r.body["privateLinkConnections"].as_array().expect("list") {
+            assert!(p.get("attachedDomains").is_none(), "list does not carry attachedDomains");
+            names.push(p["displayName"].as_str().expect("name").to_owned());
+        }
+        token = r.body["nextPageToken"].as_str().expect("token").to_owned();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(names, ["plc-0", "plc-1", "plc-2"]);
+    h.advance(60);
+    let pending = h.ti(Method::GET, &format!("{base}?state=PENDING_ACCEPTANCE"), None).await;
+    assert_eq!(pending.body["totalSize"], 3);
+    let active = h.ti(Method::GET, &format!("{base}?state=ACTIVE"), None).await;
+    assert_eq!(active.body["privateLinkConnections"], json!([]));
+
+    let r = h.ti(Method::GET, &format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections:nope"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -27,7 +27,10 @@ fn width() -> usize {
 /// Every finding with its source snippet, then a one-line summary.
 pub(crate) fn human(reports: &[FileReport], color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width()).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width())
+        .with_links(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     for report in reports {
         for diagnostic in report.diagnostics(false) {

@@ -146,7 +146,8 @@ impl Linter {
         findings.extend(schema_findings.into_iter().filter(|f| !covered.contains(&f.span)));
         findings.append(&mut ctx.findings);
         findings.extend(rules::fact_not_declared::findings(&ctx.missing));
-        self.finish(text, findings, suppress::parse(text))
+        let scalars = suppress::scalars_with_hash(text, &document);
+        self.finish(text, findings, suppress::parse(text, &scalars))
     }
 
     /// Applies suppressions, selection and `--deny`, and orders the findings.

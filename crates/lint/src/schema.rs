@@ -59,12 +59,28 @@ impl Schema {
                     out.push(unknown_key::finding(document, pointer, key));
                 }
             }
+            ValidationErrorKind::Required { property } => {
+                let schema_pointer = error.schema_path().as_str();
+                let description = property.as_str().and_then(|p| self.property_description(schema_pointer, p));
+                out.push(schema_violation::finding(document, pointer, error, description));
+            }
             _ => {
                 let schema_pointer = error.schema_path().as_str();
                 let description = self.description_near(schema_pointer);
                 out.push(schema_violation::finding(document, pointer, error, description));
             }
         }
+    }
+
+    /// The `description` of `property` in the object schema that holds the failing `required`.
+    fn property_description(&self, required_pointer: &str, property: &str) -> Option<&str> {
+        let parent = required_pointer.rsplit_once('/').map_or("", |(p, _)| p);
+        let schema = self.document.pointer(parent)?.get("properties")?.get(property)?;
+        if let Some(text) = schema.get("description").and_then(Value::as_str) {
+            return Some(text);
+        }
+        let target = schema.get("$ref")?.as_str()?.strip_prefix('#')?;
+        self.document.pointer(target)?.get("description")?.as_str()
     }
 
     /// The `description` of the schema object that holds the failing keyword, following a

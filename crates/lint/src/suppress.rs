@@ -2,9 +2,11 @@
 //!
 //! A comment on a line of its own applies to the next line that is not a comment; a comment
 //! after a value applies to its own line. Codes may be written as codes (`AZ004`) or rule names
-//! (`partial-az-overlap`). The detection is textual: a `#` starts a comment when it begins the
-//! line or follows white space, as in YAML.
+//! (`partial-az-overlap`). A `#` starts a comment when it begins the line or follows white
+//! space, as in YAML, and is not inside a scalar (a quoted or block scalar may contain
+//! `# linkplan: allow …` as text).
 
+use linkplan_model::yaml::{Document, Node, NodeKind};
 use linkplan_model::{LineIndex, Span};
 
 use crate::finding::Finding;
@@ -18,8 +20,35 @@ pub(crate) struct Suppression {
     has_reason: bool,
 }
 
-/// Finds every suppression comment; cheap when the text has none.
-pub(crate) fn parse(text: &str) -> Vec<Suppression> {
+/// The spans of the scalars (keys and values) of `document` that contain a `#`: text there is
+/// not a comment.
+pub(crate) fn scalars_with_hash(text: &str, document: &Document) -> Vec<Span> {
+    fn walk(node: &Node, text: &str, out: &mut Vec<Span>) {
+        let has_hash = |span: Span| text.get(span.range()).is_some_and(|t| t.contains('#'));
+        match &node.kind {
+            NodeKind::Str(_) if has_hash(node.span) => out.push(node.span),
+            NodeKind::Seq(items) => items.iter().for_each(|item| walk(item, text, out)),
+            NodeKind::Map(entries) => {
+                for entry in entries {
+                    if has_hash(entry.key_span) {
+                        out.push(entry.key_span);
+                    }
+                    walk(&entry.value, text, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if text.contains("linkplan:") {
+        walk(document.root(), text, &mut out);
+    }
+    out
+}
+
+/// Finds every suppression comment, skipping `#`s inside the `scalars`; cheap when the text has
+/// none.
+pub(crate) fn parse(text: &str, scalars: &[Span]) -> Vec<Suppression> {
     if !text.contains("linkplan:") {
         return Vec::new();
     }
@@ -33,7 +62,7 @@ pub(crate) fn parse(text: &str) -> Vec<Suppression> {
         .collect();
     let mut found = Vec::new();
     for (idx, (start, line)) in lines.iter().enumerate() {
-        let Some((hash, body)) = comment(line) else {
+        let Some((hash, body)) = comment(line, |i| scalars.iter().any(|s| s.range().contains(&(start + i)))) else {
             continue;
         };
         let Some(rest) = body.trim_start().strip_prefix("linkplan:") else {
@@ -104,7 +133,7 @@ pub(crate) fn apply(
             }
         }
         if suppression.codes.is_empty() {
-            out.push(unused_suppression::finding(suppression.comment, "(no code)", false));
+            out.push(unused_suppression::finding(suppression.comment, "", false));
         }
     }
     out
@@ -114,11 +143,12 @@ fn matches(written: &str, code: &str) -> bool {
     written.eq_ignore_ascii_case(code) || rules::rule(written).is_some_and(|r| r.code == code)
 }
 
-/// The byte index of a comment's `#` in `line` and the text after it.
-fn comment(line: &str) -> Option<(usize, &str)> {
+/// The byte index of a comment's `#` in `line` and the text after it; `in_scalar(i)` says that
+/// byte `i` of the line is scalar text.
+fn comment(line: &str, in_scalar: impl Fn(usize) -> bool) -> Option<(usize, &str)> {
     let bytes = line.as_bytes();
     (0..bytes.len())
-        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t'))
+        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t') && !in_scalar(i))
         .map(|i| (i, &line[i + 1..]))
 }
 
@@ -153,7 +183,7 @@ mod tests {
     #[test]
     fn parses_codes_reasons_and_targets() {
         let text = "a: 1\n# linkplan: allow AZ004, CL002 accepted by the team\n\nb: 2  # linkplan: allow partial-az-overlap\nc: #not\n";
-        let found = parse(text);
+        let found = parse(text, &[]);
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].codes.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["AZ004", "CL002"]);
         assert!(found[0].has_reason);
@@ -161,5 +191,14 @@ mod tests {
         assert_eq!(&text[found[0].codes[1].1.range()], "CL002");
         assert_eq!(found[1].target_line, 4);
         assert!(!found[1].has_reason);
+    }
+
+    #[test]
+    fn hashes_inside_scalars_are_not_comments() {
+        let text = "a: \"x # linkplan: allow AZ004 quoted\"\nb: |\n  # linkplan: allow AZ004 block\nc: 1 # linkplan: allow AZ004 real\n";
+        let document = Document::parse(text).expect("valid YAML");
+        let found = parse(text, &scalars_with_hash(text, &document));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].target_line, 4);
     }
 }

@@ -293,6 +293,7 @@ enum Frame {
 }
 
 struct Builder<'t> {
+    text: &'t str,
     parser: Parser<'t, saphyr_parser::StrInput<'t>>,
     offsets: Offsets,
     stack: Vec<Frame>,
@@ -306,6 +307,7 @@ struct Builder<'t> {
 impl<'t> Builder<'t> {
     fn new(text: &'t str) -> Builder<'t> {
         Builder {
+            text,
             parser: Parser::new_from_str(text),
             offsets: Offsets::new(text),
             stack: Vec::new(),
@@ -446,8 +448,20 @@ impl<'t> Builder<'t> {
     }
 
     fn scan_error(&self, error: &ScanError) -> ParseError {
-        let at = self.offsets.byte(error.marker().index());
-        ParseError::Syntax { message: error.info().to_owned(), span: Span::new(at, at) }
+        let mut at = self.offsets.byte(error.marker().index());
+        let info = error.info();
+        if info.contains("unknown anchor") {
+            return ParseError::UnknownAnchor { span: Span::new(at, at) };
+        }
+        if info.contains("tab") {
+            // The scanner stops after the tab; point at the tab itself.
+            let line_start = self.text[..at.min(self.text.len())].rfind('\n').map_or(0, |i| i + 1);
+            if let Some(tab) = self.text[line_start..at.min(self.text.len())].rfind('\t') {
+                at = line_start + tab;
+                return ParseError::Syntax { message: info.to_owned(), span: Span::new(at, at + 1) };
+            }
+        }
+        ParseError::Syntax { message: info.to_owned(), span: Span::new(at, at) }
     }
 }
 

@@ -37,12 +37,18 @@ use crate::rules::builtin;
 pub(crate) fn finding(error: &ParseError) -> Finding {
     let rule = builtin("PL001");
     let help = match error {
+        ParseError::Syntax { message, .. } if message.contains("tab") => {
+            "YAML indents with spaces only: replace the tab with spaces"
+        }
+        ParseError::Syntax { message, .. } if message.contains("quoted scalar") => {
+            "a quoted value is missing its closing quote, or a quote inside it is not escaped"
+        }
         ParseError::Syntax { .. } => "fix the YAML syntax; a plan file is one YAML mapping",
         ParseError::MultipleDocuments { .. } => "put each connection plan in its own file",
         ParseError::TooLarge { .. } => "a plan file is a few kilobytes; is this the right file?",
         ParseError::NotUtf8 { .. } => "save the file as UTF-8",
         ParseError::Binary { .. } => "only YAML text files can be linted",
-        ParseError::TooDeep { .. } => "plan files nest at most three levels deep",
+        ParseError::TooDeep { .. } => "a plan file nests only a few levels deep: is this file generated or corrupted?",
         ParseError::TooManyNodes { .. } => "expand fewer aliases; a plan has a few dozen values",
         ParseError::UnknownAnchor { .. } => "define the anchor (`&name`) before the alias (`*name`) that uses it",
         ParseError::ComplexKey { .. } => "use plain text keys",

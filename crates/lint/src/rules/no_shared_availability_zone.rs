@@ -54,11 +54,17 @@ pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
     ctx.report(finding);
 }
 
-/// Both zone lists; records the missing ones as undeclared facts.
+/// Both zone lists; records the missing ones as undeclared facts. None when the network is in
+/// another region than the cluster: zones cannot overlap then, and RG002 says why.
 pub(crate) fn both_zone_lists<'f, 'd>(
     ctx: &mut Context,
     facts: &'f Facts<'d>,
 ) -> Option<(&'f Zones<'d>, &'f Zones<'d>)> {
+    if let (Some(tidb), Some(network)) = (&facts.tidb_region, &facts.network_region)
+        && tidb.value != network.value
+    {
+        return None;
+    }
     let plan = &facts.plan;
     let tidb = facts.tidb_zones.as_ref();
     let network = facts.network_zones.as_ref();

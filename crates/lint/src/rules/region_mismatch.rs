@@ -1,6 +1,9 @@
 //! ## What it does
-//! Flags a region that differs from the TiDB cluster's: the network's `region`, and the region
-//! inside `vpc_service_endpoint`, `dns_subdomain` and `domains.unique_name`.
+//! Flags a network whose `region` differs from the TiDB cluster's, and a region inside
+//! `vpc_service_endpoint`, `dns_subdomain` or `domains.unique_name` that differs from the TiDB
+//! cluster's. A name that agrees with the network's declared region is covered by the network's
+//! finding, so a whole network in the wrong region is one finding, not four. Regions linkplan
+//! does not know are left to RG003.
 //!
 //! ## Why is this bad?
 //! PrivateLink does not cross regions here: TiDB Cloud creates the endpoint in its cluster's
@@ -39,27 +42,48 @@ use crate::facts::Facts;
 
 /// RG002
 pub(crate) fn check(ctx: &mut Context, facts: &Facts<'_>) {
-    let tidb = facts.tidb_region.as_ref();
-    let network = facts.network_region.as_ref();
-    let Some(reference) = tidb.or(network) else {
-        return;
-    };
-    let reference_label = if tidb.is_some() { "the TiDB cluster's region" } else { "the network's region" };
+    // A region linkplan does not know is RG003's finding (with a "did you mean"); comparing
+    // against it would only repeat that finding here.
+    let known = |r: &&Located<Region>| r.value.az_prefix().is_some();
+    let tidb = facts.tidb_region.as_ref().filter(known);
+    let network = facts.network_region.as_ref().filter(known);
+    if let (Some(tidb), Some(network)) = (tidb, network)
+        && network.value != tidb.value
+    {
+        let finding = ctx
+            .finding(
+                network.span,
+                format!("the network is in `{}`, but the TiDB cluster is in `{}`", network.value, tidb.value),
+            )
+            .with_label(format!("`{}`", network.value))
+            .with_related(tidb.span, "the TiDB cluster's region")
+            .with_help(format!(
+                "PrivateLink here does not cross regions: use a Confluent network in `{}` (its service name, DNS \
+                 subdomain and unique name follow from it)",
+                tidb.value
+            ));
+        ctx.report(finding);
+    }
+    // Names derived from the network must name TiDB's region too. A name that agrees with the
+    // declared network's region is covered by the finding above (a whole network in the wrong
+    // region is one finding, not four).
+    let reference = tidb.map(|r| (r, "the TiDB cluster")).or(network.map(|r| (r, "the network")));
     let compare = |ctx: &mut Context, region: &Region, span, what: &str| {
-        if *region != reference.value {
+        let Some((reference, who)) = reference else {
+            return;
+        };
+        if *region != reference.value && network.is_none_or(|n| *region != n.value) {
             let finding = ctx
-                .finding(span, format!("{what} is in `{region}`, but the TiDB cluster is in `{}`", reference.value))
+                .finding(span, format!("{what} is in `{region}`, but {who} is in `{}`", reference.value))
                 .with_label(format!("`{region}`"))
-                .with_related(reference.span, reference_label)
-                .with_help("PrivateLink here does not cross regions: use resources in one region");
+                .with_related(reference.span, format!("{who}'s region"))
+                .with_help(format!(
+                    "PrivateLink here does not cross regions: {what} must name `{}`; was it copied from another network?",
+                    reference.value
+                ));
             ctx.report(finding);
         }
     };
-    if tidb.is_some()
-        && let Some(network) = network
-    {
-        compare(ctx, &network.value, network.span, "the network");
-    }
     let Some(confluent) = facts.plan.confluent() else {
         return;
     };

@@ -67,7 +67,11 @@ pub(crate) fn finding(
             } else {
                 format!("missing required key `{property}` in `{path}`")
             };
-            new(key_span.unwrap_or(Span::empty(0)), message).with_label(format!("needs `{property}`"))
+            let finding = new(key_span.unwrap_or(Span::empty(0)), message).with_label(format!("needs `{property}`"));
+            match description {
+                Some(text) => finding.with_help(format!("add `{property}`. {text}")),
+                None => finding,
+            }
         }
         ValidationErrorKind::Type { kind } => {
             let found = target.map_or("nothing", |t| t.node.type_name());

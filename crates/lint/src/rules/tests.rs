@@ -40,8 +40,10 @@ fn lint(path: &Path, options: Options) -> FileReport {
 
 /// Renders findings the way `linkplan lint` does without colour, at width 80.
 pub(crate) fn render(report: &FileReport) -> String {
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(80)
+        .with_links(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     for diagnostic in report.diagnostics(false) {
         if let Err(e) = handler.render_report(&mut out, &diagnostic) {
@@ -142,6 +144,22 @@ fn the_example_plan_is_clean() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orders-cdc.yaml");
     let report = lint(&path, Options::default());
     assert!(report.findings.is_empty(), "{}", render(&report));
+}
+
+/// A finding should be made once, by the rule that knows most: these fixtures break one thing,
+/// and only the named rule may report it.
+#[test]
+fn one_mistake_one_finding() {
+    for (fixture, code) in [
+        ("RG003/fail_region_typo.yaml", "RG003"),
+        ("RG002/fail_whole_network_in_us_west_2.yaml", "RG002"),
+        ("NW001/fail_peering_network.yaml", "NW001"),
+        ("PL004/fail_lowercase_connection_type.yaml", "PL004"),
+    ] {
+        let report = lint(&fixtures_dir().join(fixture), Options::default());
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        assert!(codes.iter().all(|c| *c == code), "{fixture}: {codes:?}\n{}", render(&report));
+    }
 }
 
 #[test]

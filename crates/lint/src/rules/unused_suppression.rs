@@ -35,6 +35,10 @@ pub(crate) fn finding(span: Span, code: &str, known: bool) -> Finding {
         Finding::new(rule.code, rule.severity, span, format!("unused suppression of {code}"))
             .with_label("nothing to allow here")
             .with_help("remove the code from the comment; the finding it allowed is gone")
+    } else if code.is_empty() {
+        Finding::new(rule.code, rule.severity, span, "the suppression names no rule")
+            .with_label("no code")
+            .with_help("write `# linkplan: allow CODE reason`; `linkplan explain --all` lists the rules")
     } else {
         Finding::new(rule.code, rule.severity, span, format!("`{code}` is not a linkplan rule"))
             .with_label("unknown code")

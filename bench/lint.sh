@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint speed: `linkplan lint` on 10,000 plans (all rules) against schema-only validators run on
-# the same files with the same schema, and against the floor (a bare YAML parse of the files).
+# the same files with the same schema, and against two floors: the YAML parser's event stream
+# alone (strictest) and a bare parse of each file into a YAML tree (saphyr's loader).
 # Also the single-file lint a pre-commit hook runs, process start included.
 #
 #   bash bench/lint.sh            # N=10000 by default; N=1000 bash bench/lint.sh for a quick run
@@ -32,7 +33,8 @@ echo "files: $(ls "$DATA" | wc -l); failing per linkplan: $($LINKPLAN lint --for
 
 hyperfine -N -i --warmup 2 --runs 10 --export-markdown "$OUT/results-many.md" \
   -n "linkplan lint (all rules)" "$LINKPLAN lint --format json $DATA" \
-  -n "floor: bare YAML parse" "$FLOOR $DATA" \
+  -n "floor: YAML events only" "$FLOOR $DATA" \
+  -n "floor: bare parse to a YAML tree" "$FLOOR --tree $DATA" \
   -n "@sourcemeta/jsonschema" "$PEERS/node_modules/.bin/jsonschema validate -c -f $SCHEMA $DATA"
 hyperfine -i --warmup 1 --runs 3 --export-markdown "$OUT/results-slow.md" \
   -n "ajv-cli" "$PEERS/node_modules/.bin/ajv validate --spec=draft2020 --all-errors --strict=false -s $SCHEMA -d '$DATA/*.yaml'" \

@@ -11,3 +11,5 @@ mod explain;
 mod sarif;
 // `schemas/plan.schema.json`: valid plans pass it, its keys match the model's.
 mod schema;
+// `linkplan sim`: export lines, Basic and Digest against the binary, SIGTERM, world errors.
+mod sim;

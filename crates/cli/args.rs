@@ -22,6 +22,34 @@ pub enum Command {
     Lint(LintArgs),
     /// Show a rule's documentation: what it checks, why, an example and the fix.
     Explain(ExplainArgs),
+    /// Serve a simulator of the Confluent Cloud and TiDB Cloud APIs on 127.0.0.1.
+    ///
+    /// Prints `export NAME=value` lines (the URLs and the simulator's fake API keys) on standard
+    /// output, then serves until interrupted: `linkplan sim > sim.env &` then `. ./sim.env`.
+    /// Exit status: 0 after Ctrl-C or SIGTERM, 2 on a bad world file or a port in use.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// A world file (YAML: credentials, clusters, networks, delays, faults); default: the
+    /// built-in example world, which matches examples/orders-cdc.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+    /// The port to listen on (127.0.0.1 only); 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// How simulated time passes.
+    #[arg(long, value_enum, default_value_t = SimClock::Auto)]
+    pub clock: SimClock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimClock {
+    /// Lifecycles advance with the wall clock, after the world's delays.
+    Auto,
+    /// Time stands still until `POST /_sim/clock/advance {"seconds": N}`.
+    Explicit,
 }
 
 #[derive(Debug, Args)]

@@ -55,5 +55,6 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
     match cli.command {
         args::Command::Lint(args) => commands::lint::run(&args),
         args::Command::Explain(args) => commands::explain::run(&args),
+        args::Command::Sim(args) => commands::sim::run(&args),
     }
 }

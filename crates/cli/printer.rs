@@ -86,6 +86,11 @@ pub(crate) fn io_error(path: &Path, error: &std::io::Error) {
     eprintln!("linkplan: error: cannot read `{}`: {error}", path.display());
 }
 
+/// A progress line on standard error (never secrets); a closed stderr is not an error.
+pub(crate) fn status(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "linkplan: {message}");
+}
+
 pub(crate) fn warning(message: &str) {
     eprintln!("linkplan: warning: {message}");
 }

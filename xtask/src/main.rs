@@ -3,8 +3,13 @@
 //! - `lint|explain …`: the same as `linkplan lint|explain …`, run from this workspace.
 //! - `codegen [--check]`: writes `docs/rules/<CODE>.md` from the rules' docs; `--check` fails
 //!   when a committed file is stale instead of writing it.
+//! - `conformance`: drives every simulated operation and checks the bodies against the vendors'
+//!   API documents in `../shared/vendor-specs` (or `$LINKPLAN_VENDOR_SPECS`); see
+//!   `conformance.rs`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod conformance;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -14,8 +19,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("lint" | "explain" | "plan" | "apply" | "destroy" | "status" | "sim") => linkplan(&args),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        Some("conformance") => conformance::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <lint|explain|codegen [--check]> [ARGS…]");
+            eprintln!("usage: cargo xtask <lint|explain|codegen [--check]|conformance> [ARGS…]");
             return ExitCode::from(2);
         }
     };

@@ -2,3 +2,4 @@
 
 pub(crate) mod explain;
 pub(crate) mod lint;
+pub(crate) mod sim;

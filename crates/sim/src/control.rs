@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::faults::Fault;
-use crate::http::{App, json, read_json};
+use crate::http::{App, Ids, json, read_json};
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()
@@ -83,7 +83,7 @@ async fn clear_faults(AxState(app): AxState<App>) -> Response {
 }
 
 /// `{"message": "…"}` (optional): put a resource (network, access, cluster, connection) in FAILED.
-async fn fail(AxState(app): AxState<App>, Path(id): Path<String>, body: Body) -> Response {
+async fn fail(AxState(app): AxState<App>, Ids(id): Ids<String>, body: Body) -> Response {
     let message = match read_json(body, app.body_limit).await {
         Ok(b) => b.get("message").and_then(Value::as_str).unwrap_or("simulated failure").to_owned(),
         Err(_) => "simulated failure".to_owned(),

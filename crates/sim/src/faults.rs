@@ -28,6 +28,12 @@ pub enum FaultAction {
         #[serde(default = "five_hundred_three")]
         status: u16,
     },
+    /// Answer 503 with `Retry-After: seconds` (a maintenance window; clients should wait).
+    Unavailable {
+        /// Seconds to put in `Retry-After`.
+        #[serde(default = "one")]
+        retry_after: u64,
+    },
     /// Wait this long (real time) before handling the request normally.
     Slow {
         /// Milliseconds.

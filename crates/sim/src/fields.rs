@@ -33,7 +33,8 @@ impl<'a> Fields<'a> {
         Fields { map, at: "" }
     }
 
-    fn pointer(&self, key: &str) -> String {
+    /// The JSON pointer of a key of this object.
+    pub(crate) fn pointer(&self, key: &str) -> String {
         format!("{}/{key}", self.at)
     }
 
@@ -50,6 +51,11 @@ impl<'a> Fields<'a> {
 
     fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// The raw value of a key (null counts as absent).
+    pub(crate) fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.get(key)
     }
 
     pub(crate) fn str_opt(&self, key: &str) -> Result<Option<&'a str>, FieldError> {

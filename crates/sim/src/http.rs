@@ -5,7 +5,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State as AxState};
+use axum::extract::{FromRequestParts, Path, Request, State as AxState};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -74,6 +75,11 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
             r
         }
         Some(FaultAction::ServerError { status }) => server_error(vendor, status),
+        Some(FaultAction::Unavailable { retry_after }) => {
+            let mut r = server_error(vendor, 503);
+            insert(&mut r, "retry-after", &retry_after.to_string());
+            r
+        }
         Some(FaultAction::Slow { millis }) => {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             authed(&app, vendor, &method, req, next).await
@@ -182,6 +188,29 @@ impl http_body::Body for Dropped {
             std::io::ErrorKind::ConnectionAborted,
             "simulated dropped connection",
         ))))
+    }
+}
+
+/// Path parameters; a malformed one (say, percent-encoded bytes that are not UTF-8) gets the
+/// vendor's 400 instead of axum's plain-text rejection.
+#[derive(Debug)]
+pub(crate) struct Ids<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Ids(value)),
+            Err(rejection) => {
+                let detail = format!("invalid path parameter: {}", rejection.body_text());
+                Err(match vendor_of(parts.uri.path()) {
+                    Some(Vendor::Confluent) => confluent::CfError::bad_request(detail).into_response(),
+                    Some(Vendor::Tidbcloud) => tidbcloud::TiError::bad_request(detail).into_response(),
+                    None => json(StatusCode::BAD_REQUEST, &serde_json::json!({ "error": detail })),
+                })
+            }
+        }
     }
 }
 

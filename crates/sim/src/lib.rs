@@ -33,7 +33,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use clock::ClockMode;
-pub use error::SimError;
+pub use error::{SimError, WorldLocation};
 pub use faults::{Fault, FaultAction, Vendor};
 pub use world::{Delays, World};
 

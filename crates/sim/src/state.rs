@@ -91,7 +91,12 @@ pub(crate) struct KafkaCluster {
     pub(crate) availability: String,
     pub(crate) cloud: String,
     pub(crate) region: String,
+    /// The requested CKUs (`spec.config.cku`).
     pub(crate) cku: u32,
+    /// The CKUs in service (`status.cku`); catches up with `cku` after a resize.
+    pub(crate) applied_cku: u32,
+    /// When a resize to `cku` finishes.
+    pub(crate) resize_due: Option<Duration>,
     pub(crate) zones: Option<Vec<String>>,
     pub(crate) deletion_protection: Option<bool>,
     pub(crate) phase: &'static str,
@@ -205,7 +210,7 @@ impl State {
                 vpc: format!("vpc-{}", ids.hex(17)),
                 phase: seed_phase(n.phase.as_deref(), READY),
                 error: None,
-                meta: Meta::at(now, None),
+                meta: seed_meta(now, seed_phase(n.phase.as_deref(), READY), delays.network, delays.network_delete),
             })
             .collect();
         let accesses = world
@@ -220,7 +225,12 @@ impl State {
                 display_name: a.display_name.clone(),
                 phase: seed_phase(a.phase.as_deref(), READY),
                 error: None,
-                meta: Meta::at(now, None),
+                meta: seed_meta(
+                    now,
+                    seed_phase(a.phase.as_deref(), READY),
+                    delays.private_link_access,
+                    delays.private_link_access_delete,
+                ),
             })
             .collect();
         let kafka = world
@@ -236,10 +246,17 @@ impl State {
                 cloud: "AWS".to_owned(),
                 region: c.region.clone(),
                 cku: c.cku,
+                applied_cku: c.cku,
+                resize_due: None,
                 zones: None,
                 deletion_protection: None,
                 phase: seed_phase(c.phase.as_deref(), PROVISIONED),
-                meta: Meta::at(now, None),
+                meta: seed_meta(
+                    now,
+                    seed_phase(c.phase.as_deref(), PROVISIONED),
+                    delays.cluster,
+                    delays.cluster_delete,
+                ),
             })
             .collect();
         let tidb_clusters = world
@@ -435,7 +452,15 @@ impl State {
         for (id, phase) in kafka_updates {
             if let Some(c) = self.kafka.iter_mut().find(|c| c.id == id) {
                 c.phase = phase;
+                c.applied_cku = c.cku;
                 c.meta.due = None;
+                c.meta.updated = now;
+            }
+        }
+        for c in &mut self.kafka {
+            if c.phase == PROVISIONED && c.resize_due.is_some_and(|d| d <= now) {
+                c.applied_cku = c.cku;
+                c.resize_due = None;
                 c.meta.updated = now;
             }
         }
@@ -531,6 +556,15 @@ struct Link {
     state: &'static str,
     message: Option<String>,
     az_ids: Vec<String>,
+}
+
+/// A seeded resource that is still provisioning (or deprovisioning) finishes after the usual delay.
+fn seed_meta(now: Duration, phase: &str, create: f64, delete: f64) -> Meta {
+    match phase {
+        PROVISIONING => Meta::at(now, Some(now + secs(create))),
+        DEPROVISIONING => Meta { deleted: Some(now), ..Meta::at(now, Some(now + secs(delete))) },
+        _ => Meta::at(now, None),
+    }
 }
 
 fn seed_phase(given: Option<&str>, default: &'static str) -> &'static str {

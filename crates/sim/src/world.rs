@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::SimError;
+use crate::error::{SimError, WorldLocation};
 use crate::faults::Fault;
 
 /// The seed of a simulation, as read from a YAML world file.
@@ -351,11 +351,14 @@ impl Default for RateLimits {
 pub const EXAMPLE_WORLD: &str = include_str!("../../../fixtures/sim/worlds/example.yaml");
 
 impl World {
-    /// Parse a world from YAML text.
+    /// Parse a world from YAML text; errors carry the line and column of the problem.
     pub fn from_yaml(text: &str) -> Result<World, SimError> {
-        let world: World =
-            serde_saphyr::from_str(text).map_err(|e| SimError::World { path: None, message: e.to_string() })?;
-        world.validate().map_err(|message| SimError::World { path: None, message })?;
+        let world: World = serde_saphyr::from_str(text).map_err(|e| syntax_error(text, &e))?;
+        world.validate().map_err(|invalid| SimError::World {
+            path: None,
+            location: invalid.near.as_deref().and_then(|needle| locate(text, needle)),
+            message: invalid.message,
+        })?;
         Ok(world)
     }
 
@@ -363,7 +366,9 @@ impl World {
     pub fn from_path(path: &Path) -> Result<World, SimError> {
         let text = std::fs::read_to_string(path).map_err(|source| SimError::Read { path: path.to_owned(), source })?;
         World::from_yaml(&text).map_err(|e| match e {
-            SimError::World { message, .. } => SimError::World { path: Some(path.to_owned()), message },
+            SimError::World { location, message, .. } => {
+                SimError::World { path: Some(path.to_owned()), location, message }
+            }
             other => other,
         })
     }
@@ -390,39 +395,235 @@ impl World {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
+        let mut seen = std::collections::HashSet::new();
+        for key in &self.credentials.confluent {
+            if key.key.is_empty() || key.secret.is_empty() {
+                return Err(Invalid::new("a Confluent credential needs a non-empty key and secret", None));
+            }
+        }
+        for key in &self.credentials.tidbcloud {
+            if key.public_key.is_empty() || key.private_key.is_empty() {
+                return Err(Invalid::new("a TiDB Cloud credential needs a non-empty public_key and private_key", None));
+            }
+        }
+        for c in &self.tidbcloud.clusters {
+            unique(&mut seen, &c.id)?;
+            if !is_account(&c.aws_account_id) {
+                return Err(Invalid::new(
+                    format!("TiDB cluster {}: aws_account_id must be 12 digits (quote it)", c.id),
+                    Some(&c.aws_account_id),
+                ));
+            }
+            if !is_tidb_display_name(&c.display_name) {
+                return Err(Invalid::new(
+                    format!("TiDB cluster {}: display_name must be 4 to 64 letters, digits and inner hyphens", c.id),
+                    Some(&c.display_name),
+                ));
+            }
+            one_of("TiDB cluster plan", &c.plan, &["STARTER", "ESSENTIAL"])?;
+            one_of("TiDB cluster state", &c.state, &TIDB_STATES)?;
+            one_of("TiDB cluster cloud", &c.cloud, &["aws", "gcp", "azure", "alicloud"])?;
+            if c.availability_zones.is_empty() {
+                return Err(Invalid::new(
+                    format!("TiDB cluster {} needs at least one availability zone", c.id),
+                    Some(&c.id),
+                ));
+            }
+        }
         let envs: Vec<&str> = self.confluent.environments.iter().map(|e| e.id.as_str()).collect();
         let nets: Vec<&str> = self.confluent.networks.iter().map(|n| n.id.as_str()).collect();
+        for e in &self.confluent.environments {
+            unique(&mut seen, &e.id)?;
+        }
         for n in &self.confluent.networks {
+            unique(&mut seen, &n.id)?;
             if !envs.contains(&n.environment.as_str()) {
-                return Err(format!("network {} names unknown environment {}", n.id, n.environment));
+                return Err(Invalid::new(
+                    format!("network {} names unknown environment {}", n.id, n.environment),
+                    Some(&n.environment),
+                ));
             }
-            if n.zones.len() != 3 {
-                return Err(format!("network {} must have exactly 3 zones", n.id));
+            let mut zones = n.zones.clone();
+            zones.sort();
+            zones.dedup();
+            if n.zones.len() != 3 || zones.len() != 3 {
+                return Err(Invalid::new(format!("network {} must have exactly 3 distinct zones", n.id), Some(&n.id)));
+            }
+            if let Some(phase) = &n.phase {
+                one_of("network phase", phase, &["PROVISIONING", "READY", "FAILED", "DEPROVISIONING"])?;
             }
         }
         for a in &self.confluent.private_link_accesses {
-            if !envs.contains(&a.environment.as_str()) || !nets.contains(&a.network.as_str()) {
-                return Err(format!("private link access {} names an unknown environment or network", a.id));
+            unique(&mut seen, &a.id)?;
+            if !envs.contains(&a.environment.as_str()) {
+                return Err(Invalid::new(
+                    format!("private link access {} names unknown environment {}", a.id, a.environment),
+                    Some(&a.environment),
+                ));
+            }
+            if !nets.contains(&a.network.as_str()) {
+                return Err(Invalid::new(
+                    format!("private link access {} names unknown network {}", a.id, a.network),
+                    Some(&a.network),
+                ));
+            }
+            if !is_account(&a.account) {
+                return Err(Invalid::new(
+                    format!("private link access {}: account must be 12 digits (quote it)", a.id),
+                    Some(&a.account),
+                ));
+            }
+            if let Some(phase) = &a.phase {
+                one_of("private link access phase", phase, &["PROVISIONING", "READY", "FAILED", "DEPROVISIONING"])?;
             }
         }
         for c in &self.confluent.clusters {
+            unique(&mut seen, &c.id)?;
             if !envs.contains(&c.environment.as_str()) {
-                return Err(format!("cluster {} names unknown environment {}", c.id, c.environment));
+                return Err(Invalid::new(
+                    format!("cluster {} names unknown environment {}", c.id, c.environment),
+                    Some(&c.environment),
+                ));
             }
             if let Some(n) = &c.network
                 && !nets.contains(&n.as_str())
             {
-                return Err(format!("cluster {} names unknown network {n}", c.id));
+                return Err(Invalid::new(format!("cluster {} names unknown network {n}", c.id), Some(n)));
+            }
+            one_of("cluster availability", &c.availability, &["SINGLE_ZONE", "MULTI_ZONE", "LOW", "HIGH"])?;
+            if c.cku == 0 {
+                return Err(Invalid::new(format!("cluster {} needs cku of at least 1", c.id), Some(&c.id)));
+            }
+            if let Some(phase) = &c.phase {
+                one_of("cluster phase", phase, &["PROVISIONING", "PROVISIONED", "FAILED"])?;
             }
         }
         Ok(())
     }
 }
 
+/// TiDB Cloud cluster states (`commonv1beta1ClusterState`).
+const TIDB_STATES: [&str; 13] = [
+    "CREATING",
+    "DELETING",
+    "ACTIVE",
+    "RESTORING",
+    "MAINTENANCE",
+    "DELETED",
+    "INACTIVE",
+    "UPGRADING",
+    "IMPORTING",
+    "MODIFYING",
+    "PAUSING",
+    "PAUSED",
+    "RESUMING",
+];
+
+/// A semantic problem in a world, and a value to point at.
+struct Invalid {
+    message: String,
+    near: Option<String>,
+}
+
+impl Invalid {
+    fn new(message: impl Into<String>, near: Option<&str>) -> Invalid {
+        Invalid { message: message.into(), near: near.map(str::to_owned) }
+    }
+}
+
+fn unique<'w>(seen: &mut std::collections::HashSet<&'w str>, id: &'w str) -> Result<(), Invalid> {
+    if id.is_empty() {
+        return Err(Invalid::new("an id must not be empty", None));
+    }
+    if seen.insert(id) { Ok(()) } else { Err(Invalid::new(format!("id {id} is used twice"), Some(id))) }
+}
+
+fn one_of(what: &str, value: &str, allowed: &[&str]) -> Result<(), Invalid> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(Invalid::new(format!("{what} must be one of {}, not {value:?}", allowed.join(", ")), Some(value)))
+    }
+}
+
+/// The vendor's pattern for a cluster name: `^[A-Za-z0-9][-A-Za-z0-9]{2,62}[A-Za-z0-9]$`.
+fn is_tidb_display_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (4..=64).contains(&b.len())
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A parse error with its position (the message without serde-saphyr's "at line…" suffix).
+fn syntax_error(text: &str, e: &serde_saphyr::Error) -> SimError {
+    let plain = e.without_snippet().to_string();
+    let loc = e.location().filter(|l| l.line() > 0);
+    let message = match loc {
+        Some(l) => {
+            let suffix = format!(" at line {}, column {}", l.line(), l.column());
+            plain.strip_suffix(&suffix).map_or_else(|| plain.clone(), str::to_owned)
+        }
+        None => plain,
+    };
+    let location = loc.and_then(|l| {
+        let line = usize::try_from(l.line()).ok()?;
+        let column = usize::try_from(l.column()).ok()?.max(1);
+        let offset = offset_of(text, line, column)?;
+        let len = l
+            .span()
+            .byte_len()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0 && offset + n <= text.len() && text.is_char_boundary(offset + n))
+            .unwrap_or_else(|| token_len(text, offset));
+        Some(WorldLocation { line, column, offset, len })
+    });
+    SimError::World { path: None, location, message: message.trim().to_owned() }
+}
+
+/// The byte offset of a 1-based line and character column, if inside the text.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
+    let rest = text.get(start..)?;
+    let line_text = rest.split('\n').next().unwrap_or_default();
+    let within = line_text.char_indices().nth(column - 1).map_or(line_text.len(), |(i, _)| i);
+    Some(start + within)
+}
+
+/// The length of the token at `offset` (up to whitespace, a comma or a bracket), at least one
+/// character unless at the end of the text.
+fn token_len(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or_default();
+    let end = rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}')).unwrap_or(rest.len());
+    if end > 0 { end } else { rest.chars().next().map_or(0, char::len_utf8) }
+}
+
+/// The first place `needle` appears as a whole scalar (not inside a longer id).
+fn locate(text: &str, needle: &str) -> Option<WorldLocation> {
+    if needle.is_empty() {
+        return None;
+    }
+    let is_id_char = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let offset = text.match_indices(needle).map(|(i, _)| i).find(|&i| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + needle.len()..].chars().next();
+        !before.is_some_and(is_id_char) && !after.is_some_and(is_id_char)
+    })?;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = text[line_start..offset].chars().count() + 1;
+    Some(WorldLocation { line, column, offset, len: needle.len() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{EXAMPLE_WORLD, World};
+    use crate::SimError;
 
     #[test]
     fn the_example_world_parses_and_matches_the_example_plan() {
@@ -446,5 +647,38 @@ mod tests {
         for text in ["credentials: 5", "unknown_key: 1", "tidbcloud: {clusters: [{id: 1}]}", "[", bad_network] {
             assert!(World::from_yaml(text).is_err(), "{text}");
         }
+    }
+
+    fn located(text: &str) -> (usize, usize, String, String) {
+        match World::from_yaml(text) {
+            Err(SimError::World { location: Some(l), message, .. }) => {
+                (l.line, l.column, text[l.offset..l.offset + l.len].to_owned(), message)
+            }
+            other => panic!("expected a located world error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let typo = EXAMPLE_WORLD.replace("  environments:", "  environmentz:");
+        let (line, _, text, message) = located(&typo);
+        assert_eq!(line, 24, "{message}");
+        assert_eq!(text, "environmentz");
+        assert!(message.contains("environmentz"), "{message}");
+        assert!(!message.contains("at line"), "{message}");
+
+        let syntax = "credentials:\n  confluent: [\n";
+        let (line, ..) = located(syntax);
+        assert!(line >= 2, "{line}");
+
+        let unknown_env = EXAMPLE_WORLD.replace("      environment: env-abc123", "      environment: env-nope");
+        let (line, column, text, message) = located(&unknown_env);
+        assert_eq!((line, column, text.as_str()), (29, 20, "env-nope"), "{message}");
+        assert!(message.contains("unknown environment env-nope"));
+
+        let bad_phase = EXAMPLE_WORLD
+            .replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      phase: RUNNING");
+        let (line, _, text, _) = located(&bad_phase);
+        assert_eq!((line, text.as_str()), (38, "RUNNING"));
     }
 }

@@ -1,14 +1,16 @@
 //! `cmk/v2` Kafka clusters: Dedicated clusters in a network, PROVISIONING → PROVISIONED.
 
 use axum::body::Body;
-use axum::extract::{Path, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::{CfError, CfResult, env_ref, environment, matches_filter, metadata, network_ref, page};
+use super::{
+    CfError, CfResult, body_environment, env_ref, environment, matches_filter, metadata, network_ref, page, unchanged,
+};
 use crate::fields::Fields;
-use crate::http::{App, insert, json, query_all, query_one, query_pairs, read_json};
+use crate::http::{App, Ids, insert, json, query_all, query_one, query_pairs, read_json};
 use crate::state::{KafkaCluster, Meta, PROVISIONED, PROVISIONING, State};
 
 const AVAILABILITY: [&str; 4] = ["SINGLE_ZONE", "MULTI_ZONE", "LOW", "HIGH"];
@@ -56,7 +58,7 @@ fn render(s: &State, c: &KafkaCluster) -> Value {
     if c.phase == PROVISIONED
         && let Some(obj) = status.as_object_mut()
     {
-        obj.insert("cku".to_owned(), json!(c.cku));
+        obj.insert("cku".to_owned(), json!(c.applied_cku));
     }
     json!({
         "api_version": "cmk/v2",
@@ -93,7 +95,7 @@ pub(crate) async fn list(AxState(app): AxState<App>, uri: Uri) -> CfResult {
     page(&s, &pairs, "/cmk/v2/clusters", "cmk/v2", "ClusterList", 100, items)
 }
 
-pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>, uri: Uri) -> CfResult {
+pub(crate) async fn get(AxState(app): AxState<App>, Ids(id): Ids<String>, uri: Uri) -> CfResult {
     let pairs = query_pairs(&uri);
     let s = app.world();
     let env = environment(&s, &pairs)?;
@@ -101,7 +103,7 @@ pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>, uri:
     Ok(json(StatusCode::OK, &render(&s, c)))
 }
 
-pub(crate) async fn delete(AxState(app): AxState<App>, Path(id): Path<String>, uri: Uri) -> CfResult {
+pub(crate) async fn delete(AxState(app): AxState<App>, Ids(id): Ids<String>, uri: Uri) -> CfResult {
     let pairs = query_pairs(&uri);
     let mut s = app.world();
     let env = environment(&s, &pairs)?;
@@ -171,14 +173,7 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
     }
 
     let mut s = app.world();
-    if !s.environments.iter().any(|e| e.id == env_id) {
-        return Err(CfError::new(
-            StatusCode::FORBIDDEN,
-            "user_unauthorized",
-            "User Access Unauthorized",
-            format!("environment '{env_id}' does not exist or is not accessible"),
-        ));
-    }
+    body_environment(&s, &env_id)?;
     if let Some(nid) = &net_id {
         let Some(net) = s.networks.iter().find(|n| &n.id == nid && n.env == env_id) else {
             return Err(CfError::invalid(
@@ -205,6 +200,8 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
         cloud,
         region,
         cku,
+        applied_cku: cku,
+        resize_due: None,
         zones,
         deletion_protection,
         phase: PROVISIONING,
@@ -216,4 +213,80 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
     let mut r = json(StatusCode::ACCEPTED, &body);
     insert(&mut r, "location", &location);
     Ok(r)
+}
+
+/// `PATCH`: `display_name`, `availability`, `config.cku` (a resize: `status.cku` follows after the
+/// cluster delay) and `deletion_protection`; `spec.environment` is required in the body.
+pub(crate) async fn update(AxState(app): AxState<App>, Ids(id): Ids<String>, body: Body) -> CfResult {
+    let body = read_json(body, app.body_limit).await?;
+    let root = Fields::root(&body);
+    let spec = root.obj_req("spec", "/spec")?;
+    let env_id = spec.obj_req("environment", "/spec/environment")?.str_req("id")?.to_owned();
+    let display_name = spec.str_opt("display_name")?.map(str::to_owned);
+    let availability = spec.str_opt("availability")?.map(str::to_owned);
+    let deletion_protection = spec.bool_opt("deletion_protection")?;
+    let config = spec.obj_opt("config", "/spec/config")?;
+    let cku = match &config {
+        Some(config) => {
+            let kind = config.str_req("kind")?;
+            if kind != "Dedicated" {
+                return Err(CfError::invalid(
+                    "/spec/config/kind",
+                    format!("a Dedicated cluster cannot become '{kind}'"),
+                ));
+            }
+            config.int_opt("cku")?
+        }
+        None => None,
+    };
+    if let Some(a) = &availability
+        && !AVAILABILITY.contains(&a.as_str())
+    {
+        return Err(CfError::invalid(
+            "/spec/availability",
+            "availability must be SINGLE_ZONE, MULTI_ZONE, LOW or HIGH",
+        ));
+    }
+
+    let mut s = app.world();
+    body_environment(&s, &env_id)?;
+    let found = s.kafka.iter().find(|c| c.id == id && c.env == env_id);
+    let current = found.map(|c| render(&s, c)).ok_or_else(|| CfError::not_found("cluster", &id))?;
+    unchanged(&spec, &current["spec"], &["cloud", "region", "network", "byok"])?;
+    if let Some(config) = &config {
+        unchanged(config, &current["spec"]["config"], &["zones"])?;
+    }
+    let now = s.now();
+    let resize = s.due_in(s.delays.cluster);
+    let Some(c) = s.kafka.iter_mut().find(|c| c.id == id) else {
+        return Err(CfError::not_found("cluster", &id));
+    };
+    let availability = availability.unwrap_or_else(|| c.availability.clone());
+    let min = if availability == "MULTI_ZONE" || availability == "HIGH" { 2 } else { 1 };
+    let cku = match cku {
+        Some(n) => u32::try_from(n).ok().filter(|&n| n >= min).ok_or_else(|| {
+            CfError::invalid("/spec/config/cku", format!("cku must be at least {min} for {availability} availability"))
+        })?,
+        None if c.cku < min => {
+            return Err(CfError::invalid(
+                "/spec/config/cku",
+                format!("{availability} availability needs at least {min} CKUs; set spec.config.cku too"),
+            ));
+        }
+        None => c.cku,
+    };
+    if let Some(name) = display_name {
+        c.display_name = name;
+    }
+    if let Some(p) = deletion_protection {
+        c.deletion_protection = Some(p);
+    }
+    c.availability = availability;
+    if cku != c.cku {
+        c.cku = cku;
+        c.resize_due = resize;
+    }
+    c.meta.updated = now;
+    let c = c.clone();
+    Ok(json(StatusCode::OK, &render(&s, &c)))
 }

@@ -1,11 +1,11 @@
 //! `org/v2` environments: get and list (read-only; the world file seeds them).
 
-use axum::extract::{Path, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 
 use super::{CfError, CfResult, metadata, page};
-use crate::http::{App, json, query_pairs};
+use crate::http::{App, Ids, json, query_pairs};
 use crate::state::{Environment, State};
 
 fn render(s: &State, e: &Environment) -> Value {
@@ -19,7 +19,7 @@ fn render(s: &State, e: &Environment) -> Value {
     })
 }
 
-pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>) -> CfResult {
+pub(crate) async fn get(AxState(app): AxState<App>, Ids(id): Ids<String>) -> CfResult {
     let s = app.world();
     let e = s.environments.iter().find(|e| e.id == id).ok_or_else(|| CfError::not_found("environment", &id))?;
     Ok(json(StatusCode::OK, &render(&s, e)))

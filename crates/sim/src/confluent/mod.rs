@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::fields::FieldError;
+use crate::fields::{FieldError, Fields};
 use crate::http::{App, BodyError, json, query_one};
 use crate::state::State;
 
@@ -23,17 +23,17 @@ pub(crate) fn routes() -> Router<App> {
         .route("/org/v2/environments", get(environments::list))
         .route("/org/v2/environments/{id}", get(environments::get))
         .route("/networking/v1/networks", get(networks::list).post(networks::create))
-        .route("/networking/v1/networks/{id}", get(networks::get).delete(networks::delete))
+        .route("/networking/v1/networks/{id}", get(networks::get).delete(networks::delete).patch(networks::update))
         .route(
             "/networking/v1/private-link-accesses",
             get(private_link_accesses::list).post(private_link_accesses::create),
         )
         .route(
             "/networking/v1/private-link-accesses/{id}",
-            get(private_link_accesses::get).delete(private_link_accesses::delete),
+            get(private_link_accesses::get).delete(private_link_accesses::delete).patch(private_link_accesses::update),
         )
         .route("/cmk/v2/clusters", get(clusters::list).post(clusters::create))
-        .route("/cmk/v2/clusters/{id}", get(clusters::get).delete(clusters::delete))
+        .route("/cmk/v2/clusters/{id}", get(clusters::get).delete(clusters::delete).patch(clusters::update))
 }
 
 /// One error in Confluent's `{"errors":[…]}` body.
@@ -149,6 +149,46 @@ pub(crate) fn environment(s: &State, pairs: &[(String, String)]) -> Result<Strin
         .parameter("environment"));
     }
     Ok(env.to_owned())
+}
+
+/// The environment named in a request body must exist (Confluent answers 403 otherwise).
+pub(crate) fn body_environment(s: &State, env: &str) -> Result<(), CfError> {
+    if s.environments.iter().any(|e| e.id == env) {
+        Ok(())
+    } else {
+        Err(CfError::new(
+            StatusCode::FORBIDDEN,
+            "user_unauthorized",
+            "User Access Unauthorized",
+            format!("environment '{env}' does not exist or is not accessible"),
+        ))
+    }
+}
+
+/// A PATCH may repeat an immutable field (`x-immutable` in the spec) but not change it: every
+/// such key in the request must match what the resource already has.
+pub(crate) fn unchanged(spec: &Fields<'_>, current: &Value, keys: &[&str]) -> Result<(), CfError> {
+    for key in keys {
+        if let Some(wanted) = spec.raw(key)
+            && !within(wanted, &current[*key])
+        {
+            let pointer = spec.pointer(key);
+            return Err(CfError::invalid(
+                &pointer,
+                format!("{pointer} cannot be changed after creation; delete and recreate the resource"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `wanted` says nothing `current` contradicts (objects: a subset; arrays: the same set).
+fn within(wanted: &Value, current: &Value) -> bool {
+    match (wanted, current) {
+        (Value::Object(w), Value::Object(c)) => w.iter().all(|(k, v)| c.get(k).is_some_and(|cv| within(v, cv))),
+        (Value::Array(w), Value::Array(c)) => w.len() == c.len() && w.iter().all(|v| c.contains(v)),
+        (w, c) => w == c,
+    }
 }
 
 /// `{id, related, resource_name}` for an environment.

@@ -1,14 +1,14 @@
 //! `networking/v1` networks: PROVISIONING → READY with DNS and the endpoint service, then deletion.
 
 use axum::body::Body;
-use axum::extract::{Path, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::{CfError, CfResult, env_ref, environment, matches_filter, metadata, page};
+use super::{CfError, CfResult, body_environment, env_ref, environment, matches_filter, metadata, page, unchanged};
 use crate::fields::Fields;
-use crate::http::{App, insert, json, query_all, query_pairs, read_json};
+use crate::http::{App, Ids, insert, json, query_all, query_pairs, read_json};
 use crate::state::{DEPROVISIONING, Meta, Network, PROVISIONING, READY, State};
 
 const CONNECTION_TYPES: [&str; 3] = ["PEERING", "TRANSITGATEWAY", "PRIVATELINK"];
@@ -94,7 +94,7 @@ pub(crate) async fn list(AxState(app): AxState<App>, uri: Uri) -> CfResult {
     page(&s, &pairs, "/networking/v1/networks", "networking/v1", "NetworkList", 1000, items)
 }
 
-pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>, uri: Uri) -> CfResult {
+pub(crate) async fn get(AxState(app): AxState<App>, Ids(id): Ids<String>, uri: Uri) -> CfResult {
     let pairs = query_pairs(&uri);
     let s = app.world();
     let env = environment(&s, &pairs)?;
@@ -102,7 +102,7 @@ pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>, uri:
     Ok(json(StatusCode::OK, &render(&s, n)))
 }
 
-pub(crate) async fn delete(AxState(app): AxState<App>, Path(id): Path<String>, uri: Uri) -> CfResult {
+pub(crate) async fn delete(AxState(app): AxState<App>, Ids(id): Ids<String>, uri: Uri) -> CfResult {
     let pairs = query_pairs(&uri);
     let mut s = app.world();
     let env = environment(&s, &pairs)?;
@@ -187,14 +187,7 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
     }
 
     let mut s = app.world();
-    if !s.environments.iter().any(|e| e.id == env_id) {
-        return Err(CfError::new(
-            StatusCode::FORBIDDEN,
-            "user_unauthorized",
-            "User Access Unauthorized",
-            format!("environment '{env_id}' does not exist or is not accessible"),
-        ));
-    }
+    body_environment(&s, &env_id)?;
     let zones = zones.unwrap_or_else(|| {
         let p = prefix.clone().unwrap_or_else(|| region.replace('-', ""));
         vec![format!("{p}-az1"), format!("{p}-az2"), format!("{p}-az3")]
@@ -225,6 +218,31 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
     let mut r = json(StatusCode::ACCEPTED, &body);
     insert(&mut r, "location", &location);
     Ok(r)
+}
+
+/// `PATCH`: only `spec.display_name` changes; `spec.environment` is required in the body, and
+/// immutable fields may be repeated but not changed (422).
+pub(crate) async fn update(AxState(app): AxState<App>, Ids(id): Ids<String>, body: Body) -> CfResult {
+    let body = read_json(body, app.body_limit).await?;
+    let root = Fields::root(&body);
+    let spec = root.obj_req("spec", "/spec")?;
+    let env_id = spec.obj_req("environment", "/spec/environment")?.str_req("id")?.to_owned();
+    let display_name = spec.str_opt("display_name")?.map(str::to_owned);
+    let mut s = app.world();
+    body_environment(&s, &env_id)?;
+    let found = s.networks.iter().find(|n| n.id == id && n.env == env_id);
+    let current = found.map(|n| render(&s, n)).ok_or_else(|| CfError::not_found("network", &id))?;
+    unchanged(&spec, &current["spec"], &["cloud", "region", "connection_types", "zones", "dns_config", "cidr"])?;
+    let now = s.now();
+    let Some(n) = s.networks.iter_mut().find(|n| n.id == id) else {
+        return Err(CfError::not_found("network", &id));
+    };
+    if display_name.is_some() {
+        n.display_name = display_name;
+    }
+    n.meta.updated = now;
+    let n = n.clone();
+    Ok(json(StatusCode::OK, &render(&s, &n)))
 }
 
 /// The AZ-ID prefix of an AWS region (`us-east-1` → `use1`), for the regions we know.

@@ -1,14 +1,16 @@
 //! `networking/v1` private-link-accesses: allow an AWS account to reach a network's endpoint service.
 
 use axum::body::Body;
-use axum::extract::{Path, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::{CfError, CfResult, env_ref, environment, matches_filter, metadata, network_ref, page};
+use super::{
+    CfError, CfResult, body_environment, env_ref, environment, matches_filter, metadata, network_ref, page, unchanged,
+};
 use crate::fields::Fields;
-use crate::http::{App, insert, json, query_all, query_pairs, read_json};
+use crate::http::{App, Ids, insert, json, query_all, query_pairs, read_json};
 use crate::state::{Access, DEPROVISIONING, Meta, PROVISIONING, State};
 
 fn render(s: &State, a: &Access) -> Value {
@@ -59,7 +61,7 @@ pub(crate) async fn list(AxState(app): AxState<App>, uri: Uri) -> CfResult {
     page(&s, &pairs, "/networking/v1/private-link-accesses", "networking/v1", "PrivateLinkAccessList", 1000, items)
 }
 
-pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>, uri: Uri) -> CfResult {
+pub(crate) async fn get(AxState(app): AxState<App>, Ids(id): Ids<String>, uri: Uri) -> CfResult {
     let pairs = query_pairs(&uri);
     let s = app.world();
     let env = environment(&s, &pairs)?;
@@ -71,7 +73,7 @@ pub(crate) async fn get(AxState(app): AxState<App>, Path(id): Path<String>, uri:
     Ok(json(StatusCode::OK, &render(&s, a)))
 }
 
-pub(crate) async fn delete(AxState(app): AxState<App>, Path(id): Path<String>, uri: Uri) -> CfResult {
+pub(crate) async fn delete(AxState(app): AxState<App>, Ids(id): Ids<String>, uri: Uri) -> CfResult {
     let pairs = query_pairs(&uri);
     let mut s = app.world();
     let env = environment(&s, &pairs)?;
@@ -113,14 +115,7 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
     }
 
     let mut s = app.world();
-    if !s.environments.iter().any(|e| e.id == env_id) {
-        return Err(CfError::new(
-            StatusCode::FORBIDDEN,
-            "user_unauthorized",
-            "User Access Unauthorized",
-            format!("environment '{env_id}' does not exist or is not accessible"),
-        ));
-    }
+    body_environment(&s, &env_id)?;
     let Some(net) = s.networks.iter().find(|n| n.id == net_id && n.env == env_id) else {
         return Err(CfError::invalid(
             "/spec/network/id",
@@ -164,4 +159,28 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
     let mut r = json(StatusCode::ACCEPTED, &body);
     insert(&mut r, "location", &location);
     Ok(r)
+}
+
+/// `PATCH`: only `spec.display_name` changes; `spec.environment` is required in the body.
+pub(crate) async fn update(AxState(app): AxState<App>, Ids(id): Ids<String>, body: Body) -> CfResult {
+    let body = read_json(body, app.body_limit).await?;
+    let root = Fields::root(&body);
+    let spec = root.obj_req("spec", "/spec")?;
+    let env_id = spec.obj_req("environment", "/spec/environment")?.str_req("id")?.to_owned();
+    let display_name = spec.str_opt("display_name")?.map(str::to_owned);
+    let mut s = app.world();
+    body_environment(&s, &env_id)?;
+    let found = s.accesses.iter().find(|a| a.id == id && a.env == env_id);
+    let current = found.map(|a| render(&s, a)).ok_or_else(|| CfError::not_found("private link access", &id))?;
+    unchanged(&spec, &current["spec"], &["cloud", "network"])?;
+    let now = s.now();
+    let Some(a) = s.accesses.iter_mut().find(|a| a.id == id) else {
+        return Err(CfError::not_found("private link access", &id));
+    };
+    if display_name.is_some() {
+        a.display_name = display_name;
+    }
+    a.meta.updated = now;
+    let a = a.clone();
+    Ok(json(StatusCode::OK, &render(&s, &a)))
 }

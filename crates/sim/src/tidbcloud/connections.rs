@@ -2,16 +2,19 @@
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Path, State as AxState};
+use axum::extract::State as AxState;
 use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 
 use super::{Caller, TiError, TiResult, next_token, page_window};
 use crate::fields::Fields;
-use crate::http::{App, json, query_one, query_pairs, read_json};
+use crate::http::{App, Ids, json, query_one, query_pairs, read_json};
 use crate::state::{ACTIVE, Attached, CREATING, DELETING, Meta, Plc, State};
 
 const COLLECTION: &str = "privateLinkConnections";
+
+/// `PrivateLinkConnectionState.Enum`.
+const STATES: [&str; 5] = ["CREATING", "ACTIVE", "FAILED", "PENDING_ACCEPTANCE", "DELETING"];
 
 fn render_domain(s: &State, p: &Plc, d: &Attached) -> Value {
     json!({
@@ -81,7 +84,7 @@ fn caller(c: Option<Extension<Caller>>) -> String {
 /// `GET …/{collection}`: the list, or the `:getAvailabilityZones` custom method.
 pub(crate) async fn collection_get(
     AxState(app): AxState<App>,
-    Path((cluster, collection)): Path<(String, String)>,
+    Ids((cluster, collection)): Ids<(String, String)>,
     uri: Uri,
 ) -> TiResult {
     match collection.as_str() {
@@ -99,6 +102,11 @@ fn list(app: &App, cluster: &str, uri: &Uri) -> TiResult {
     let pairs = query_pairs(uri);
     let (offset, size) = page_window(&pairs, 10, 100)?;
     let state = query_one(&pairs, "state").filter(|s| !s.is_empty());
+    if let Some(st) = state
+        && !STATES.contains(&st)
+    {
+        return Err(TiError::bad_request(format!("state must be one of {}, not {st:?}", STATES.join(", "))));
+    }
     let s = app.world();
     if !s.tidb_clusters.iter().any(|c| c.id == cluster) {
         return Err(no_cluster(cluster));
@@ -116,7 +124,7 @@ fn list(app: &App, cluster: &str, uri: &Uri) -> TiResult {
 /// `POST …/privateLinkConnections`: create.
 pub(crate) async fn collection_post(
     AxState(app): AxState<App>,
-    Path((cluster, collection)): Path<(String, String)>,
+    Ids((cluster, collection)): Ids<(String, String)>,
     who: Option<Extension<Caller>>,
     uri: Uri,
     body: Body,
@@ -181,7 +189,7 @@ pub(crate) async fn collection_post(
     Ok(json(StatusCode::OK, &out))
 }
 
-pub(crate) async fn get(AxState(app): AxState<App>, Path((cluster, plc)): Path<(String, String)>) -> TiResult {
+pub(crate) async fn get(AxState(app): AxState<App>, Ids((cluster, plc)): Ids<(String, String)>) -> TiResult {
     let s = app.world();
     if !s.tidb_clusters.iter().any(|c| c.id == cluster) {
         return Err(no_cluster(&cluster));
@@ -190,7 +198,7 @@ pub(crate) async fn get(AxState(app): AxState<App>, Path((cluster, plc)): Path<(
     Ok(json(StatusCode::OK, &render(&s, p, true)))
 }
 
-pub(crate) async fn delete(AxState(app): AxState<App>, Path((cluster, plc)): Path<(String, String)>) -> TiResult {
+pub(crate) async fn delete(AxState(app): AxState<App>, Ids((cluster, plc)): Ids<(String, String)>) -> TiResult {
     let mut s = app.world();
     if !s.tidb_clusters.iter().any(|c| c.id == cluster) {
         return Err(no_cluster(&cluster));
@@ -213,7 +221,7 @@ pub(crate) async fn delete(AxState(app): AxState<App>, Path((cluster, plc)): Pat
 /// `POST …/{plcId}:attachDomains` and `…/{plcId}:detachDomains` (axum cannot route `id:verb`).
 pub(crate) async fn custom_method(
     AxState(app): AxState<App>,
-    Path((cluster, segment)): Path<(String, String)>,
+    Ids((cluster, segment)): Ids<(String, String)>,
     who: Option<Extension<Caller>>,
     uri: Uri,
     body: Body,

@@ -14,6 +14,8 @@ use crate::state::Nonce;
 /// The realm in every challenge.
 pub(crate) const REALM: &str = "tidbcloud";
 const OPAQUE: &str = "5ccc069c403ebaf9f0171e9517f40e41";
+/// How many requests one nonce may sign (bounds the memory of seen nonce counts).
+const MAX_USES: usize = 100_000;
 
 /// The authenticated public key, or the 401 challenge to send.
 pub(crate) fn check(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<String, Box<Response>> {
@@ -70,7 +72,8 @@ pub(crate) fn check(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap) 
     let ttl = app.nonce_ttl;
     let fresh = match s.nonces.get_mut(nonce) {
         Some(n) if now.saturating_sub(n.issued) <= ttl => match nc {
-            Some(c) => n.seen.insert(c),
+            // A nonce answers at most MAX_USES requests; then the client is re-challenged.
+            Some(c) => n.seen.len() < MAX_USES && n.seen.insert(c),
             None => true,
         },
         _ => false,

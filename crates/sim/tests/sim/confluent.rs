@@ -166,3 +166,97 @@ async fn a_new_network_needs_exactly_three_zones_and_gets_dns_when_ready() {
         .await;
     assert_eq!(filtered.body["data"].as_array().expect("data").len(), 2);
 }
+
+#[tokio::test]
+async fn patch_renames_but_never_changes_immutable_fields() {
+    let h = Harness::new().await;
+    let path = "/networking/v1/networks/n-abc123";
+    let r = h.cf(Method::PATCH, path, Some(json!({ "spec": { "display_name": "renamed" } }))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "spec.environment is required: {}", r.body);
+    assert_eq!(cf_error(&r.body)["source"]["pointer"], "/spec/environment");
+    let r = h
+        .cf(Method::PATCH, path, Some(json!({ "spec": { "display_name": "renamed", "environment": { "id": ENV } } })))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["spec"]["display_name"], "renamed");
+    assert!(r.headers.contains_key("x-ratelimit-remaining"));
+    // Repeating an immutable value is fine (zones compare as a set); changing one is a 422.
+    let same = json!({ "spec": { "zones": ["use1-az4", "use1-az1", "use1-az2"], "region": "us-east-1",
+        "dns_config": { "resolution": "PRIVATE" }, "environment": { "id": ENV } } });
+    assert_eq!(h.cf(Method::PATCH, path, Some(same)).await.status, StatusCode::OK);
+    for (key, value) in [("region", json!("us-west-2")), ("zones", json!(["use1-az1", "use1-az2", "use1-az3"]))] {
+        let body = json!({ "spec": { key: value, "environment": { "id": ENV } } });
+        let r = h.cf(Method::PATCH, path, Some(body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{key}: {}", r.body);
+        assert_eq!(cf_error(&r.body)["source"]["pointer"], format!("/spec/{key}"));
+    }
+    let r = h
+        .cf(Method::PATCH, "/networking/v1/networks/n-nope", Some(json!({ "spec": { "environment": { "id": ENV } } })))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.cf(Method::PATCH, path, Some(json!({ "spec": { "environment": { "id": "env-nope" } } }))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let pla = h
+        .cf(
+            Method::POST,
+            "/networking/v1/private-link-accesses",
+            Some(json!({ "spec": { "cloud": { "kind": "AwsPrivateLinkAccess", "account": "123456789012" },
+                "network": { "id": "n-abc123" }, "environment": { "id": ENV } } })),
+        )
+        .await;
+    let id = pla.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/networking/v1/private-link-accesses/{id}");
+    let r = h
+        .cf(Method::PATCH, &path, Some(json!({ "spec": { "display_name": "tidb", "environment": { "id": ENV } } })))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["spec"]["display_name"], "tidb");
+    let moved = json!({ "spec": { "cloud": { "kind": "AwsPrivateLinkAccess", "account": "999999999999" },
+        "environment": { "id": ENV } } });
+    let r = h.cf(Method::PATCH, &path, Some(moved)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_cku_patch_is_applied_after_the_cluster_delay() {
+    let h = Harness::new().await;
+    let r = h
+        .cf(
+            Method::POST,
+            "/cmk/v2/clusters",
+            Some(json!({ "spec": {
+                "display_name": "orders", "availability": "SINGLE_ZONE", "cloud": "AWS", "region": "us-east-1",
+                "config": { "kind": "Dedicated", "cku": 1 }, "environment": { "id": ENV }, "network": { "id": "n-abc123" },
+            }})),
+        )
+        .await;
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    h.advance(600);
+    let path = format!("/cmk/v2/clusters/{id}");
+    let get = format!("{path}?environment={ENV}");
+    assert_eq!(h.cf(Method::GET, &get, None).await.body["status"]["cku"], 1);
+
+    let resize = json!({ "spec": { "config": { "kind": "Dedicated", "cku": 2 }, "deletion_protection": true,
+        "environment": { "id": ENV } } });
+    let r = h.cf(Method::PATCH, &path, Some(resize)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["spec"]["config"]["cku"], 2);
+    assert_eq!(r.body["status"]["cku"], 1, "status.cku lags until the resize finishes");
+    h.advance(600);
+    let r = h.cf(Method::GET, &get, None).await;
+    assert_eq!(r.body["status"]["cku"], 2);
+    assert_eq!(r.body["spec"]["deletion_protection"], true);
+    assert_eq!(h.cf(Method::DELETE, &get, None).await.status, StatusCode::CONFLICT);
+
+    let multi = json!({ "spec": { "availability": "MULTI_ZONE", "config": { "kind": "Dedicated", "cku": 1 },
+        "environment": { "id": ENV } } });
+    assert_eq!(h.cf(Method::PATCH, &path, Some(multi)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let basic = json!({ "spec": { "config": { "kind": "Basic" }, "environment": { "id": ENV } } });
+    assert_eq!(h.cf(Method::PATCH, &path, Some(basic)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let moved = json!({ "spec": { "network": { "id": "n-other" }, "environment": { "id": ENV } } });
+    assert_eq!(h.cf(Method::PATCH, &path, Some(moved)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unprotect = json!({ "spec": { "deletion_protection": false, "environment": { "id": ENV } } });
+    assert_eq!(h.cf(Method::PATCH, &path, Some(unprotect)).await.status, StatusCode::OK);
+    assert_eq!(h.cf(Method::DELETE, &get, None).await.status, StatusCode::NO_CONTENT);
+}

@@ -176,3 +176,123 @@ async fn starts_quickly_and_stops() {
     assert!(env.iter().any(|(k, v)| *k == "LINKPLAN_CONFLUENT_URL" && v.starts_with("http://127.0.0.1:")));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_unavailable_fault_is_a_503_with_retry_after() {
+    let h = Harness::new().await;
+    let r = h
+        .send(h.raw(Method::POST, "/_sim/faults").json(&json!({
+            "vendor": "tidbcloud", "times": 1, "action": { "unavailable": { "retry_after": 30 } },
+        })))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers["retry-after"], "30");
+    assert!(r.body["code"].is_i64() && r.headers.contains_key("x-debug-trace-id"));
+    let bad = h.send(h.raw(Method::POST, "/_sim/faults").json(&json!({ "action": { "explode": {} } }))).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn seeded_resources_still_provisioning_finish_after_their_delay() {
+    let yaml = linkplan_sim::world::EXAMPLE_WORLD
+        .replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      phase: PROVISIONING");
+    let h = Harness::with_yaml(&yaml).await;
+    let path = format!("/networking/v1/networks/{NETWORK}?environment={ENV}");
+    let r = h.cf(Method::GET, &path, None).await;
+    assert_eq!(r.body["status"]["phase"], "PROVISIONING");
+    assert!(r.body["status"].get("zonal_subdomains").is_none());
+    h.advance(600);
+    let r = h.cf(Method::GET, &path, None).await;
+    assert_eq!(r.body["status"]["phase"], "READY");
+}
+
+#[tokio::test]
+async fn enforced_rate_limits_answer_429_until_the_minute_turns() {
+    let yaml = format!(
+        "{}\nrate_limits: {{ enforce: true, confluent_per_minute: 2, tidbcloud_per_minute: 3 }}\n",
+        linkplan_sim::world::EXAMPLE_WORLD
+    );
+    let h = Harness::with_yaml(&yaml).await;
+    let remaining: Vec<String> = {
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+            assert_eq!(r.status, StatusCode::OK);
+            out.push(r.headers["x-ratelimit-remaining"].to_str().expect("ascii").to_owned());
+        }
+        out
+    };
+    assert_eq!(remaining, ["1", "0"]);
+    let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(cf_error(&r.body)["code"], "too_many_requests");
+    assert_eq!(r.headers["x-ratelimit-limit"], "0");
+    assert!(r.headers["retry-after"].to_str().expect("ascii").parse::<u64>().is_ok_and(|s| (1..=60).contains(&s)));
+
+    // TiDB: 3 per minute per key; Digest challenges are not counted.
+    for _ in 0..3 {
+        let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.body["code"], 49_900_007);
+    assert_eq!(r.headers["x-ratelimit-remaining-minute"], "0");
+
+    h.advance(60);
+    assert_eq!(h.cf(Method::GET, "/org/v2/environments", None).await.status, StatusCode::OK);
+    assert_eq!(h.ti(Method::GET, "/v1beta1/clusters", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn world_failures_fail_networks_and_their_accesses() {
+    let yaml = format!(
+        "{}\nfailures:\n  - kind: network\n    display_name: doomed\n    message: insufficient capacity in use1-az4\n  - kind: cluster\n",
+        linkplan_sim::world::EXAMPLE_WORLD
+    );
+    let h = Harness::with_yaml(&yaml).await;
+    let net = h
+        .cf(
+            Method::POST,
+            "/networking/v1/networks",
+            Some(json!({ "spec": { "display_name": "doomed", "cloud": "AWS", "region": "us-east-1",
+                "connection_types": ["PRIVATELINK"], "environment": { "id": ENV } } })),
+        )
+        .await;
+    assert_eq!(net.status, StatusCode::ACCEPTED, "{}", net.body);
+    let id = net.body["id"].as_str().expect("id").to_owned();
+    let pla = h
+        .cf(
+            Method::POST,
+            "/networking/v1/private-link-accesses",
+            Some(json!({ "spec": { "cloud": { "kind": "AwsPrivateLinkAccess", "account": ACCOUNT },
+                "network": { "id": id }, "environment": { "id": ENV } } })),
+        )
+        .await;
+    let pla = pla.body["id"].as_str().expect("id").to_owned();
+    h.advance(600);
+    let r = h.cf(Method::GET, &format!("/networking/v1/networks/{id}?environment={ENV}"), None).await;
+    assert_eq!(r.body["status"]["phase"], "FAILED");
+    assert_eq!(r.body["status"]["error_message"], "insufficient capacity in use1-az4");
+    assert!(r.body["status"]["error_code"].is_string());
+    h.advance(60);
+    let r = h.cf(Method::GET, &format!("/networking/v1/private-link-accesses/{pla}?environment={ENV}"), None).await;
+    assert_eq!(r.body["status"]["phase"], "FAILED", "{}", r.body);
+
+    // Any cluster fails (no display_name in the failure).
+    let c = h
+        .cf(
+            Method::POST,
+            "/cmk/v2/clusters",
+            Some(json!({ "spec": { "display_name": "k", "availability": "SINGLE_ZONE", "cloud": "AWS",
+                "region": "us-east-1", "config": { "kind": "Dedicated", "cku": 1 }, "environment": { "id": ENV },
+                "network": { "id": NETWORK } } })),
+        )
+        .await;
+    let lkc = c.body["id"].as_str().expect("id").to_owned();
+    h.advance(600);
+    let r = h.cf(Method::GET, &format!("/cmk/v2/clusters/{lkc}?environment={ENV}"), None).await;
+    assert_eq!(r.body["status"]["phase"], "FAILED");
+}

@@ -300,3 +300,35 @@ async fn a_second_access_for_the_same_account_is_a_conflict() {
     let loc = r.headers["location"].to_str().expect("location");
     assert!(loc.ends_with(first["id"].as_str().expect("id")));
 }
+
+#[tokio::test]
+async fn tidbcloud_managed_domains_can_be_previewed_without_a_unique_name() {
+    let h = Harness::new().await;
+    create_pla(&h, NETWORK, ACCOUNT).await;
+    h.advance(60);
+    let id = create_plc(&h, SERVICE).await;
+    h.advance(60);
+    let attach = format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections/{id}:attachDomains");
+    let preview = h
+        .ti(
+            Method::POST,
+            &attach,
+            Some(json!({ "attachDomain": { "type": "TIDBCLOUD_MANAGED" }, "validateOnly": true })),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let generated = preview.body["uniqueName"].as_str().expect("generated unique name").to_owned();
+    assert!(!generated.is_empty());
+    assert!(preview.body["domains"][0]["name"].as_str().expect("name").contains(&generated));
+    let r = h.ti(Method::POST, &attach, Some(json!({ "attachDomain": { "type": "TIDBCLOUD_MANAGED" } }))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a real attach needs the unique name: {}", r.body);
+    let r = h.ti(Method::POST, &attach, Some(json!({ "attachDomain": { "type": "AZURE", "uniqueName": "x" } }))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let detach = format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections/{id}:detachDomains");
+    let r = h.ti(Method::POST, &detach, Some(json!({ "attachDomainId": "123" }))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h
+        .ti(Method::POST, &format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections/{id}:explode"), Some(json!({})))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

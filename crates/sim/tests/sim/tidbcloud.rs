@@ -149,3 +149,42 @@ async fn clusters_and_connections_read_back_and_page() {
     let r = h.ti(Method::GET, &format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections:nope"), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_cluster_list_filters_skips_and_orders() {
+    let second = "    - id: \"20000000000000000001\"\n      display_name: analytics\n      region: us-west-2\n      state: PAUSED\n      aws_account_id: \"210987654321\"\n      availability_zones: [usw2-az1]\n";
+    let yaml = linkplan_sim::world::EXAMPLE_WORLD.replacen("\n\nconfluent:", &format!("\n{second}\nconfluent:"), 1);
+    let h = crate::util::Harness::with_yaml(&yaml).await;
+
+    let ids = |r: &crate::util::Reply| -> Vec<String> {
+        r.body["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .map(|c| c["clusterId"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let all = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+    assert_eq!(all.body["totalSize"], 2, "{}", all.body);
+    for (query, want) in [
+        ("filter=state%3D%22ACTIVE%22", vec![CLUSTER]),
+        ("filter=region.name%3D%22regions%2Faws-us-west-2%22", vec!["20000000000000000001"]),
+        ("filter=region.provider%3D%22aws%22%20AND%20displayName%3D%22orders%22", vec![CLUSTER]),
+        ("filter=clusterId%3D20000000000000000001%2C10140100115280519574", vec![CLUSTER, "20000000000000000001"]),
+        ("filter=projectId%3D1372813089454525346", vec![CLUSTER]),
+        ("orderBy=displayName", vec!["20000000000000000001", CLUSTER]),
+        ("orderBy=displayName%20desc", vec![CLUSTER, "20000000000000000001"]),
+        ("skip=1", vec!["20000000000000000001"]),
+        ("skip=5", vec![]),
+    ] {
+        let r = h.ti(Method::GET, &format!("/v1beta1/clusters?{query}"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+        assert_eq!(ids(&r), want, "{query}");
+    }
+    let first = h.ti(Method::GET, "/v1beta1/clusters?pageSize=1", None).await;
+    let token = first.body["nextPageToken"].as_str().expect("token").to_owned();
+    assert!(!token.is_empty());
+    let second = h.ti(Method::GET, &format!("/v1beta1/clusters?pageSize=1&pageToken={token}"), None).await;
+    assert_eq!(ids(&second), ["20000000000000000001"]);
+    assert_eq!(second.body["nextPageToken"], "");
+}

@@ -1,0 +1,99 @@
+//! One module per Confluent resource, plus the pieces they share (references, metadata, enums).
+
+pub mod clusters;
+pub mod environments;
+pub mod networks;
+pub mod private_link_accesses;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub use clusters::Clusters;
+pub use environments::Environments;
+pub use networks::Networks;
+pub use private_link_accesses::PrivateLinkAccesses;
+
+/// A reference to another object (`spec.environment`, `spec.network`). Requests send only the
+/// `id`; the read-only `related` and `resource_name` are not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// The referenced id.
+    pub id: String,
+}
+
+impl ObjectRef {
+    pub(crate) fn new(id: &str) -> ObjectRef {
+        ObjectRef { id: id.to_owned() }
+    }
+}
+
+/// The read-only `metadata` of an object (only the fields the runbook uses).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Metadata {
+    /// The CRN.
+    pub resource_name: Option<String>,
+    /// RFC 3339.
+    pub created_at: Option<String>,
+    /// RFC 3339.
+    pub updated_at: Option<String>,
+    /// Set once a delete was accepted (the object may stay readable for a while).
+    pub deleted_at: Option<String>,
+}
+
+linkplan_http::open_enum! {
+    /// A cloud provider (`spec.cloud`).
+    pub enum Cloud {
+        /// Amazon Web Services.
+        Aws = "AWS",
+        /// Google Cloud.
+        Gcp = "GCP",
+        /// Microsoft Azure.
+        Azure = "AZURE",
+    }
+}
+
+linkplan_http::open_enum! {
+    /// The lifecycle phase of a network or PrivateLink access (`status.phase`).
+    pub enum Phase {
+        /// Being created.
+        Provisioning = "PROVISIONING",
+        /// Usable.
+        Ready = "READY",
+        /// Creation failed (terminal; see `error_code` / `error_message`).
+        Failed = "FAILED",
+        /// Being deleted.
+        Deprovisioning = "DEPROVISIONING",
+    }
+}
+
+/// `null` reads as the default (an empty list or map), as Confluent sometimes sends.
+pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// The first item not being deleted, else the first one (a natural-key lookup can meet an
+/// old object on its way out next to its replacement).
+pub(crate) fn prefer_live<T>(found: impl IntoIterator<Item = T>, deleting: impl Fn(&T) -> bool) -> Option<T> {
+    let mut fallback = None;
+    for item in found {
+        if !deleting(&item) {
+            return Some(item);
+        }
+        fallback.get_or_insert(item);
+    }
+    fallback
+}
+
+/// `/{segment}` for an id.
+pub(crate) fn id_path(collection: &str, id: &str) -> String {
+    format!("{collection}/{}", linkplan_http::config::segment(id))
+}
+
+/// `?environment=…` (Confluent scopes GET/DELETE of env-scoped objects with it).
+pub(crate) fn in_env(path: &str, environment: &str) -> String {
+    linkplan_http::config::with_query(path, &[("environment", environment)])
+}

@@ -1,0 +1,207 @@
+//! Backoff mechanics shared by the clients: the policy, jittered delays, one call's attempt budget.
+//!
+//! *Which* failures are retried is vendor policy and lives in each client crate's `retry.rs`;
+//! this module only turns a decision into a delay, or into giving up.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+
+/// How hard one call tries: attempts, capped exponential backoff with jitter, overall deadline.
+/// Every value is valid (`max_attempts` 0 counts as 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Most attempts per call, the first one included (1: never retry).
+    pub max_attempts: u32,
+    /// The first backoff; it doubles with each retry.
+    pub base_delay: Duration,
+    /// The largest backoff, before jitter.
+    pub max_delay: Duration,
+    /// The whole call, waits and retries included, ends by then: a retry that would start later
+    /// is not made, and the last error is returned.
+    pub deadline: Duration,
+}
+
+impl RetryPolicy {
+    /// 5 attempts, 1 s doubling to at most 30 s, within 2 minutes (the Terraform providers use
+    /// 4 retries from 1 s to 30 s).
+    pub const fn standard() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            deadline: Duration::from_secs(120),
+        }
+    }
+
+    /// One attempt, no retries.
+    pub const fn none() -> RetryPolicy {
+        RetryPolicy { max_attempts: 1, ..RetryPolicy::standard() }
+    }
+
+    /// The wait before retry number `retry` (1 = the first retry): uniformly random in
+    /// `[d/2, d]` where `d = min(max_delay, base_delay · 2^(retry−1))`.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let doublings = retry.saturating_sub(1).min(30);
+        let full = self.base_delay.saturating_mul(1 << doublings).min(self.max_delay);
+        let half = full / 2;
+        half + half.mul_f64(unit_random())
+    }
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy::standard()
+    }
+}
+
+/// A vendor classifier's verdict on a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Do not repeat the request.
+    Never,
+    /// Repeat after the policy's backoff.
+    Backoff,
+    /// Repeat after at least this long (the server said so: `Retry-After` or a reset header).
+    After(Duration),
+}
+
+/// The attempt budget of one call.
+#[derive(Debug)]
+pub struct Attempts {
+    policy: RetryPolicy,
+    started: Instant,
+    made: u32,
+}
+
+impl Attempts {
+    /// Start the clock for a call.
+    pub fn start(policy: RetryPolicy) -> Attempts {
+        Attempts { policy, started: Instant::now(), made: 0 }
+    }
+
+    /// Count an attempt; returns its number (1 for the first).
+    pub fn begin(&mut self) -> u32 {
+        self.made = self.made.saturating_add(1);
+        self.made
+    }
+
+    /// Attempts made so far.
+    pub fn made(&self) -> u32 {
+        self.made
+    }
+
+    /// Time since the call started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The timeout for the next attempt: `per_request`, cut to the time left before the
+    /// deadline (but never below 10 ms, so a late attempt can still be answered).
+    pub fn timeout(&self, per_request: Duration) -> Duration {
+        let left = self.policy.deadline.saturating_sub(self.elapsed());
+        per_request.min(left).max(Duration::from_millis(10))
+    }
+
+    /// How long to wait before the next attempt, or `None` to give up: the classifier said
+    /// never, the attempts are used up, or the wait would end past the deadline.
+    pub fn next_delay(&self, retry: Retry) -> Option<Duration> {
+        let backoff = self.policy.backoff(self.made);
+        let delay = match retry {
+            Retry::Never => return None,
+            Retry::Backoff => backoff,
+            Retry::After(at_least) => at_least.max(backoff),
+        };
+        if self.made >= self.policy.max_attempts.max(1) || self.elapsed() + delay >= self.policy.deadline {
+            return None;
+        }
+        Some(delay)
+    }
+}
+
+/// A header holding a whole number of seconds (`Retry-After: 7`, `X-RateLimit-Reset: 23`);
+/// `None` when absent or not a number (an HTTP-date `Retry-After` falls back to backoff).
+pub fn seconds_header(headers: &HeaderMap, name: &str) -> Option<Duration> {
+    let value = headers.get(name)?.to_str().ok()?.trim();
+    let secs: u64 = value.parse().ok()?;
+    Some(Duration::from_secs(secs.min(86_400)))
+}
+
+/// A random number from the standard library's per-process random hash keys (no extra crate):
+/// enough for jitter and Digest client nonces, not for keys.
+pub fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    hasher.write_u128(now);
+    hasher.finish()
+}
+
+/// Uniform in `[0, 1)`.
+fn unit_random() -> f64 {
+    // 53 random bits fill an f64 mantissa exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let value = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(max_attempts: u32, deadline_ms: u64) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(400),
+            deadline: Duration::from_millis(deadline_ms),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let p = policy(10, 60_000);
+        for _ in 0..200 {
+            for (retry, full) in [(1, 100), (2, 200), (3, 400), (4, 400), (40, 400)] {
+                let d = p.backoff(retry);
+                assert!(d >= Duration::from_millis(full / 2) && d <= Duration::from_millis(full), "{retry}: {d:?}");
+            }
+        }
+        let spread: std::collections::HashSet<Duration> = (0..50).map(|_| p.backoff(3)).collect();
+        assert!(spread.len() > 10, "jitter varies the delay");
+    }
+
+    #[test]
+    fn the_budget_ends_at_max_attempts_or_the_deadline() {
+        let mut a = Attempts::start(policy(3, 60_000));
+        a.begin();
+        assert_eq!(a.next_delay(Retry::Never), None);
+        assert!(a.next_delay(Retry::Backoff).is_some());
+        assert_eq!(a.next_delay(Retry::After(Duration::from_secs(5))), Some(Duration::from_secs(5)));
+        a.begin();
+        a.begin();
+        assert_eq!(a.next_delay(Retry::Backoff), None, "3 attempts made");
+
+        let mut a = Attempts::start(policy(10, 1_000));
+        a.begin();
+        assert_eq!(a.next_delay(Retry::After(Duration::from_secs(2))), None, "the wait would pass the deadline");
+        assert!(a.timeout(Duration::from_secs(30)) <= Duration::from_secs(1));
+
+        let mut a = Attempts::start(policy(0, 60_000));
+        a.begin();
+        assert_eq!(a.next_delay(Retry::Backoff), None, "0 attempts means 1");
+    }
+
+    #[test]
+    fn seconds_headers() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", reqwest::header::HeaderValue::from_static("7"));
+        h.insert("x-ratelimit-reset", reqwest::header::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(seconds_header(&h, "retry-after"), Some(Duration::from_secs(7)));
+        assert_eq!(seconds_header(&h, "x-ratelimit-reset"), None);
+        assert_eq!(seconds_header(&h, "missing"), None);
+    }
+}

@@ -1,0 +1,343 @@
+//! One HTTP attempt: the reqwest client, per-request timeouts, debug logging and the observer.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+
+use crate::config::{BaseUrl, ConfigError};
+
+/// Called once per HTTP attempt (401 challenges and retries included), after it ends. It sees
+/// what a conformance check or a request counter needs, and never a credential.
+pub type Observer = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
+
+/// One finished HTTP attempt, as an [`Observer`] sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Exchange<'a> {
+    /// `"confluent"` or `"tidbcloud"`.
+    pub vendor: &'static str,
+    /// The HTTP method.
+    pub method: &'a Method,
+    /// Path and query as sent, e.g. `/networking/v1/networks?environment=env-1&page_size=1000`.
+    pub target: &'a str,
+    /// The JSON request body, if any.
+    pub request_body: Option<&'a [u8]>,
+    /// 1 for the first attempt of a call, 2 for its first repeat (retry or Digest challenge), …
+    pub attempt: u32,
+    /// The response status, when one arrived.
+    pub status: Option<StatusCode>,
+    /// The response body, when one arrived.
+    pub response_body: Option<&'a [u8]>,
+    /// The vendor's request or trace id header, when present.
+    pub request_id: Option<&'a str>,
+    /// Why no response arrived.
+    pub error: Option<&'a TransportError>,
+    /// How long the attempt took.
+    pub elapsed: Duration,
+}
+
+impl Exchange<'_> {
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(self.target, |(p, _)| p)
+    }
+}
+
+/// How to build a [`Transport`].
+#[derive(Clone)]
+pub struct TransportConfig {
+    /// Names the vendor in logs and [`Exchange::vendor`].
+    pub vendor: &'static str,
+    /// The response header carrying the vendor's request id (`x-request-id`, `x-debug-trace-id`).
+    pub request_id_header: &'static str,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Sees every attempt (tests count and validate requests with it).
+    pub observer: Option<Observer>,
+}
+
+impl fmt::Debug for TransportConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportConfig")
+            .field("vendor", &self.vendor)
+            .field("request_id_header", &self.request_id_header)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("observer", &self.observer.as_ref().map(|_| "Fn(&Exchange)"))
+            .finish()
+    }
+}
+
+/// Why an attempt got no response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No connection was made, so the request was not sent: safe to repeat.
+    #[error("could not connect for {method} {path}")]
+    Connect {
+        /// The method.
+        method: Method,
+        /// The path (no query).
+        path: String,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The per-request timeout passed; the server may have acted on the request.
+    #[error("{method} {path} timed out after {timeout:?}")]
+    Timeout {
+        /// The method.
+        method: Method,
+        /// The path (no query).
+        path: String,
+        /// The timeout that passed.
+        timeout: Duration,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connection failed after the request was (perhaps) sent: reset, closed early, or a
+    /// broken body. The server may have acted on the request.
+    #[error("connection failed during {method} {path}")]
+    Connection {
+        /// The method.
+        method: Method,
+        /// The path (no query).
+        path: String,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The request could not be built (a bad URL); nothing was sent.
+    #[error("could not build the request {method} {target}")]
+    Build {
+        /// The method.
+        method: Method,
+        /// Path and query.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl TransportError {
+    /// Whether the request may have reached the server (a timeout or a broken connection):
+    /// repeating a create after this could make a second one.
+    pub fn maybe_sent(&self) -> bool {
+        matches!(self, TransportError::Timeout { .. } | TransportError::Connection { .. })
+    }
+
+    /// Whether the failure is transient (a connection or timeout problem, not a bad request).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, TransportError::Build { .. })
+    }
+}
+
+/// A request for one attempt.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    /// The method.
+    pub method: Method,
+    /// The absolute URL, from [`Transport::url`].
+    pub url: &'a Url,
+    /// A JSON body, buffered so that a retry or a Digest re-challenge can send it again.
+    pub body: Option<&'a [u8]>,
+    /// The `Authorization` header (marked sensitive before use, so it is never logged).
+    pub authorization: Option<HeaderValue>,
+    /// Which attempt of the call this is (1-based), for logs and the observer.
+    pub attempt: u32,
+    /// The timeout for this attempt, connection to last body byte.
+    pub timeout: Duration,
+}
+
+/// A response, body read.
+#[derive(Debug)]
+pub struct Incoming {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+    /// The vendor's request or trace id.
+    pub request_id: Option<String>,
+}
+
+/// The HTTP transport of one client: a pooled reqwest client bound to a [`BaseUrl`].
+#[derive(Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    base: BaseUrl,
+    vendor: &'static str,
+    request_id_header: &'static str,
+    observer: Option<Observer>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base", &self.base.as_str())
+            .field("vendor", &self.vendor)
+            .field("observer", &self.observer.as_ref().map(|_| "Fn(&Exchange)"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// Build the client: rustls (ring) TLS, HTTPS only unless the base URL is loopback (then
+    /// no proxy either), at most 5 redirects.
+    pub fn new(base: BaseUrl, config: TransportConfig) -> Result<Transport, ConfigError> {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(concat!("linkplan/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(5));
+        builder = if base.is_loopback() { builder.no_proxy() } else { builder.https_only(true) };
+        let client = builder.build().map_err(ConfigError::Client)?;
+        Ok(Transport {
+            client,
+            base,
+            vendor: config.vendor,
+            request_id_header: config.request_id_header,
+            observer: config.observer,
+        })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    /// The absolute URL for a path and query (appended to the base as a string).
+    pub fn url(&self, method: &Method, path_and_query: &str) -> Result<Url, TransportError> {
+        Url::parse(&self.base.join(path_and_query)).map_err(|e| TransportError::Build {
+            method: method.clone(),
+            target: path_and_query.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Send one attempt and read the whole response. Logs at debug level (method, path,
+    /// status, request id, duration; never headers or bodies) and tells the observer.
+    pub async fn send(&self, out: Outgoing<'_>) -> Result<Incoming, TransportError> {
+        let target = request_target(out.url);
+        let path = target.split_once('?').map_or(target.as_str(), |(p, _)| p).to_owned();
+        let started = Instant::now();
+        let mut request = self
+            .client
+            .request(out.method.clone(), out.url.clone())
+            .timeout(out.timeout)
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(mut auth) = out.authorization {
+            auth.set_sensitive(true);
+            request = request.header(AUTHORIZATION, auth);
+        }
+        if let Some(body) = out.body {
+            request = request.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body.to_vec());
+        }
+        let result = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        let elapsed = started.elapsed();
+        let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        match result {
+            Ok((status, headers, body)) => {
+                let request_id = headers.get(self.request_id_header).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                tracing::debug!(
+                    target: "linkplan::http",
+                    vendor = self.vendor,
+                    method = %out.method,
+                    path = %path,
+                    status = status.as_u16(),
+                    request_id = request_id.as_deref().unwrap_or("-"),
+                    elapsed_ms,
+                    attempt = out.attempt,
+                    "{} {} {}",
+                    out.method,
+                    path,
+                    status.as_u16(),
+                );
+                if let Some(observer) = &self.observer {
+                    observer(&Exchange {
+                        vendor: self.vendor,
+                        method: &out.method,
+                        target: &target,
+                        request_body: out.body,
+                        attempt: out.attempt,
+                        status: Some(status),
+                        response_body: Some(&body),
+                        request_id: request_id.as_deref(),
+                        error: None,
+                        elapsed,
+                    });
+                }
+                Ok(Incoming { status, headers, body, request_id })
+            }
+            Err(source) => {
+                let error = classify(source, &out.method, path.clone(), out.timeout);
+                tracing::debug!(
+                    target: "linkplan::http",
+                    vendor = self.vendor,
+                    method = %out.method,
+                    path = %path,
+                    error = %error,
+                    elapsed_ms,
+                    attempt = out.attempt,
+                    "{} {} failed",
+                    out.method,
+                    path,
+                );
+                if let Some(observer) = &self.observer {
+                    observer(&Exchange {
+                        vendor: self.vendor,
+                        method: &out.method,
+                        target: &target,
+                        request_body: out.body,
+                        attempt: out.attempt,
+                        status: None,
+                        response_body: None,
+                        request_id: None,
+                        error: Some(&error),
+                        elapsed,
+                    });
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Path and query of a URL: the HTTP request target (and the Digest `uri`).
+pub fn request_target(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+fn classify(source: reqwest::Error, method: &Method, path: String, timeout: Duration) -> TransportError {
+    let method = method.clone();
+    if source.is_connect() {
+        TransportError::Connect { method, path, source }
+    } else if source.is_timeout() {
+        TransportError::Timeout { method, path, timeout, source }
+    } else {
+        TransportError::Connection { method, path, source }
+    }
+}
+
+/// rustls needs a process-wide crypto provider; install ring's unless one is already set.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another installer is fine: some provider is then in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}

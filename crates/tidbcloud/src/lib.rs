@@ -1,0 +1,1 @@
+//! TiDB Cloud REST client.

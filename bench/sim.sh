@@ -6,14 +6,14 @@
 #
 #   bash bench/sim.sh                 # 64 clients for 10 s, in-process server
 #   BINARY=1 bash bench/sim.sh        # also against the release `linkplan sim` binary
-#   C=256 SECONDS=30 bash bench/sim.sh
+#   C=256 DURATION=30 bash bench/sim.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C="${C:-64}"
-SECONDS_="${SECONDS:-10}"
+DURATION="${DURATION:-10}"
 MIN_RPS="${MIN_RPS:-2000}"
 
-cargo run --release -p linkplan-sim --example load -- --concurrency "$C" --seconds "$SECONDS_" --min-rps "$MIN_RPS"
+cargo run --release -p linkplan-sim --example load -- --concurrency "$C" --seconds "$DURATION" --min-rps "$MIN_RPS"
 
 if [ "${BINARY:-0}" = 1 ]; then
   cargo build --release --bin linkplan
@@ -25,5 +25,5 @@ if [ "${BINARY:-0}" = 1 ]; then
   # shellcheck disable=SC1090
   . "$env_file"
   cargo run --release -p linkplan-sim --example load -- --url "$LINKPLAN_CONFLUENT_URL" \
-    --concurrency "$C" --seconds "$SECONDS_" --min-rps "$MIN_RPS"
+    --concurrency "$C" --seconds "$DURATION" --min-rps "$MIN_RPS"
 fi

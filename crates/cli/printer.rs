@@ -74,16 +74,21 @@ pub(crate) fn stdout(text: &str) {
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("linkplan: error: cannot write to standard output: {e}");
+        stderr(format_args!("linkplan: error: cannot write to standard output: {e}"));
     }
 }
 
+/// Writes one line to standard error; a closed stderr is not worth a panic.
+fn stderr(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 pub(crate) fn error(report: &miette::Report) {
-    eprintln!("{report:?}");
+    stderr(format_args!("{report:?}"));
 }
 
 pub(crate) fn io_error(path: &Path, error: &std::io::Error) {
-    eprintln!("linkplan: error: cannot read `{}`: {error}", path.display());
+    stderr(format_args!("linkplan: error: cannot read `{}`: {error}", path.display()));
 }
 
 /// A progress line on standard error (never secrets); a closed stderr is not an error.
@@ -92,5 +97,5 @@ pub(crate) fn status(message: &str) {
 }
 
 pub(crate) fn warning(message: &str) {
-    eprintln!("linkplan: warning: {message}");
+    stderr(format_args!("linkplan: warning: {message}"));
 }

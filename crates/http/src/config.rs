@@ -211,7 +211,8 @@ mod tests {
         assert_eq!(segment("a/b?c:d e"), "a%2Fb%3Fc%3Ad%20e");
         assert_eq!(with_query("/p", &[("a", "x y"), ("b", "1")]), "/p?a=x+y&b=1");
         assert_eq!(with_query::<&str, &str>("/p", &[]), "/p");
-        let next = "https://api.confluent.cloud/networking/v1/networks?environment=env-1&page_token=UvmDWOB1iwfAIBPj6EYb";
+        let next =
+            "https://api.confluent.cloud/networking/v1/networks?environment=env-1&page_token=UvmDWOB1iwfAIBPj6EYb";
         assert_eq!(query_param(next, "page_token").as_deref(), Some("UvmDWOB1iwfAIBPj6EYb"));
         assert_eq!(query_param(next, "missing"), None);
         assert_eq!(query_param("/x", "page_token"), None);

@@ -21,4 +21,4 @@ pub use secret::Secret;
 pub use transport::{Exchange, Incoming, Observer, Outgoing, Transport, TransportConfig, TransportError};
 
 /// Re-exported for the clients' signatures and tests.
-pub use reqwest::{Method, StatusCode, header};
+pub use reqwest::{Method, StatusCode, Url, header};

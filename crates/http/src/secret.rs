@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn debug_and_display_redact() {
         let s = Secret::new("hunter2");
-        assert_eq!(format!("{s:?} {s} {:#?}", Some(&s)), "Secret(<redacted>) <redacted> Some(\n    Secret(<redacted>),\n)");
+        assert_eq!(
+            format!("{s:?} {s} {:#?}", Some(&s)),
+            "Secret(<redacted>) <redacted> Some(\n    Secret(<redacted>),\n)"
+        );
         assert_eq!(s.expose(), "hunter2");
     }
 }

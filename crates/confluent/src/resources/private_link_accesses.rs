@@ -139,7 +139,8 @@ impl<'c> PrivateLinkAccesses<'c> {
         network: &str,
         aws_account: &str,
     ) -> Result<Option<PrivateLinkAccess>, Error> {
-        let filter = PrivateLinkAccessFilter { network: vec![network.to_owned()], ..PrivateLinkAccessFilter::default() };
+        let filter =
+            PrivateLinkAccessFilter { network: vec![network.to_owned()], ..PrivateLinkAccessFilter::default() };
         let found = self.list(environment, &filter).await?;
         let matching =
             found.into_iter().filter(|a| a.network_id() == Some(network) && a.aws_account() == Some(aws_account));

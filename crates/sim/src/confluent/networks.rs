@@ -112,12 +112,10 @@ pub(crate) async fn delete(AxState(app): AxState<App>, Ids(id): Ids<String>, uri
     let in_use =
         s.accesses.iter().any(|a| a.network == id) || s.kafka.iter().any(|c| c.network.as_deref() == Some(&id));
     if in_use {
-        return Err(CfError::new(
-            StatusCode::CONFLICT,
-            "resource_in_use",
-            "Conflict",
-            format!("network '{id}' still has private link accesses or clusters; delete them first"),
-        ));
+        // The networking document lists no 409 for this delete; a refused delete is its 400.
+        return Err(CfError::bad_request(format!(
+            "network '{id}' still has private link accesses or clusters; delete them first"
+        )));
     }
     let now = s.now();
     let due = s.due_in(s.delays.network_delete);

@@ -172,7 +172,8 @@ async fn the_runbook_connects_and_tears_down() {
 
     // The network cannot go while the access and cluster use it.
     let r = h.cf(Method::DELETE, &format!("/networking/v1/networks/{NETWORK}?environment={ENV}"), None).await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body["errors"][0]["detail"].as_str().is_some_and(|d| d.contains("delete them first")));
 
     let r = h.cf(Method::DELETE, &format!("/cmk/v2/clusters/{lkc}?environment={ENV}"), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);

@@ -1,0 +1,113 @@
+//! The crate's only retry policy: which failed attempts are repeated, and after how long.
+//!
+//! - Idempotent calls are repeated on connection errors, timeouts, 429 and 500/502/503/504:
+//!   GETs; DELETE (deleting twice cannot delete two things: a repeat answers the DELETING
+//!   connection or 404); `:detachDomains` (removes by id, cannot add anything); and
+//!   `:attachDomains` with `validateOnly: true` (changes nothing).
+//! - Creates (`POST …/privateLinkConnections`, `:attachDomains`) are repeated only when the
+//!   server provably did nothing: the connection was never made, or it answered 429. After a
+//!   timeout, a dropped connection or a 5xx the error says [`Error::is_ambiguous`], and the
+//!   caller looks the object up by natural key.
+//! - A Digest 401 is not a retry: `auth.rs` answers the challenge inside one attempt.
+//! - The wait honours `Retry-After` (on 429 falling back to `X-Ratelimit-Reset`, seconds until
+//!   the per-minute window resets) as a minimum, else jittered exponential backoff;
+//!   [`linkplan_http::Attempts`] bounds attempts and the overall deadline.
+
+use std::time::Duration;
+
+use linkplan_http::header::HeaderMap;
+use linkplan_http::retry::seconds_header;
+use linkplan_http::{Retry, StatusCode};
+
+use crate::error::Error;
+
+/// Whether a request may be sent again after it possibly reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Idempotent: GET, DELETE, detach, validate-only attach.
+    Safe,
+    /// A create or attach: never replayed after an ambiguous failure.
+    Unsafe,
+}
+
+/// Whether (and when) to repeat an attempt that failed with `error`.
+pub(crate) fn classify(error: &Error, replay: Replay) -> Retry {
+    match error {
+        Error::Api(api) => {
+            let after = || api.retry_after().map_or(Retry::Backoff, Retry::After);
+            match api.status().as_u16() {
+                429 => after(),
+                500 | 502 | 503 | 504 if replay == Replay::Safe => after(),
+                _ => Retry::Never,
+            }
+        }
+        Error::Transport { source, .. } if source.is_transient() => {
+            if replay == Replay::Safe || !source.maybe_sent() {
+                Retry::Backoff
+            } else {
+                Retry::Never
+            }
+        }
+        _ => Retry::Never,
+    }
+}
+
+/// The server's requested wait for an error response: `Retry-After`, or on 429 the
+/// `X-Ratelimit-Reset` seconds.
+pub(crate) fn retry_after(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    let header = seconds_header(headers, "retry-after");
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        header.or_else(|| seconds_header(headers, "x-ratelimit-reset"))
+    } else {
+        header
+    }
+}
+
+/// Whether a failure of a create may have created the resource.
+pub(crate) fn ambiguous_status(status: StatusCode, replay: Replay) -> bool {
+    replay == Replay::Unsafe && status.is_server_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use linkplan_http::header::HeaderValue;
+    use linkplan_http::{Incoming, Method};
+
+    use super::*;
+    use crate::error::ApiError;
+
+    fn api(status: u16, headers: &[(&'static str, &'static str)]) -> Error {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+        let response = Incoming { status, headers: map, body: Default::default(), request_id: None };
+        let after = retry_after(status, &response.headers);
+        Error::Api(Box::new(ApiError::from_response(&Method::GET, "/x", &response, after, false)))
+    }
+
+    #[test]
+    fn statuses() {
+        let secs = |s| Retry::After(Duration::from_secs(s));
+        assert_eq!(classify(&api(429, &[("retry-after", "7")]), Replay::Unsafe), secs(7));
+        assert_eq!(classify(&api(429, &[("x-ratelimit-reset", "3")]), Replay::Safe), secs(3));
+        assert_eq!(classify(&api(429, &[]), Replay::Safe), Retry::Backoff);
+        assert_eq!(classify(&api(503, &[("retry-after", "2"), ("x-ratelimit-reset", "9")]), Replay::Safe), secs(2));
+        assert_eq!(classify(&api(503, &[("x-ratelimit-reset", "9")]), Replay::Safe), Retry::Backoff);
+        for s in [500, 502, 504] {
+            assert_eq!(classify(&api(s, &[]), Replay::Safe), Retry::Backoff, "{s}");
+            assert_eq!(classify(&api(s, &[]), Replay::Unsafe), Retry::Never, "{s}");
+        }
+        for s in [400, 401, 403, 404, 409, 422, 501] {
+            assert_eq!(classify(&api(s, &[]), Replay::Safe), Retry::Never, "{s}");
+        }
+    }
+
+    #[test]
+    fn ambiguity() {
+        assert!(ambiguous_status(StatusCode::BAD_GATEWAY, Replay::Unsafe));
+        assert!(!ambiguous_status(StatusCode::BAD_GATEWAY, Replay::Safe));
+        assert!(!ambiguous_status(StatusCode::TOO_MANY_REQUESTS, Replay::Unsafe));
+    }
+}

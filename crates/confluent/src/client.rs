@@ -301,6 +301,7 @@ impl Call {
 pub(crate) fn decode<T: DeserializeOwned>(call: &Call, response: &Incoming) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(&response.body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
+        ambiguous: call.replay == Replay::Unsafe,
         method: call.method.clone(),
         path: call.path().to_owned(),
         at: e.path().to_string(),

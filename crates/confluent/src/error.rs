@@ -22,9 +22,12 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
-    /// A success response whose body does not have the documented shape.
+    /// A success response whose body does not have the documented shape. For a create the
+    /// object exists ([`Error::is_ambiguous`]): look it up by natural key.
     #[error("unexpected response body for {method} {path} at `{at}`")]
     Decode {
+        /// The request was a create, and it was applied.
+        ambiguous: bool,
         /// The method.
         method: Method,
         /// The path (no query).
@@ -113,7 +116,7 @@ impl Error {
     pub fn is_ambiguous(&self) -> bool {
         match self {
             Error::Api(api) => api.ambiguous,
-            Error::Transport { ambiguous, .. } => *ambiguous,
+            Error::Transport { ambiguous, .. } | Error::Decode { ambiguous, .. } => *ambiguous,
             _ => false,
         }
     }

@@ -138,9 +138,9 @@ pub fn required_env(lookup: &dyn Fn(&str) -> Option<String>, name: &'static str)
     env_var(lookup, name).ok_or(ConfigError::MissingEnv { name })
 }
 
-/// A required secret from `lookup` (not trimmed: a secret is used as given).
+/// A required secret from `lookup` (trimmed: API keys hold no spaces, a pasted newline would).
 pub fn required_secret(lookup: &dyn Fn(&str) -> Option<String>, name: &'static str) -> Result<Secret, ConfigError> {
-    lookup(name).filter(|v| !v.is_empty()).map(Secret::from).ok_or(ConfigError::MissingEnv { name })
+    env_var(lookup, name).map(Secret::from).ok_or(ConfigError::MissingEnv { name })
 }
 
 /// Percent-encode one path segment (an id): everything but `A–Z a–z 0–9 - . _ ~`.
@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn url_credentials_are_refused_without_being_echoed() {
-        let err = BaseUrl::parse("https://KEY:hunter2@api.confluent.cloud/x").map(|_| ()).unwrap_err();
+        let err = BaseUrl::parse("https://KEY:hunter2@api.confluent.cloud/x").map(|_| ()).expect_err("refused");
         let text = format!("{err} {err:?}");
         assert!(!text.contains("hunter2") && !text.contains("KEY"), "{text}");
         assert!(text.contains("<redacted>@api.confluent.cloud/x"), "{text}");
@@ -228,6 +228,6 @@ mod tests {
         assert_eq!(env_var(&lookup, "SET").as_deref(), Some("v"));
         assert_eq!(env_var(&lookup, "EMPTY"), None);
         assert!(matches!(required_env(&lookup, "NOPE"), Err(ConfigError::MissingEnv { name: "NOPE" })));
-        assert_eq!(required_secret(&lookup, "SET").map(|s| s.expose().to_owned()).ok().as_deref(), Some(" v "));
+        assert_eq!(required_secret(&lookup, "SET").map(|s| s.expose().to_owned()).ok().as_deref(), Some("v"));
     }
 }

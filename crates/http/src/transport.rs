@@ -187,10 +187,9 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// Build the client: rustls (ring) TLS, HTTPS only unless the base URL is loopback (then
-    /// no proxy either), at most 5 redirects.
+    /// Build the client: rustls TLS (aws-lc-rs, the platform's certificate verifier), HTTPS
+    /// only unless the base URL is loopback (then no proxy either), at most 5 redirects.
     pub fn new(base: BaseUrl, config: TransportConfig) -> Result<Transport, ConfigError> {
-        install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("linkplan/", env!("CARGO_PKG_VERSION")))
@@ -331,13 +330,5 @@ fn classify(source: reqwest::Error, method: &Method, path: String, timeout: Dura
         TransportError::Timeout { method, path, timeout, source }
     } else {
         TransportError::Connection { method, path, source }
-    }
-}
-
-/// rustls needs a process-wide crypto provider; install ring's unless one is already set.
-fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another installer is fine: some provider is then in place.
-        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }

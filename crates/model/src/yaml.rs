@@ -352,11 +352,11 @@ impl<'t> Builder<'t> {
                 }
                 Event::SequenceStart(anchor, _) => {
                     self.open(span)?;
-                    self.stack.push(Frame::Seq { span, anchor, items: Vec::new() });
+                    self.stack.push(Frame::Seq { span, anchor, items: Vec::with_capacity(4) });
                 }
                 Event::MappingStart(anchor, _) => {
                     self.open(span)?;
-                    self.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None });
+                    self.stack.push(Frame::Map { span, anchor, entries: Vec::with_capacity(8), key: None });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let (node, anchor) = match self.stack.pop() {

@@ -351,7 +351,7 @@ mod tests {
         assert!(auth.authorize(&Method::GET, "/x").is_none(), "nothing cached yet");
         let first = headers(&[r#"Digest realm="r", nonce="n1", qop="auth", algorithm=SHA-256"#]);
         assert_eq!(auth.rechallenge(&first, None), Rechallenge::Resend);
-        let (h1, signed) = auth.authorize(&Method::GET, "/x").map(|(h, s)| (h, s)).unzip();
+        let (h1, signed) = auth.authorize(&Method::GET, "/x").unzip();
         let (h2, _) = auth.authorize(&Method::GET, "/x").unzip();
         let text = |h: Option<HeaderValue>| h.and_then(|h| h.to_str().ok().map(str::to_owned)).unwrap_or_default();
         let (t1, t2) = (text(h1), text(h2));

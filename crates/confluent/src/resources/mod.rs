@@ -97,3 +97,40 @@ pub(crate) fn id_path(collection: &str, id: &str) -> String {
 pub(crate) fn in_env(path: &str, environment: &str) -> String {
     linkplan_http::config::with_query(path, &[("environment", environment)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clusters::{Availability, Cluster, ClusterPhase, EndpointConnectionType};
+    use super::networks::{ConnectionType, Network};
+    use super::{Cloud, Phase};
+
+    #[test]
+    fn unknown_enum_values_are_kept() -> Result<(), serde_json::Error> {
+        let network: Network = serde_json::from_str(
+            r#"{"id":"n-1","spec":{"cloud":"ORACLE","connection_types":["PRIVATELINK","SERVERLESS"],"zones":null},
+                "status":{"phase":"PAUSED","cloud":{"kind":"OracleNetwork"}}}"#,
+        )?;
+        assert_eq!(network.spec.cloud, Some(Cloud::Other("ORACLE".to_owned())));
+        assert_eq!(
+            network.spec.connection_types,
+            [ConnectionType::PrivateLink, ConnectionType::Other("SERVERLESS".to_owned())]
+        );
+        assert_eq!(network.phase(), Some(&Phase::Other("PAUSED".to_owned())));
+        assert!(network.spec.zones.is_empty());
+        assert_eq!(network.private_link_endpoint_service(), None);
+
+        let cluster: Cluster = serde_json::from_str(
+            r#"{"id":"lkc-1","spec":{"availability":"TRIPLE_ZONE","config":{"kind":"Freight"},
+                "endpoints":{"X":{"connection_type":"QUANTUM"}}},"status":{"phase":"DEGRADED"}}"#,
+        )?;
+        assert_eq!(cluster.spec.availability, Some(Availability::Other("TRIPLE_ZONE".to_owned())));
+        assert_eq!(cluster.phase(), Some(&ClusterPhase::Other("DEGRADED".to_owned())));
+        assert_eq!(
+            cluster.spec.endpoints["X"].connection_type,
+            Some(EndpointConnectionType::Other("QUANTUM".to_owned()))
+        );
+        assert!(!cluster.is_dedicated());
+        assert_eq!(serde_json::to_string(&Phase::Other("PAUSED".to_owned()))?, r#""PAUSED""#);
+        Ok(())
+    }
+}

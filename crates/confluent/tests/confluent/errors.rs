@@ -76,20 +76,6 @@ async fn bad_requests_point_at_the_problem() {
     assert!(err.is_forbidden(), "{err}");
 }
 
-#[tokio::test]
-async fn a_network_in_use_is_a_conflict() {
-    let h = Harness::new().await;
-    let request = linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAccess {
-        environment: ENV.to_owned(),
-        network: crate::util::NETWORK.to_owned(),
-        aws_account: crate::util::ACCOUNT.to_owned(),
-        display_name: None,
-    };
-    h.client.private_link_accesses().create(&request).await.expect("create");
-    let err = h.client.networks().delete(ENV, crate::util::NETWORK).await.expect_err("409");
-    assert!(err.is_conflict(), "{err}");
-}
-
 #[test]
 fn configuration_errors() {
     let lookup = |vars: &'static [(&'static str, &'static str)]| {

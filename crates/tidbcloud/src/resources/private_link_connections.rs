@@ -293,7 +293,12 @@ impl<'c> PrivateLinkConnections<'c> {
 
     /// `POST …/{id}:detachDomains` (`PrivateLinkConnectionService_DetachDomains`); removing by id
     /// cannot add anything, so it is retried like a delete.
-    pub async fn detach_domains(&self, cluster_id: &str, id: &str, attach_domain_id: &str) -> Result<AttachDomain, Error> {
+    pub async fn detach_domains(
+        &self,
+        cluster_id: &str,
+        id: &str,
+        attach_domain_id: &str,
+    ) -> Result<AttachDomain, Error> {
         let body = DetachBody { attach_domain_id };
         self.client.json(&Call::post_idempotent(custom(cluster_id, id, "detachDomains"), &body)?).await
     }
@@ -327,10 +332,7 @@ fn custom(cluster_id: &str, id: &str, verb: &str) -> String {
 }
 
 fn attach_body(request: &AttachDomainRequest, validate_only: bool) -> AttachBody<'_> {
-    AttachBody {
-        attach_domain: AttachSpec { kind: &request.kind, unique_name: &request.unique_name },
-        validate_only,
-    }
+    AttachBody { attach_domain: AttachSpec { kind: &request.kind, unique_name: &request.unique_name }, validate_only }
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,185 @@
+//! The retry policy against the simulator's faults: 429 storms, 5xx bursts, dropped
+//! connections, slow responses, and creates/attaches that are never blindly replayed. The
+//! Digest challenge is primed first so the counts are per call.
+
+use std::time::{Duration, Instant};
+
+use linkplan_sim::FaultAction;
+use linkplan_tidbcloud::resources::private_link_connections::{
+    AttachDomainRequest, CreatePrivateLinkConnection, DomainType,
+};
+use linkplan_tidbcloud::{ClientBuilder, Credentials, RetryPolicy};
+
+use crate::util::{CLUSTER, Harness, Recorder, SERVICE, UNIQUE_NAME, fast_retry};
+
+const CLUSTERS: &str = "/v1beta1/clusters";
+const PLCS: &str = "/v1beta1/clusters/10140100115280519574/privateLinkConnections";
+
+fn connection() -> CreatePrivateLinkConnection {
+    CreatePrivateLinkConnection {
+        cluster_id: CLUSTER.to_owned(),
+        display_name: "to-confluent".to_owned(),
+        aws_endpoint_service: SERVICE.to_owned(),
+        aws_region: None,
+    }
+}
+
+async fn primed() -> Harness {
+    let h = Harness::new().await;
+    h.client.clusters().get(CLUSTER).await.expect("prime the Digest challenge");
+    h.requests.take();
+    h
+}
+
+#[tokio::test]
+async fn a_429_storm_is_ridden_out() {
+    let h = primed().await;
+    h.fault("GET", CLUSTERS, Some(4), FaultAction::RateLimit { retry_after: 0 });
+    h.client.clusters().get(CLUSTER).await.expect("succeeds after the storm");
+    assert_eq!(h.requests.statuses(), [Some(429), Some(429), Some(429), Some(429), Some(200)]);
+}
+
+#[tokio::test]
+async fn the_rate_limit_reset_is_honoured() {
+    let h = primed().await;
+    h.fault("GET", CLUSTERS, Some(1), FaultAction::RateLimit { retry_after: 1 });
+    let start = Instant::now();
+    h.client.private_link_connections().availability_zones(CLUSTER).await.expect("succeeds");
+    assert!(start.elapsed() >= Duration::from_secs(1), "waited {:?}", start.elapsed());
+    assert_eq!(h.requests.statuses(), [Some(429), Some(200)]);
+}
+
+#[tokio::test]
+async fn an_endless_429_gives_up_after_max_attempts() {
+    let h = primed().await;
+    h.fault("GET", CLUSTERS, None, FaultAction::RateLimit { retry_after: 0 });
+    let err = h.client.clusters().get(CLUSTER).await.expect_err("gives up");
+    assert_eq!(err.api().and_then(|a| a.code()), Some(49_900_007));
+    assert!(err.is_retryable() && !err.is_ambiguous());
+    assert_eq!(h.requests.count(), 5);
+}
+
+#[tokio::test]
+async fn a_5xx_burst_is_retried_for_reads_and_deletes() {
+    let h = primed().await;
+    for status in [500, 502, 503, 504] {
+        h.fault("GET", CLUSTERS, Some(1), FaultAction::ServerError { status });
+    }
+    h.client.private_link_connections().list(CLUSTER, None).await.expect("succeeds on the fifth attempt");
+    assert_eq!(h.requests.statuses(), [Some(500), Some(502), Some(503), Some(504), Some(200)]);
+
+    let plc = h.client.private_link_connections().create(&connection()).await.expect("create");
+    h.requests.take();
+    h.fault("DELETE", PLCS, Some(2), FaultAction::ServerError { status: 503 });
+    h.client.private_link_connections().delete(CLUSTER, &plc.private_link_connection_id).await.expect("deleted");
+    assert_eq!(h.requests.statuses(), [Some(503), Some(503), Some(200)]);
+}
+
+#[tokio::test]
+async fn creates_are_retried_after_429_only() {
+    let h = primed().await;
+    h.fault("POST", PLCS, Some(1), FaultAction::RateLimit { retry_after: 0 });
+    h.client.private_link_connections().create(&connection()).await.expect("created after the 429");
+    assert_eq!(h.requests.statuses(), [Some(429), Some(200)]);
+    h.requests.take();
+
+    h.fault("POST", PLCS, Some(1), FaultAction::ServerError { status: 500 });
+    let err = h.client.private_link_connections().create(&connection()).await.expect_err("500");
+    assert!(err.is_ambiguous(), "{err}");
+    assert_eq!(h.requests.count(), 1, "not replayed");
+    let found = h.client.private_link_connections().find(CLUSTER, SERVICE).await.expect("find");
+    assert!(found.is_some(), "the first connection is found by its service name");
+}
+
+#[tokio::test]
+async fn attach_is_a_create_and_preview_is_a_read() {
+    let h = primed().await;
+    h.allow_tidb_account().await;
+    let plcs = h.client.private_link_connections();
+    let plc = plcs.create(&connection()).await.expect("create");
+    h.advance(60);
+    let id = plc.private_link_connection_id;
+    let domains = AttachDomainRequest { kind: DomainType::Confluent, unique_name: UNIQUE_NAME.to_owned() };
+    h.requests.take();
+
+    h.fault("POST", PLCS, Some(1), FaultAction::ServerError { status: 503 });
+    plcs.preview_domains(CLUSTER, &id, &domains).await.expect("a preview is retried");
+    assert_eq!(h.requests.statuses(), [Some(503), Some(200)]);
+    h.requests.take();
+
+    h.fault("POST", PLCS, Some(1), FaultAction::Drop);
+    let err = plcs.attach_domains(CLUSTER, &id, &domains).await.expect_err("dropped");
+    assert!(err.is_ambiguous(), "{err}");
+    assert_eq!(h.requests.count(), 1);
+    // The caller looks the attachment up before attaching again.
+    if plcs.find_attached(CLUSTER, &id, &domains).await.expect("get").is_none() {
+        plcs.attach_domains(CLUSTER, &id, &domains).await.expect("attach");
+    }
+    let attached = plcs.find_attached(CLUSTER, &id, &domains).await.expect("get").expect("attached");
+    h.requests.take();
+
+    h.fault("POST", PLCS, Some(1), FaultAction::Drop);
+    let attach_id = attached.attach_domain_id.expect("id");
+    plcs.detach_domains(CLUSTER, &id, &attach_id).await.expect("a detach is retried");
+    assert_eq!(h.requests.statuses(), [None, Some(200)]);
+}
+
+#[tokio::test]
+async fn dropped_connections_and_timeouts() {
+    let h = primed().await;
+    h.fault("GET", CLUSTERS, Some(2), FaultAction::Drop);
+    h.client.clusters().get(CLUSTER).await.expect("a read survives dropped connections");
+    assert_eq!(h.requests.statuses(), [None, None, Some(200)]);
+    h.requests.take();
+
+    let client = h.builder().timeout(Duration::from_millis(200)).build().expect("builds");
+    client.clusters().get(CLUSTER).await.expect("prime this client's challenge");
+    h.requests.take();
+    h.fault("GET", CLUSTERS, Some(1), FaultAction::Slow { millis: 2_000 });
+    let start = Instant::now();
+    client.clusters().get(CLUSTER).await.expect("the second attempt is fast");
+    assert!(start.elapsed() < Duration::from_millis(1_500), "took {:?}", start.elapsed());
+    let records = h.requests.take();
+    assert_eq!(records.len(), 2);
+    assert!(records[0].error.as_deref().is_some_and(|e| e.contains("timed out")), "{:?}", records[0].error);
+
+    h.fault("POST", PLCS, Some(1), FaultAction::Slow { millis: 400 });
+    let err = client.private_link_connections().create(&connection()).await.expect_err("timed out");
+    assert!(err.is_ambiguous() && err.is_retryable(), "{err}");
+    assert_eq!(h.requests.count(), 1);
+}
+
+#[tokio::test]
+async fn the_deadline_bounds_a_storm() {
+    let h = primed().await;
+    let policy = RetryPolicy {
+        max_attempts: 1000,
+        base_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(100),
+        deadline: Duration::from_millis(400),
+    };
+    let client = h.builder().retry(policy).build().expect("builds");
+    h.fault("GET", CLUSTERS, None, FaultAction::ServerError { status: 502 });
+    let start = Instant::now();
+    let err = client.clusters().get(CLUSTER).await.expect_err("gives up at the deadline");
+    let took = start.elapsed();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert!(took < Duration::from_millis(1_500), "took {took:?}");
+    let n = h.requests.count();
+    assert!((2..=16).contains(&n), "{n} attempts in {took:?}");
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_even_for_a_create() {
+    let requests = Recorder::default();
+    let recorder = requests.clone();
+    let client = ClientBuilder::new(Credentials::new("K", "P"))
+        .base_url("http://127.0.0.1:1")
+        .retry(RetryPolicy { max_attempts: 3, ..fast_retry() })
+        .observer(move |e| recorder.observe(e))
+        .build()
+        .expect("builds");
+    let err = client.private_link_connections().create(&connection()).await.expect_err("refused");
+    assert!(err.is_retryable() && !err.is_ambiguous(), "{err}");
+    assert_eq!(requests.count(), 3);
+}

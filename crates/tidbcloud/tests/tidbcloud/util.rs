@@ -1,0 +1,149 @@
+//! Harness: a simulator on an explicit clock, a client built from its environment, and a
+//! recorder that sees every HTTP attempt the client makes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use linkplan_sim::{Fault, FaultAction, RunningSim, Sim, SimConfig, Vendor, World};
+use linkplan_tidbcloud::{Client, ClientBuilder, Exchange, RetryPolicy};
+
+pub(crate) const CLUSTER: &str = "10140100115280519574";
+pub(crate) const ENV: &str = "env-abc123";
+pub(crate) const NETWORK: &str = "n-abc123";
+pub(crate) const ACCOUNT: &str = "123456789012";
+pub(crate) const SERVICE: &str = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0";
+pub(crate) const UNIQUE_NAME: &str = "domnprzqrog.us-east-1";
+
+/// One HTTP attempt as the client's observer saw it.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) status: Option<u16>,
+    pub(crate) request_body: Option<serde_json::Value>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// Collects every attempt.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recorder(Arc<Mutex<Vec<Record>>>);
+
+impl Recorder {
+    pub(crate) fn observe(&self, e: &Exchange<'_>) {
+        let record = Record {
+            method: e.method.to_string(),
+            target: e.target.to_owned(),
+            status: e.status.map(|s| s.as_u16()),
+            request_body: e.request_body.and_then(|b| serde_json::from_slice(b).ok()),
+            request_id: e.request_id.map(str::to_owned),
+            error: e.error.map(ToString::to_string),
+        };
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).push(record);
+    }
+
+    /// Every attempt so far, and forget them.
+    pub(crate) fn take(&self) -> Vec<Record> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    pub(crate) fn statuses(&self) -> Vec<Option<u16>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|r| r.status).collect()
+    }
+}
+
+/// Milliseconds instead of seconds, so retry tests do not sleep for long.
+pub(crate) fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 5,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        deadline: Duration::from_secs(10),
+    }
+}
+
+pub(crate) struct Harness {
+    pub(crate) sim: RunningSim,
+    pub(crate) client: Client,
+    pub(crate) requests: Recorder,
+    pub(crate) env: HashMap<String, String>,
+}
+
+impl Harness {
+    pub(crate) async fn new() -> Harness {
+        Harness::with_world(World::example()).await
+    }
+
+    pub(crate) async fn with_world(world: World) -> Harness {
+        let sim = Sim::start(world, SimConfig::explicit()).await.expect("the simulator starts");
+        let env: HashMap<String, String> = sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let requests = Recorder::default();
+        let client = builder(&env, &requests).build().expect("the client builds");
+        Harness { sim, client, requests, env }
+    }
+
+    /// A builder from the simulator's environment, with fast retries and the recorder.
+    pub(crate) fn builder(&self) -> ClientBuilder {
+        builder(&self.env, &self.requests)
+    }
+
+    pub(crate) fn advance(&self, secs: u64) {
+        self.sim.advance(Duration::from_secs(secs));
+    }
+
+    /// Allow TiDB's AWS account on the Confluent network (so connections become ACTIVE), with
+    /// the Confluent client.
+    pub(crate) async fn allow_tidb_account(&self) {
+        let confluent = linkplan_confluent::ClientBuilder::from_env(&|name| self.env.get(name).cloned())
+            .expect("the simulator sets every variable")
+            .build()
+            .expect("builds");
+        let request = linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAccess {
+            environment: ENV.to_owned(),
+            network: NETWORK.to_owned(),
+            aws_account: ACCOUNT.to_owned(),
+            display_name: None,
+        };
+        confluent.private_link_accesses().create(&request).await.expect("access created");
+        self.advance(60);
+    }
+
+    /// Arm a TiDB Cloud fault on `method` + path prefix.
+    pub(crate) fn fault(&self, method: &str, path: &str, times: Option<u32>, action: FaultAction) {
+        self.sim.add_fault(Fault {
+            vendor: Some(Vendor::Tidbcloud),
+            method: Some(method.to_owned()),
+            path: Some(path.to_owned()),
+            after: 0,
+            times,
+            action,
+        });
+    }
+}
+
+fn builder(env: &HashMap<String, String>, requests: &Recorder) -> ClientBuilder {
+    let recorder = requests.clone();
+    ClientBuilder::from_env(&|name| env.get(name).cloned())
+        .expect("the simulator sets every variable")
+        .retry(fast_retry())
+        .timeout(Duration::from_secs(5))
+        .observer(move |e| recorder.observe(e))
+}
+
+/// The example world plus `n` more clusters (copies of the example's, renamed).
+pub(crate) fn world_with_clusters(n: usize) -> World {
+    let mut world = World::example();
+    let template = world.tidbcloud.clusters[0].clone();
+    for i in 0..n {
+        let mut c = template.clone();
+        c.id = format!("{}", 20_000_000_000_000_000_000u128 + i as u128);
+        c.display_name = format!("cluster-{i}");
+        world.tidbcloud.clusters.push(c);
+    }
+    world
+}

@@ -70,6 +70,9 @@ async fn bad_requests_point_at_the_problem() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422), "{err}");
     assert_eq!(err.api().and_then(|a| a.source_pointer()), Some("/spec/zones"));
     assert!(!err.is_ambiguous(), "a 4xx create did nothing");
+    // The vendor's document rejects that request too: the conformance check sees client requests.
+    let violations = h.requests.take_violations();
+    assert!(matches!(violations.as_slice(), [v] if v.contains("/spec/zones")), "{violations:?}");
 
     // An environment that does not exist: 403.
     let err = h.client.networks().get("env-nope", "n-abc123").await.expect_err("403");

@@ -26,12 +26,14 @@ pub(crate) struct Record {
     pub(crate) error: Option<String>,
 }
 
-/// Collects every attempt.
+/// Collects every attempt, and checks every request body against the vendor's document for its
+/// operation (`linkplan-conformance`); [`Harness`] fails the test on a non-conforming request.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Recorder(Arc<Mutex<Vec<Record>>>);
+pub(crate) struct Recorder(Arc<Mutex<Vec<Record>>>, Arc<Mutex<Vec<String>>>);
 
 impl Recorder {
     pub(crate) fn observe(&self, e: &Exchange<'_>) {
+        self.check_request(e);
         let record = Record {
             method: e.method.to_string(),
             target: e.target.to_owned(),
@@ -41,6 +43,38 @@ impl Recorder {
             error: e.error.map(ToString::to_string),
         };
         self.0.lock().unwrap_or_else(PoisonError::into_inner).push(record);
+    }
+
+    fn check_request(&self, e: &Exchange<'_>) {
+        let Ok(specs) = linkplan_conformance::Specs::shared() else {
+            return; // No vendor documents here (CI always has them): nothing to check against.
+        };
+        let body: Option<serde_json::Value> = match e.request_body.map(serde_json::from_slice).transpose() {
+            Ok(body) => body,
+            Err(error) => {
+                self.1
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(format!("{} {}: body is not JSON: {error}", e.method, e.target));
+                return;
+            }
+        };
+        let violations =
+            specs.validate_request(linkplan_conformance::Vendor::Tidbcloud, e.method.as_str(), e.target, body.as_ref());
+        let mut found = self.1.lock().unwrap_or_else(PoisonError::into_inner);
+        found
+            .extend(violations.into_iter().map(|v| format!("{} {}: {}: {}", e.method, e.target, v.pointer, v.message)));
+    }
+
+    /// Requests the vendor's document does not accept, so far.
+    pub(crate) fn violations(&self) -> Vec<String> {
+        self.1.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The violations so far, forgotten: for a test that sends a bad request on purpose.
+    #[allow(dead_code)]
+    pub(crate) fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut *self.1.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Every attempt so far, and forget them.
@@ -72,6 +106,15 @@ pub(crate) struct Harness {
     pub(crate) client: Client,
     pub(crate) requests: Recorder,
     pub(crate) env: HashMap<String, String>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let violations = self.requests.violations();
+        if !std::thread::panicking() {
+            assert!(violations.is_empty(), "requests the vendor's API document rejects:\n{}", violations.join("\n"));
+        }
+    }
 }
 
 impl Harness {

@@ -1,4 +1,5 @@
-//! Fault injection: 429 with Retry-After, 5xx bursts, slow responses and dropped connections.
+//! Fault injection: 429 with Retry-After, 5xx bursts, slow responses and dropped connections
+//! (before or after the request is carried out).
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,9 @@ pub enum FaultAction {
     },
     /// Close the connection without a response.
     Drop,
+    /// Carry the request out, then close the connection without a response: the ambiguous
+    /// failure (a create that happened, though the client never heard) clients must survive.
+    DropAfterApply,
 }
 
 fn one() -> u64 {

@@ -69,6 +69,10 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
     let action = app.lock().faults.check(vendor, method.as_str(), &path);
     let mut response = match action {
         Some(FaultAction::Drop) => return dropped(),
+        Some(FaultAction::DropAfterApply) => {
+            let _applied = authed(&app, vendor, &method, req, next).await;
+            return dropped();
+        }
         Some(FaultAction::RateLimit { retry_after }) => {
             let mut r = too_many(vendor, retry_after);
             insert(&mut r, "retry-after", &retry_after.to_string());

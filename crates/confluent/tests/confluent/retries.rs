@@ -196,3 +196,17 @@ async fn connection_refused_is_retried_even_for_a_create() {
     assert!(err.is_retryable() && !err.is_ambiguous(), "{err}");
     assert_eq!(requests.count(), 3);
 }
+
+#[tokio::test]
+async fn a_create_that_happened_but_whose_answer_was_lost_is_found_not_repeated() {
+    let h = Harness::new().await;
+    h.fault("POST", ACCESSES, Some(1), FaultAction::DropAfterApply);
+    let accesses = h.client.private_link_accesses();
+    let err = accesses.create(&access()).await.expect_err("the answer was lost");
+    assert!(err.is_ambiguous(), "{err}");
+    assert_eq!(h.requests.count(), 1, "a create is not replayed after a dropped connection");
+    // The access exists although the client never heard so: the natural-key lookup finds it,
+    // and the caller does not create a second one.
+    let found = accesses.find(ENV, NETWORK, ACCOUNT).await.expect("find");
+    assert!(found.is_some(), "the lost create happened");
+}

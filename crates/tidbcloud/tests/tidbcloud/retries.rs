@@ -183,3 +183,17 @@ async fn connection_refused_is_retried_even_for_a_create() {
     assert!(err.is_retryable() && !err.is_ambiguous(), "{err}");
     assert_eq!(requests.count(), 3);
 }
+
+#[tokio::test]
+async fn a_create_that_happened_but_whose_answer_was_lost_is_found_not_repeated() {
+    let h = Harness::new().await;
+    let plcs = h.client.private_link_connections();
+    plcs.list(CLUSTER, None).await.expect("the Digest challenge is answered first");
+    h.requests.take();
+    h.fault("POST", PLCS, Some(1), FaultAction::DropAfterApply);
+    let err = plcs.create(&connection()).await.expect_err("the answer was lost");
+    assert!(err.is_ambiguous(), "{err}");
+    assert_eq!(h.requests.count(), 1, "a create is not replayed after a dropped connection");
+    let found = plcs.find(CLUSTER, SERVICE).await.expect("find");
+    assert!(found.is_some(), "the lost create happened, and the lookup by service name finds it");
+}

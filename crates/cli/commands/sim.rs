@@ -70,7 +70,7 @@ fn load_world(path: &Path) -> miette::Result<World> {
     World::from_yaml(&text).map_err(|e| match e {
         SimError::World { location: Some(at), message, .. } => miette!(
             labels = vec![LabeledSpan::at(at.offset..at.offset + at.len, "here")],
-            help = "fixtures/sim/worlds/example.yaml shows every key of a world file",
+            help = "fixtures/sim/README.md describes every key of a world file",
             "invalid world file `{}` at line {}, column {}: {message}",
             path.display(),
             at.line,
@@ -78,7 +78,7 @@ fn load_world(path: &Path) -> miette::Result<World> {
         )
         .with_source_code(NamedSource::new(path.display().to_string(), text)),
         SimError::World { message, .. } => miette!(
-            help = "fixtures/sim/worlds/example.yaml shows every key of a world file",
+            help = "fixtures/sim/README.md describes every key of a world file",
             "invalid world file `{}`: {message}",
             path.display()
         ),

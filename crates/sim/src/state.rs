@@ -191,7 +191,7 @@ impl State {
             .iter()
             .map(|e| Environment { id: e.id.clone(), display_name: e.display_name.clone(), meta: Meta::at(now, None) })
             .collect();
-        let networks = world
+        let networks: Vec<Network> = world
             .confluent
             .networks
             .iter()
@@ -259,7 +259,7 @@ impl State {
                 ),
             })
             .collect();
-        let tidb_clusters = world
+        let tidb_clusters: Vec<TidbCluster> = world
             .tidbcloud
             .clusters
             .iter()
@@ -276,11 +276,12 @@ impl State {
                 created: now,
             })
             .collect();
+        let plcs = seed_connections(&world, &networks, &tidb_clusters, &mut ids, now, delays);
         let mut faults = Faults::default();
         for f in world.faults {
             faults.add(f);
         }
-        State {
+        let mut state = State {
             clock,
             delays,
             ids,
@@ -297,9 +298,24 @@ impl State {
             accesses,
             kafka,
             tidb_clusters,
-            plcs: Vec::new(),
+            plcs,
             nonces: HashMap::new(),
+        };
+        // A seeded PENDING_ACCEPTANCE connection says what it waits for, as a created one would.
+        let waiting: Vec<Option<String>> = state
+            .plcs
+            .iter()
+            .map(|p| {
+                let link = (p.state == PENDING_ACCEPTANCE && p.message.is_none()).then(|| state.link(p));
+                link.filter(|l| l.state == PENDING_ACCEPTANCE).and_then(|l| l.message)
+            })
+            .collect();
+        for (p, message) in state.plcs.iter_mut().zip(waiting) {
+            if message.is_some() {
+                p.message = message;
+            }
         }
+        state
     }
 
     pub(crate) fn now(&self) -> Duration {
@@ -556,6 +572,90 @@ struct Link {
     state: &'static str,
     message: Option<String>,
     az_ids: Vec<String>,
+}
+
+/// The DNS names TiDB Cloud attaches for CONFLUENT domains: the wildcard and one per zone.
+pub(crate) fn confluent_domain_names(unique: &str, zones: &[String]) -> Vec<String> {
+    let mut names = vec![format!("*.{unique}.aws.confluent.cloud")];
+    names.extend(zones.iter().map(|z| format!("*.{z}.{unique}.aws.confluent.cloud")));
+    names
+}
+
+/// The world's private link connections and their domains, as the API would show them.
+fn seed_connections(
+    world: &World,
+    networks: &[Network],
+    clusters: &[TidbCluster],
+    ids: &mut IdGen,
+    now: Duration,
+    delays: Delays,
+) -> Vec<Plc> {
+    let created_by =
+        world.credentials.tidbcloud.first().map_or_else(|| "apikey".to_owned(), |k| format!("apikey-{}", k.public_key));
+    let mut plcs = Vec::new();
+    for p in &world.tidbcloud.private_link_connections {
+        let net = networks.iter().find(|n| n.service_name == p.service_name);
+        let cluster_azs = clusters.iter().find(|c| c.id == p.cluster_id).map(|c| c.azs.as_slice()).unwrap_or_default();
+        let (state, due) = match p.state.as_str() {
+            "CREATING" => (CREATING, Some(now + secs(delays.private_link_connection))),
+            "PENDING_ACCEPTANCE" => (PENDING_ACCEPTANCE, None),
+            "FAILED" => (FAILED, None),
+            "DELETING" => (DELETING, Some(now + secs(delays.private_link_connection_delete))),
+            _ => (ACTIVE, None),
+        };
+        let active = state == ACTIVE;
+        let az_ids = match net {
+            Some(n) if active => cluster_azs.iter().filter(|az| n.zones.contains(az)).cloned().collect(),
+            _ => Vec::new(),
+        };
+        let endpoint_id = active.then(|| p.endpoint_id.clone().unwrap_or_else(|| format!("vpce-{}", ids.hex(17))));
+        let message = match (&p.message, state) {
+            (None, FAILED) => Some("simulated failure".to_owned()),
+            (m, _) => m.clone(),
+        };
+        let domains = p
+            .domains
+            .iter()
+            .map(|d| {
+                let (state, due) = match d.state.as_str() {
+                    "CREATING" => (CREATING, Some(now + secs(delays.domains))),
+                    "DELETING" => (DELETING, Some(now + secs(delays.domains))),
+                    _ => (ACTIVE, None),
+                };
+                let names = if d.kind == "CONFLUENT" {
+                    confluent_domain_names(&d.unique_name, net.map(|n| n.zones.as_slice()).unwrap_or_default())
+                } else {
+                    vec![format!("*.{}.aws.plc.tidbcloud.com", d.unique_name)]
+                };
+                Attached {
+                    id: d.id.clone().unwrap_or_else(|| ids.digits(19)),
+                    kind: d.kind.clone(),
+                    unique_name: d.unique_name.clone(),
+                    names,
+                    state,
+                    created_by: created_by.clone(),
+                    created: now,
+                    due,
+                }
+            })
+            .collect();
+        plcs.push(Plc {
+            id: p.id.clone(),
+            cluster_id: p.cluster_id.clone(),
+            display_name: p.display_name.clone(),
+            kind: "AWS_ENDPOINT_SERVICE".to_owned(),
+            service_name: p.service_name.clone(),
+            region: p.region.clone(),
+            state,
+            message,
+            endpoint_id,
+            az_ids,
+            created_by: created_by.clone(),
+            domains,
+            meta: Meta::at(now, due),
+        });
+    }
+    plcs
 }
 
 /// A seeded resource that is still provisioning (or deprovisioning) finishes after the usual delay.

@@ -95,6 +95,9 @@ pub struct TidbSide {
     /// Existing clusters.
     #[serde(default)]
     pub clusters: Vec<TidbClusterSeed>,
+    /// Existing private link connections, with their attached domains.
+    #[serde(default)]
+    pub private_link_connections: Vec<ConnectionSeed>,
 }
 
 /// An existing TiDB Cloud Starter/Essential cluster.
@@ -123,6 +126,57 @@ pub struct TidbClusterSeed {
     /// The `tidb.cloud/project` label.
     #[serde(default)]
     pub project_id: Option<String>,
+}
+
+/// An existing TiDB private link connection (`AWS_ENDPOINT_SERVICE`), ACTIVE unless `state` says
+/// otherwise. An ACTIVE one must be consistent with the Confluent side (see [`World::from_yaml`]).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSeed {
+    /// `privateLinkConnectionId`, e.g. `plc-…`.
+    pub id: String,
+    /// The owning TiDB cluster's `clusterId`.
+    pub cluster_id: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// `awsEndpointService.name`: the Confluent network's VPC endpoint service name.
+    pub service_name: String,
+    /// `awsEndpointService.region` as given at creation (the cluster's region when absent).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// `CREATING`, `ACTIVE` (default), `PENDING_ACCEPTANCE`, `FAILED` or `DELETING`.
+    #[serde(default = "default_state")]
+    pub state: String,
+    /// The status message (for FAILED, default `simulated failure`).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `awsEndpointService.endpointId` of an ACTIVE connection (generated when absent).
+    #[serde(default)]
+    pub endpoint_id: Option<String>,
+    /// Attached domains (only on an ACTIVE connection).
+    #[serde(default)]
+    pub domains: Vec<DomainSeed>,
+}
+
+/// Domains attached to a connection (one `attachDomains` call).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DomainSeed {
+    /// `attachDomainId` (19 generated digits when absent).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `CONFLUENT` (default) or `TIDBCLOUD_MANAGED`.
+    #[serde(rename = "type", default = "default_domain_type")]
+    pub kind: String,
+    /// `uniqueName`; for CONFLUENT, the network's `<dns_domain_id>.<region>`.
+    pub unique_name: String,
+    /// `ACTIVE` (default), `CREATING` or `DELETING`.
+    #[serde(default = "default_state")]
+    pub state: String,
+}
+
+fn default_domain_type() -> String {
+    "CONFLUENT".to_owned()
 }
 
 fn default_tidb_cloud() -> String {
@@ -499,9 +553,109 @@ impl World {
                 one_of("cluster phase", phase, &["PROVISIONING", "PROVISIONED", "FAILED"])?;
             }
         }
+        let mut domain_ids = std::collections::HashSet::new();
+        for p in &self.tidbcloud.private_link_connections {
+            unique(&mut seen, &p.id)?;
+            let Some(cluster) = self.tidbcloud.clusters.iter().find(|c| c.id == p.cluster_id) else {
+                return Err(Invalid::new(
+                    format!("private link connection {} names unknown TiDB cluster {}", p.id, p.cluster_id),
+                    Some(&p.cluster_id),
+                ));
+            };
+            if p.display_name.trim().is_empty() || p.display_name.chars().count() > 64 {
+                return Err(Invalid::new(
+                    format!("private link connection {}: display_name must be 1 to 64 characters", p.id),
+                    Some(&p.id),
+                ));
+            }
+            one_of("private link connection state", &p.state, &PLC_STATES)?;
+            if p.state == "ACTIVE"
+                && let Some(reason) = self.link_problem(cluster, p)
+            {
+                return Err(Invalid::new(
+                    format!(
+                        "private link connection {} is ACTIVE, but {reason}; seed it as PENDING_ACCEPTANCE or \
+                         FAILED, or fix the world",
+                        p.id
+                    ),
+                    Some(&p.id),
+                ));
+            }
+            if !p.domains.is_empty() && p.state != "ACTIVE" {
+                return Err(Invalid::new(
+                    format!("private link connection {}: domains can only be attached to an ACTIVE connection", p.id),
+                    Some(&p.state),
+                ));
+            }
+            let network = self.confluent.networks.iter().find(|n| n.service_name == p.service_name);
+            let mut attached = std::collections::HashSet::new();
+            for d in &p.domains {
+                if let Some(id) = &d.id
+                    && (id.is_empty() || !domain_ids.insert(id.as_str()))
+                {
+                    return Err(Invalid::new(format!("attached domain id {id:?} is empty or used twice"), Some(id)));
+                }
+                one_of("attached domain type", &d.kind, &["CONFLUENT", "TIDBCLOUD_MANAGED"])?;
+                one_of("attached domain state", &d.state, &["CREATING", "ACTIVE", "DELETING"])?;
+                if d.unique_name.is_empty() {
+                    return Err(Invalid::new(
+                        format!("private link connection {}: an attached domain needs a unique_name", p.id),
+                        Some(&p.id),
+                    ));
+                }
+                if d.kind == "CONFLUENT"
+                    && let Some(n) = network
+                    && d.unique_name != format!("{}.{}", n.dns_domain_id, n.region)
+                {
+                    return Err(Invalid::new(
+                        format!(
+                            "private link connection {}: CONFLUENT unique_name must be {}.{} (network {})",
+                            p.id, n.dns_domain_id, n.region, n.id
+                        ),
+                        Some(&d.unique_name),
+                    ));
+                }
+                if !attached.insert((d.kind.as_str(), d.unique_name.as_str())) {
+                    return Err(Invalid::new(
+                        format!("private link connection {}: {} {} is attached twice", p.id, d.kind, d.unique_name),
+                        Some(&d.unique_name),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
+
+    /// Why an ACTIVE connection could not be ACTIVE in this world (the simulator's link rule).
+    fn link_problem(&self, cluster: &TidbClusterSeed, p: &ConnectionSeed) -> Option<String> {
+        let ready = |phase: &Option<String>| phase.as_deref().is_none_or(|ph| ph == "READY");
+        let Some(net) = self.confluent.networks.iter().find(|n| n.service_name == p.service_name && ready(&n.phase))
+        else {
+            return Some(format!("no READY network has service name {}", p.service_name));
+        };
+        if net.region != cluster.region || p.region.as_ref().is_some_and(|r| r != &cluster.region) {
+            return Some(format!("network {} is in {}, the cluster in {}", net.id, net.region, cluster.region));
+        }
+        if !cluster.availability_zones.iter().any(|az| net.zones.contains(az)) {
+            return Some(format!("network {} shares no availability zone with the cluster", net.id));
+        }
+        let allowed = self
+            .confluent
+            .private_link_accesses
+            .iter()
+            .any(|a| a.network == net.id && a.account == cluster.aws_account_id && ready(&a.phase));
+        if !allowed {
+            return Some(format!(
+                "no READY private link access on network {} allows account {}",
+                net.id, cluster.aws_account_id
+            ));
+        }
+        None
+    }
 }
+
+/// TiDB private link connection states (`PrivateLinkConnectionState.Enum`).
+const PLC_STATES: [&str; 5] = ["CREATING", "ACTIVE", "PENDING_ACCEPTANCE", "FAILED", "DELETING"];
 
 /// TiDB Cloud cluster states (`commonv1beta1ClusterState`).
 const TIDB_STATES: [&str; 13] = [
@@ -647,6 +801,115 @@ mod tests {
         for text in ["credentials: 5", "unknown_key: 1", "tidbcloud: {clusters: [{id: 1}]}", "[", bad_network] {
             assert!(World::from_yaml(text).is_err(), "{text}");
         }
+    }
+
+    /// The example world plus one seeded connection (YAML flow mapping) and maybe an access.
+    fn with_connection(connection: &str, access: bool) -> String {
+        let mut text = EXAMPLE_WORLD.replacen(
+            "\nconfluent:",
+            &format!("  private_link_connections:\n    - {connection}\n\nconfluent:"),
+            1,
+        );
+        if access {
+            text.push_str(
+                "  private_link_accesses:\n    - {id: pla-1, environment: env-abc123, network: n-abc123, account: \"123456789012\"}\n",
+            );
+        }
+        text
+    }
+
+    const ACTIVE: &str = "{id: plc-1, cluster_id: \"10140100115280519574\", display_name: c, \
+                          service_name: com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0";
+
+    #[test]
+    fn seeded_connections_must_be_consistent() {
+        let ok = with_connection(&format!("{ACTIVE}, domains: [{{unique_name: domnprzqrog.us-east-1}}]}}"), true);
+        let w = World::from_yaml(&ok).expect("an ACTIVE connection with its access parses");
+        let p = &w.tidbcloud.private_link_connections[0];
+        assert_eq!(
+            (p.state.as_str(), p.domains[0].kind.as_str(), p.domains[0].state.as_str()),
+            ("ACTIVE", "CONFLUENT", "ACTIVE")
+        );
+
+        let cases = [
+            (with_connection(&format!("{ACTIVE}}}"), false), "no READY private link access on network n-abc123"),
+            (with_connection(&format!("{ACTIVE}, state: PENDING_ACCEPTANCE}}"), false), ""),
+            (
+                with_connection(&format!("{ACTIVE}, state: PENDING_ACCEPTANCE, domains: [{{unique_name: x}}]}}"), true),
+                "only be attached to an ACTIVE connection",
+            ),
+            (
+                with_connection(&format!("{ACTIVE}, domains: [{{unique_name: other.us-east-1}}]}}"), true),
+                "must be domnprzqrog.us-east-1",
+            ),
+            (
+                with_connection(
+                    &format!(
+                        "{ACTIVE}, domains: [{{id: \"1\", type: TIDBCLOUD_MANAGED, unique_name: a}}, {{id: \"1\", type: TIDBCLOUD_MANAGED, unique_name: b}}]}}"
+                    ),
+                    true,
+                ),
+                "used twice",
+            ),
+            (
+                with_connection(&format!("{ACTIVE}, state: RUNNING}}"), true),
+                "private link connection state must be one of",
+            ),
+            (
+                with_connection(
+                    &format!(
+                        "{ACTIVE}, domains: [{{unique_name: domnprzqrog.us-east-1}}, {{unique_name: domnprzqrog.us-east-1}}]}}"
+                    ),
+                    true,
+                ),
+                "is attached twice",
+            ),
+            (with_connection(&format!("{ACTIVE}, x: 1}}"), true), "unknown field"),
+            (
+                with_connection(&format!("{}}}", ACTIVE.replace("10140100115280519574", "404")), true),
+                "unknown TiDB cluster 404",
+            ),
+            (
+                with_connection(
+                    &format!("{}}}", ACTIVE.replace("us-east-1.vpce-svc-0123456789abcdef0", "us-east-1.vpce-svc-1")),
+                    true,
+                ),
+                "no READY network has service name",
+            ),
+        ];
+        for (text, want) in cases {
+            match World::from_yaml(&text) {
+                Ok(_) if want.is_empty() => {}
+                Ok(_) => panic!("expected an error containing {want:?}"),
+                Err(e) => assert!(!want.is_empty() && e.to_string().contains(want), "{want:?}: {e}"),
+            }
+        }
+        let no_access = with_connection(&format!("{ACTIVE}}}"), false);
+        let (_, _, text, _) = located(&no_access);
+        assert_eq!(text, "plc-1");
+    }
+
+    #[test]
+    fn every_fault_action_has_a_yaml_form() {
+        use crate::faults::FaultAction;
+        let text = "faults:\n  - action: drop\n  - action: drop_after_apply\n  - action: { rate_limit: {} }\n  \
+                    - action: { server_error: {} }\n  - action: { unavailable: { retry_after: 30 } }\n  \
+                    - { vendor: confluent, method: get, path: /cmk, after: 1, times: 2, action: { slow: { millis: 5 } } }\n";
+        let w = World::from_yaml(text).expect("faults parse");
+        let actions: Vec<FaultAction> = w.faults.iter().map(|f| f.action).collect();
+        assert_eq!(
+            actions,
+            [
+                FaultAction::Drop,
+                FaultAction::DropAfterApply,
+                FaultAction::RateLimit { retry_after: 1 },
+                FaultAction::ServerError { status: 503 },
+                FaultAction::Unavailable { retry_after: 30 },
+                FaultAction::Slow { millis: 5 },
+            ]
+        );
+        assert_eq!((w.faults[5].after, w.faults[5].times, w.faults[0].times), (1, Some(2), None));
+        assert!(World::from_yaml("faults:\n  - action: { slow: {} }\n").is_err(), "slow needs millis");
     }
 
     fn located(text: &str) -> (usize, usize, String, String) {

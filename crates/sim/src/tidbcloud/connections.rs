@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Caller, TiError, TiResult, next_token, page_window};
 use crate::fields::Fields;
 use crate::http::{App, Ids, json, query_one, query_pairs, read_json};
-use crate::state::{ACTIVE, Attached, CREATING, DELETING, Meta, Plc, State};
+use crate::state::{ACTIVE, Attached, CREATING, DELETING, Meta, Plc, State, confluent_domain_names};
 
 const COLLECTION: &str = "privateLinkConnections";
 
@@ -269,9 +269,7 @@ pub(crate) async fn custom_method(
                     p.service_name
                 )));
             }
-            let mut names = vec![format!("*.{unique}.aws.confluent.cloud")];
-            names.extend(net.zones.iter().map(|z| format!("*.{z}.{unique}.aws.confluent.cloud")));
-            names
+            confluent_domain_names(&unique, &net.zones)
         }
         "TIDBCLOUD_MANAGED" => {
             if unique.is_empty() && !validate_only {

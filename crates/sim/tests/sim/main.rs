@@ -13,3 +13,5 @@ mod linkage;
 mod faults;
 // Malformed requests: bad JSON, wrong types, missing fields, huge bodies.
 mod malformed;
+// The seeded worlds in fixtures/sim/worlds/: all load, and each behaves as its header says.
+mod worlds;

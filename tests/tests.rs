@@ -7,6 +7,8 @@ mod util;
 mod lint;
 // `linkplan explain`: rule pages and the rule list.
 mod explain;
+// `linkplan plan` / `apply` in the sandbox: steps, exit codes, the lint gate, confirmation.
+mod plan;
 // SARIF output validates against the official SARIF 2.1.0 schema.
 mod sarif;
 // `schemas/plan.schema.json`: valid plans pass it, its keys match the model's.

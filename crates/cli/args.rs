@@ -22,12 +22,107 @@ pub enum Command {
     Lint(LintArgs),
     /// Show a rule's documentation: what it checks, why, an example and the fix.
     Explain(ExplainArgs),
+    /// Observe both clouds and print the steps apply would take (+ create, ~ wait/attach,
+    /// = unchanged).
+    ///
+    /// Lints the file first: nothing is observed when lint finds an error. Exit status: 0, or
+    /// with --detailed-exitcode 0 no changes / 2 changes; 1 on lint errors or a blocked plan.
+    Plan(PlanArgs),
+    /// Carry out the plan: create what is missing and wait until the two sides are connected.
+    ///
+    /// Asks for confirmation unless --auto-approve. Re-running after a failure or a kill resumes
+    /// (every resource is looked up by its natural key first). Exit status: 0 converged, 1 failed.
+    Apply(ApplyArgs),
+    /// Undo the plan in reverse: detach the domains, delete the connection, then the Confluent
+    /// resources linkplan manages.
+    ///
+    /// What the plan only references (`network.id`, `cluster.id`) is never deleted; the Kafka
+    /// cluster, which holds data, only with --delete-kafka-cluster. Exit status: 0 done, 1 failed.
+    Destroy(DestroyArgs),
+    /// Show every step's live state and any drift (the plan, read as a status).
+    ///
+    /// Exit status: 0 connected, 2 steps remain, 1 blocked (lint errors, drift, preconditions).
+    Status(StatusArgs),
     /// Serve a simulator of the Confluent Cloud and TiDB Cloud APIs on 127.0.0.1.
     ///
     /// Prints `export NAME=value` lines (the URLs and the simulator's fake API keys) on standard
     /// output, then serves until interrupted: `linkplan sim > sim.env &` then `. ./sim.env`.
     /// Exit status: 0 after Ctrl-C or SIGTERM, 2 on a bad world file or a port in use.
     Sim(SimArgs),
+}
+
+/// Which clouds a plan or apply talks to.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The plan file (for apply also a plan saved by `plan --out`).
+    pub file: PathBuf,
+    /// Use the built-in simulator (started in-process) instead of the real clouds; needs no keys.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// With --sandbox: seed the simulator from this world file instead of the example world.
+    #[arg(long, value_name = "FILE", requires = "sandbox")]
+    pub world: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Exit 2 when there are changes to make (0 when none, 1 on errors).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also save the plan (JSON, version 1) to this file, for `linkplan apply FILE` later.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The steps with + / ~ / = and their details.
+    Human,
+    /// The plan as JSON (version 1).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Also delete the Kafka cluster linkplan created, and with it all its data.
+    #[arg(long)]
+    pub delete_kafka_cluster: bool,
+    /// The journal (and its lock); default `.linkplan/<plan file>.journal.jsonl` beside the plan
+    /// (with --sandbox: under the temp directory).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format (JSON: the observed state and the plan).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// The journal (and its lock); default `.linkplan/<plan file>.journal.jsonl` beside the plan
+    /// (with --sandbox: under the temp directory).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

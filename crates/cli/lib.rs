@@ -22,10 +22,12 @@ pub use args::Cli;
 pub enum ExitStatus {
     /// 0: clean.
     Success,
-    /// 1: findings at or above the deny level.
+    /// 1: findings at or above the deny level; a blocked or failed plan or apply.
     Failure,
     /// 2: usage or I/O error.
     Error,
+    /// 2: `plan --detailed-exitcode` found changes to make.
+    Changes,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -33,7 +35,7 @@ impl From<ExitStatus> for ExitCode {
         match status {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
-            ExitStatus::Error => ExitCode::from(2),
+            ExitStatus::Error | ExitStatus::Changes => ExitCode::from(2),
         }
     }
 }
@@ -56,5 +58,9 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Lint(args) => commands::lint::run(&args),
         args::Command::Explain(args) => commands::explain::run(&args),
         args::Command::Sim(args) => commands::sim::run(&args),
+        args::Command::Plan(args) => commands::plan::run(&args),
+        args::Command::Apply(args) => commands::apply::run(&args),
+        args::Command::Status(args) => commands::plan::status(&args),
+        args::Command::Destroy(args) => commands::apply::destroy(&args),
     }
 }

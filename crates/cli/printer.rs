@@ -99,3 +99,29 @@ pub(crate) fn status(message: &str) {
 pub(crate) fn warning(message: &str) {
     stderr(format_args!("linkplan: warning: {message}"));
 }
+
+/// One progress line on standard error per apply event (a spinner per step is for later).
+pub(crate) fn progress(event: &linkplan_engine::Event<'_>) {
+    use linkplan_engine::Event;
+    let line = match event {
+        Event::Started { step, action } => format!("{} {step}: started", action.symbol()),
+        Event::Waiting { step, state, elapsed } => format!("  {step}: {state} ({}s)", elapsed.as_secs()),
+        Event::Succeeded { step, outcome, elapsed } => {
+            format!("  {step}: done, {} ({}s)", outcome.resource_id, elapsed.as_secs())
+        }
+        Event::Skipped { step } => format!("= {step}: already done"),
+        Event::Failed { step, .. } => format!("! {step}: failed"),
+        _ => return,
+    };
+    stderr(format_args!("{line}"));
+}
+
+/// Ask a question on standard error and read one line from standard input.
+pub(crate) fn prompt(question: &str) -> std::io::Result<String> {
+    let mut err = std::io::stderr().lock();
+    err.write_all(question.as_bytes())?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer)
+}

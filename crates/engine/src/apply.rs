@@ -1,0 +1,162 @@
+//! Apply: run the plan's steps, each as soon as its dependencies succeeded (so the access and
+//! the cluster run concurrently), journaling every start and end.
+
+use std::collections::BTreeSet;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::Poll;
+use std::time::Duration;
+
+use crate::Engine;
+use crate::desired::Desired;
+use crate::journal::{Entry, JOURNAL_VERSION, Journal, JournalError, JournalEvent};
+use crate::progress::{Event, Progress};
+use crate::step::{Action, Step, StepId, StepKind, StepPlan};
+use crate::steps::{self, ApplyCtx, StepError, StepOutcome};
+
+/// Why apply stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The plan has blockers or drift: nothing was called.
+    #[error("the plan cannot be applied: {}", reasons.join("; "))]
+    Blocked { reasons: Vec<String> },
+    /// A step failed (the first one; steps already running were let finish).
+    #[error(transparent)]
+    Step(#[from] StepError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// What apply did, in completion order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub completed: Vec<(StepId, StepOutcome)>,
+    /// `=` steps: nothing to do.
+    pub skipped: Vec<StepId>,
+}
+
+type Running<'a> = Pin<Box<dyn Future<Output = (StepId, Result<StepOutcome, StepError>, Duration)> + Send + 'a>>;
+
+impl Engine {
+    /// Carry out `plan` (made by [`crate::plan`] or [`crate::destroy_plan`] from `desired`).
+    /// Refuses a plan with blockers
+    /// or drift. Steps whose dependencies are done start at once; after a failure no new step
+    /// starts, running ones finish, and the first failure is returned.
+    pub async fn apply(
+        &self,
+        desired: &Desired,
+        plan: &StepPlan,
+        journal: &Journal,
+        progress: &dyn Progress,
+    ) -> Result<ApplyReport, ApplyError> {
+        if !plan.can_apply() {
+            let reasons = plan
+                .blockers
+                .iter()
+                .map(|b| b.message.clone())
+                .chain(
+                    plan.drift
+                        .iter()
+                        .map(|d| format!("`{}` declares {} but the live value is {}", d.key, d.declared, d.live)),
+                )
+                .collect();
+            return Err(ApplyError::Blocked { reasons });
+        }
+        let ctx = ApplyCtx { engine: self, desired, resolved: Mutex::new(plan.resolved.clone()), progress };
+        let mut report = ApplyReport::default();
+        let mut started: BTreeSet<&StepId> = BTreeSet::new();
+        let mut done: BTreeSet<&StepId> = BTreeSet::new();
+        let mut running: Vec<Running<'_>> = Vec::new();
+        let mut failure: Option<StepError> = None;
+        loop {
+            // Start every step whose dependencies are done (skipping `=` steps in place).
+            let mut progressed = true;
+            while failure.is_none() && progressed {
+                progressed = false;
+                for step in &plan.steps {
+                    if started.contains(&step.id) || !step.depends_on.iter().all(|d| done.contains(d)) {
+                        continue;
+                    }
+                    started.insert(&step.id);
+                    progressed = true;
+                    if step.action == Action::Unchanged {
+                        progress.event(&Event::Skipped { step: &step.id });
+                        report.skipped.push(step.id.clone());
+                        done.insert(&step.id);
+                        continue;
+                    }
+                    journal.record(&self.entry(&step.id, JournalEvent::Started, None, None))?;
+                    progress.event(&Event::Started { step: &step.id, action: step.action });
+                    running.push(Box::pin(run_step(&ctx, step)));
+                }
+            }
+            if running.is_empty() {
+                break;
+            }
+            let (id, result, elapsed) = poll_fn(|cx| {
+                for idx in 0..running.len() {
+                    if let Poll::Ready(out) = running[idx].as_mut().poll(cx) {
+                        drop(running.swap_remove(idx));
+                        return Poll::Ready(out);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            let Some(step) = plan.steps.iter().find(|s| s.id == id) else { continue };
+            match result {
+                Ok(outcome) => {
+                    journal.record(&self.entry(&step.id, JournalEvent::Succeeded, Some(&outcome), None))?;
+                    progress.event(&Event::Succeeded { step: &step.id, outcome: &outcome, elapsed });
+                    report.completed.push((step.id.clone(), outcome));
+                    done.insert(&step.id);
+                }
+                Err(error) => {
+                    journal.record(&self.entry(&step.id, JournalEvent::Failed, None, Some(error.to_string())))?;
+                    progress.event(&Event::Failed { step: &step.id, error: &error });
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        match failure {
+            Some(error) => Err(ApplyError::Step(error)),
+            None => Ok(report),
+        }
+    }
+
+    fn entry(
+        &self,
+        step: &StepId,
+        event: JournalEvent,
+        outcome: Option<&StepOutcome>,
+        message: Option<String>,
+    ) -> Entry {
+        let mut outputs = outcome.map(|o| o.outputs.clone()).unwrap_or_default();
+        if let Some(o) = outcome {
+            outputs.insert("id".to_owned(), o.resource_id.clone());
+            outputs.insert("created".to_owned(), o.created.to_string());
+        }
+        Entry { version: JOURNAL_VERSION, step_id: step.clone(), event, at: self.clock.unix_ms(), outputs, message }
+    }
+}
+
+async fn run_step(ctx: &ApplyCtx<'_>, step: &Step) -> (StepId, Result<StepOutcome, StepError>, Duration) {
+    let clock = ctx.engine.clock.as_ref();
+    let start = clock.now();
+    let delete = step.action == Action::Delete;
+    let result = match (step.kind, delete) {
+        (StepKind::CreateNetwork, false) => steps::create_network::apply(ctx, step).await,
+        (StepKind::CreateNetwork, true) => steps::create_network::delete(ctx, step).await,
+        (StepKind::PrivateLinkAccess, false) => steps::private_link_access::apply(ctx, step).await,
+        (StepKind::PrivateLinkAccess, true) => steps::private_link_access::delete(ctx, step).await,
+        (StepKind::Cluster, false) => steps::cluster::apply(ctx, step).await,
+        (StepKind::Cluster, true) => steps::cluster::delete(ctx, step).await,
+        (StepKind::PrivateLinkConnection, false) => steps::private_link_connection::apply(ctx, step).await,
+        (StepKind::PrivateLinkConnection, true) => steps::private_link_connection::delete(ctx, step).await,
+        (StepKind::AttachDomains, false) => steps::attach_domains::apply(ctx, step).await,
+        (StepKind::AttachDomains, true) => steps::attach_domains::delete(ctx, step).await,
+    };
+    (step.id.clone(), result, clock.now().saturating_sub(start))
+}

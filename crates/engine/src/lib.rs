@@ -1,0 +1,134 @@
+//! The engine: turn a plan file into converged resources on both clouds.
+//!
+//! Public API:
+//! - [`Desired::from_plan`]: the typed desired state of a lint-clean [`linkplan_model::PlanView`];
+//! - [`Engine::new`] (the two clients and a [`Clock`]) or [`Engine::from_env`],
+//!   [`Engine::observe`] → [`Observed`];
+//! - [`plan`] (pure) → [`StepPlan`] of [`Step`]s with stable [`StepId`]s, rendered with `Display`;
+//! - [`destroy_plan`] (pure, the reverse; referenced resources and, unless asked, the Kafka
+//!   cluster are kept), executed by the same [`Engine::apply`];
+//! - [`Engine::apply`] with a [`Journal`] (which also holds the apply lock) and a [`Progress`] sink;
+//! - [`wait::wait_for`], the single polling loop; [`steps`], one module per [`StepKind`];
+//! - [`EngineConfig`] (wait budgets), [`SetupError`], [`StepPlan::is_current`] (stale saved plans).
+//!
+//! Data flow: `PlanView → Desired`, `(Desired, clients) → Observed`, `(Desired, Observed) →
+//! StepPlan` (pure), `StepPlan → apply → journal + resources`. Observed state is the truth; the
+//! journal is a record and a hint.
+
+mod apply;
+pub mod clock;
+pub mod desired;
+mod destroy;
+mod diff;
+pub mod journal;
+pub mod observe;
+pub mod progress;
+pub mod step;
+pub mod steps;
+pub mod wait;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use apply::{ApplyError, ApplyReport};
+pub use clock::{Clock, SystemClock};
+pub use desired::{Desired, DesiredError};
+pub use destroy::{DestroyOptions, destroy_plan};
+pub use diff::{choose_zones, plan};
+pub use journal::{Journal, JournalError};
+pub use observe::{Drift, ObserveError, Observed};
+pub use progress::{Event, NoProgress, Progress};
+pub use step::{Action, Blocker, SAVED_PLAN_KIND, SavedPlan, Step, StepId, StepKind, StepPlan};
+pub use steps::{StepError, StepOutcome};
+pub use wait::{Acceptor, WaitPolicy};
+
+/// How long to wait for each resource, and the PENDING_ACCEPTANCE grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    pub network: WaitPolicy,
+    pub access: WaitPolicy,
+    pub cluster: WaitPolicy,
+    pub connection: WaitPolicy,
+    pub domains: WaitPolicy,
+    /// A connection still PENDING_ACCEPTANCE after this long fails: the access is missing.
+    pub pending_acceptance_grace: Duration,
+}
+
+impl EngineConfig {
+    /// Budgets from the vendor docs (a network or cluster can take hours), polling from 2 s up
+    /// to a 60 s cap.
+    pub fn standard() -> EngineConfig {
+        let minutes = |m: u64| WaitPolicy::patient(Duration::from_secs(m * 60));
+        EngineConfig {
+            network: minutes(180),
+            access: minutes(60),
+            cluster: minutes(360),
+            connection: minutes(60),
+            domains: minutes(30),
+            pending_acceptance_grace: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// The two vendor clients, the clock and the wait budgets. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) confluent: linkplan_confluent::Client,
+    pub(crate) tidb: linkplan_tidbcloud::Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: EngineConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("confluent", &self.confluent)
+            .field("tidb", &self.tidb)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The clients could not be configured (a missing variable, a bad base URL).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("Confluent Cloud client: {0}")]
+    Confluent(linkplan_confluent::ConfigError),
+    #[error("TiDB Cloud client: {0}")]
+    Tidb(linkplan_tidbcloud::ConfigError),
+}
+
+impl Engine {
+    /// Both clients from the vendors' usual variables (`CONFLUENT_CLOUD_API_KEY`, …, and the
+    /// `LINKPLAN_*_URL` overrides), read through `lookup`.
+    pub fn from_env(lookup: &dyn Fn(&str) -> Option<String>, clock: Arc<dyn Clock>) -> Result<Engine, SetupError> {
+        let confluent = linkplan_confluent::ClientBuilder::from_env(lookup)
+            .and_then(linkplan_confluent::ClientBuilder::build)
+            .map_err(SetupError::Confluent)?;
+        let tidb = linkplan_tidbcloud::ClientBuilder::from_env(lookup)
+            .and_then(linkplan_tidbcloud::ClientBuilder::build)
+            .map_err(SetupError::Tidb)?;
+        Ok(Engine::new(confluent, tidb, clock))
+    }
+
+    pub fn new(
+        confluent: linkplan_confluent::Client,
+        tidb: linkplan_tidbcloud::Client,
+        clock: Arc<dyn Clock>,
+    ) -> Engine {
+        Engine { confluent, tidb, clock, config: EngineConfig::standard() }
+    }
+
+    pub fn with_config(mut self, config: EngineConfig) -> Engine {
+        self.config = config;
+        self
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+}

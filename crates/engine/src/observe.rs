@@ -1,0 +1,497 @@
+//! `Observed`: the live state both vendors report, gathered with one request per resource
+//! (lists, not per-item gets), and the drift between what the plan declares and what is live.
+//!
+//! The types here are the engine's own (serializable, so planner scenarios can be JSON files);
+//! the clients' wire types stop at [`Engine::observe`].
+
+use std::collections::BTreeMap;
+
+use linkplan_confluent::resources::Phase;
+use linkplan_confluent::resources::clusters::{Cluster, ClusterFilter};
+use linkplan_confluent::resources::networks::{Network, NetworkFilter};
+use linkplan_confluent::resources::private_link_accesses::{PrivateLinkAccess, PrivateLinkAccessFilter};
+use linkplan_model::DnsSubdomain;
+use linkplan_tidbcloud::resources::private_link_connections::{AttachDomain, AttachDomainRequest, DomainType};
+use serde::{Deserialize, Serialize};
+
+use crate::Engine;
+use crate::desired::{Desired, NetworkSource};
+
+/// Reading live state failed (a transport or API error other than "not found").
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ObserveError {
+    #[error("reading {what} from Confluent Cloud failed: {message}")]
+    Confluent { what: &'static str, message: String },
+    #[error("reading {what} from TiDB Cloud failed: {message}")]
+    Tidb { what: &'static str, message: String },
+}
+
+/// Everything live that the plan depends on. `None` means "not found".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observed {
+    pub tidb: Option<TidbObserved>,
+    /// Whether `confluent.environment` exists.
+    pub environment_found: bool,
+    /// The referenced network (by id), or the one linkplan creates (by display name).
+    pub network: Option<NetworkObserved>,
+    /// The live (not deleting) accesses of that network.
+    #[serde(default)]
+    pub accesses: Vec<AccessObserved>,
+    /// The Kafka cluster (by id, or network + display name).
+    pub cluster: Option<ClusterObserved>,
+    /// TiDB's connection to the network's endpoint service.
+    pub connection: Option<ConnectionObserved>,
+    /// What a validate-only attach returned (only asked when the connection is ACTIVE and the
+    /// domains are not attached yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains_preview: Option<Vec<String>>,
+}
+
+/// The TiDB cluster and what `getAvailabilityZones` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TidbObserved {
+    pub cluster_id: String,
+    pub state: Option<String>,
+    /// `region.cloudProvider`, e.g. `aws`.
+    pub cloud: Option<String>,
+    /// The AWS region code (`regionId` without `aws-`).
+    pub region: Option<String>,
+    /// `clusterPlan`, e.g. `ESSENTIAL`.
+    pub plan: Option<String>,
+    /// TiDB Cloud's AWS account (what the access must allow).
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub az_ids: Vec<String>,
+}
+
+/// A Confluent network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkObserved {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub phase: Option<String>,
+    pub cloud: Option<String>,
+    pub region: Option<String>,
+    #[serde(default)]
+    pub connection_types: Vec<String>,
+    #[serde(default)]
+    pub zones: Vec<String>,
+    #[serde(default)]
+    pub zonal_subdomains: BTreeMap<String, String>,
+    pub dns_domain: Option<String>,
+    /// `status.cloud.private_link_endpoint_service`, once READY.
+    pub service_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl NetworkObserved {
+    /// The unique name (`domnprzqrog.us-east-1`) from any zonal subdomain, else the DNS domain.
+    pub fn unique_name(&self) -> Option<String> {
+        self.zonal_subdomains
+            .values()
+            .chain(self.dns_domain.as_ref())
+            .find_map(|d| DnsSubdomain::parse(d.trim_start_matches('.')).ok())
+            .map(|d| d.unique_name().as_str().to_owned())
+    }
+}
+
+/// A PrivateLink access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessObserved {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub account: Option<String>,
+    pub phase: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A Kafka cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterObserved {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub phase: Option<String>,
+    pub network_id: Option<String>,
+    pub dedicated: bool,
+}
+
+/// A TiDB private link connection, with its attached domains (from a GET).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionObserved {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub service_name: Option<String>,
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub attached: Vec<AttachedObserved>,
+}
+
+impl Observed {
+    /// The live access for `account`.
+    pub fn access_for(&self, account: &str) -> Option<&AccessObserved> {
+        self.accesses.iter().find(|a| a.account.as_deref() == Some(account))
+    }
+
+    /// TiDB's AWS account: live, else declared.
+    pub fn account<'a>(&'a self, desired: &'a Desired) -> Option<&'a str> {
+        self.tidb
+            .as_ref()
+            .and_then(|t| t.account_id.as_deref())
+            .or_else(|| desired.declared_account().map(|a| a.as_str()))
+    }
+}
+
+impl ConnectionObserved {
+    /// The CONFLUENT attachment for `unique_name`.
+    pub fn attachment(&self, unique_name: &str) -> Option<&AttachedObserved> {
+        self.attached
+            .iter()
+            .find(|a| a.kind.as_deref() == Some("CONFLUENT") && a.unique_name.as_deref() == Some(unique_name))
+    }
+}
+
+/// One domain attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachedObserved {
+    pub id: Option<String>,
+    pub kind: Option<String>,
+    pub unique_name: Option<String>,
+    #[serde(default)]
+    pub domains: Vec<DomainObserved>,
+}
+
+/// One attached domain and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainObserved {
+    pub name: Option<String>,
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Observed {
+    /// A digest of everything observed (FNV-1a over the JSON form): a saved plan records it, and
+    /// apply refuses the plan when the world no longer matches.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{:016x}", crate::clock::seed_of(&json))
+    }
+}
+
+/// A declared fact that disagrees with the live value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The plan key, e.g. `tidb.aws_account_id`.
+    pub key: String,
+    pub declared: String,
+    pub live: String,
+}
+
+/// Declared facts that disagree with live values (pure).
+pub fn drift(desired: &Desired, observed: &Observed) -> Vec<Drift> {
+    let mut out = Vec::new();
+    let mut check = |key: &str, declared: Option<&str>, live: Option<&str>| {
+        if let (Some(declared), Some(live)) = (declared, live)
+            && declared != live
+        {
+            out.push(Drift { key: key.to_owned(), declared: declared.to_owned(), live: live.to_owned() });
+        }
+    };
+    if let Some(tidb) = &observed.tidb {
+        check("tidb.region", Some(desired.tidb.region.as_str()), tidb.region.as_deref());
+        check(
+            "tidb.aws_account_id",
+            desired.tidb.aws_account_id.as_ref().map(|a| a.as_str()),
+            tidb.account_id.as_deref(),
+        );
+        check(
+            "confluent.private_link_access.account",
+            desired.confluent.access.account.as_ref().map(|a| a.as_str()),
+            tidb.account_id.as_deref(),
+        );
+        let declared = desired.tidb.availability_zones.as_ref().map(|z| sorted(z.iter().map(|a| a.as_str())));
+        check(
+            "tidb.availability_zones",
+            declared.as_deref(),
+            (!tidb.az_ids.is_empty()).then(|| sorted(tidb.az_ids.iter().map(String::as_str))).as_deref(),
+        );
+    }
+    if let Some(network) = &observed.network {
+        let net = &desired.confluent.network;
+        check("confluent.network.region", Some(net.region.as_str()), network.region.as_deref());
+        let declared = net.zones.as_ref().map(|z| sorted(z.iter().map(|a| a.as_str())));
+        let live = (!network.zones.is_empty()).then(|| sorted(network.zones.iter().map(String::as_str)));
+        check("confluent.network.zones", declared.as_deref(), live.as_deref());
+        if let Some(subdomain) = &net.dns_subdomain {
+            let live = network.unique_name();
+            check("confluent.network.dns_subdomain", Some(subdomain.unique_name().as_str()), live.as_deref());
+        }
+        check(
+            "confluent.vpc_service_endpoint",
+            desired.confluent.vpc_service_endpoint.as_ref().map(|s| s.as_str()),
+            network.service_name.as_deref(),
+        );
+        let live = network.unique_name();
+        check(
+            "private_link_connection.domains.unique_name",
+            desired.connection.unique_name.as_ref().map(|u| u.as_str()),
+            live.as_deref(),
+        );
+    }
+    out
+}
+
+fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut v: Vec<&str> = items.collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(", ")
+}
+
+impl Engine {
+    /// Read every resource the plan depends on: one request per resource (lists, each page),
+    /// the TiDB side and the Confluent side concurrently.
+    pub async fn observe(&self, desired: &Desired) -> Result<Observed, ObserveError> {
+        let (tidb, confluent) = tokio::join!(self.observe_tidb(desired), self.observe_confluent(desired));
+        let tidb = tidb?;
+        let ConfluentSide { environment_found, network, accesses, cluster } = confluent?;
+        let mut observed =
+            Observed { tidb, environment_found, network, accesses, cluster, connection: None, domains_preview: None };
+        let service_name = observed
+            .network
+            .as_ref()
+            .and_then(|n| n.service_name.clone())
+            .or_else(|| desired.confluent.vpc_service_endpoint.as_ref().map(|s| s.as_str().to_owned()));
+        if let (Some(_), Some(service_name)) = (&observed.tidb, service_name) {
+            observed.connection = self.observe_connection(desired, &service_name).await?;
+        }
+        let unique_name = unique_name(desired, &observed);
+        if let (Some(connection), Some(unique_name)) = (&observed.connection, unique_name)
+            && connection.state.as_deref() == Some("ACTIVE")
+            && connection.attachment(&unique_name).is_none()
+        {
+            let request = AttachDomainRequest { kind: DomainType::Confluent, unique_name };
+            let preview = self
+                .tidb
+                .private_link_connections()
+                .preview_domains(&desired.tidb.cluster_id, &connection.id, &request)
+                .await
+                .map_err(|e| tidb_error("the domain preview", &e))?;
+            observed.domains_preview = Some(preview.domains.into_iter().filter_map(|d| d.name).collect());
+        }
+        Ok(observed)
+    }
+
+    async fn observe_tidb(&self, desired: &Desired) -> Result<Option<TidbObserved>, ObserveError> {
+        let id = &desired.tidb.cluster_id;
+        let cluster = match self.tidb.clusters().get(id).await {
+            Ok(cluster) => cluster,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(tidb_error("the cluster", &e)),
+        };
+        let zones = self
+            .tidb
+            .private_link_connections()
+            .availability_zones(id)
+            .await
+            .map_err(|e| tidb_error("the availability zones", &e))?;
+        Ok(Some(TidbObserved {
+            cluster_id: cluster.cluster_id.clone(),
+            state: cluster.state.as_ref().map(ToString::to_string),
+            cloud: cluster.region.as_ref().and_then(|r| r.cloud_provider.clone()),
+            region: cluster.aws_region().map(str::to_owned),
+            plan: cluster.cluster_plan.as_ref().map(ToString::to_string),
+            account_id: zones.account_id,
+            az_ids: zones.az_ids,
+        }))
+    }
+
+    async fn observe_confluent(&self, desired: &Desired) -> Result<ConfluentSide, ObserveError> {
+        let env = &desired.confluent.environment;
+        match self.confluent.environments().get(env).await {
+            Ok(_) => (),
+            Err(e) if e.is_not_found() || e.is_forbidden() => return Ok(ConfluentSide::default()),
+            Err(e) => return Err(confluent_error("the environment", &e)),
+        }
+        let filter = match &desired.confluent.network.source {
+            NetworkSource::Existing { .. } => NetworkFilter::default(),
+            NetworkSource::Create { display_name, .. } => {
+                NetworkFilter { display_name: vec![display_name.clone()], ..NetworkFilter::default() }
+            }
+        };
+        let networks =
+            self.confluent.networks().list(env, &filter).await.map_err(|e| confluent_error("the networks", &e))?;
+        let network = pick_network(desired, networks).map(network_observed);
+        let Some(network) = network else {
+            return Ok(ConfluentSide { environment_found: true, ..ConfluentSide::default() });
+        };
+
+        let access_filter =
+            PrivateLinkAccessFilter { network: vec![network.id.clone()], ..PrivateLinkAccessFilter::default() };
+        let cluster_filter = ClusterFilter { network: vec![network.id.clone()] };
+        let (access_handler, cluster_handler) = (self.confluent.private_link_accesses(), self.confluent.clusters());
+        let (accesses, clusters) =
+            tokio::join!(access_handler.list(env, &access_filter), cluster_handler.list(env, &cluster_filter));
+        let accesses = accesses.map_err(|e| confluent_error("the PrivateLink accesses", &e))?;
+        let clusters = clusters.map_err(|e| confluent_error("the Kafka clusters", &e))?;
+        // The planner matches TiDB's account (known only from the TiDB side) among these.
+        let accesses = accesses
+            .into_iter()
+            .filter(|a| a.network_id() == Some(network.id.as_str()))
+            .filter(|a| a.metadata.deleted_at.is_none() && a.phase() != Some(&Phase::Deprovisioning))
+            .map(access_observed)
+            .collect();
+        let wanted = &desired.confluent.cluster;
+        let cluster = clusters
+            .into_iter()
+            .filter(|c| c.metadata.deleted_at.is_none())
+            .find(|c| match &wanted.id {
+                Some(id) => &c.id == id,
+                None => {
+                    c.network_id() == Some(network.id.as_str())
+                        && c.spec.display_name.as_deref() == Some(wanted.display_name.as_str())
+                }
+            })
+            .map(|c| cluster_observed(&c));
+        Ok(ConfluentSide { environment_found: true, network: Some(network), accesses, cluster })
+    }
+
+    async fn observe_connection(
+        &self,
+        desired: &Desired,
+        service_name: &str,
+    ) -> Result<Option<ConnectionObserved>, ObserveError> {
+        let plcs = self.tidb.private_link_connections();
+        let cluster_id = &desired.tidb.cluster_id;
+        let Some(found) = plcs.find(cluster_id, service_name).await.map_err(|e| tidb_error("the connections", &e))?
+        else {
+            return Ok(None);
+        };
+        // The list leaves `attachedDomains` empty: one GET for the domains.
+        let plc = match plcs.get(cluster_id, &found.private_link_connection_id).await {
+            Ok(plc) => plc,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(tidb_error("the connection", &e)),
+        };
+        Ok(Some(connection_observed(plc)))
+    }
+}
+
+/// What the Confluent side of [`Engine::observe`] found.
+#[derive(Default)]
+struct ConfluentSide {
+    environment_found: bool,
+    network: Option<NetworkObserved>,
+    accesses: Vec<AccessObserved>,
+    cluster: Option<ClusterObserved>,
+}
+
+/// The unique name to attach: declared, else the observed network's.
+pub(crate) fn unique_name(desired: &Desired, observed: &Observed) -> Option<String> {
+    desired
+        .connection
+        .unique_name
+        .as_ref()
+        .map(|u| u.as_str().to_owned())
+        .or_else(|| observed.network.as_ref().and_then(NetworkObserved::unique_name))
+}
+
+fn pick_network(desired: &Desired, networks: Vec<Network>) -> Option<Network> {
+    let deleting = |n: &Network| n.metadata.deleted_at.is_some() || n.phase() == Some(&Phase::Deprovisioning);
+    let mut matching = networks.into_iter().filter(|n| match &desired.confluent.network.source {
+        NetworkSource::Existing { id } => &n.id == id,
+        NetworkSource::Create { display_name, .. } => n.spec.display_name.as_deref() == Some(display_name.as_str()),
+    });
+    let mut fallback = None;
+    for n in matching.by_ref() {
+        if !deleting(&n) {
+            return Some(n);
+        }
+        fallback.get_or_insert(n);
+    }
+    fallback
+}
+
+pub(crate) fn network_observed(n: Network) -> NetworkObserved {
+    let status = n.status.as_ref();
+    NetworkObserved {
+        id: n.id.clone(),
+        display_name: n.spec.display_name.clone(),
+        phase: n.phase().map(ToString::to_string),
+        cloud: n.spec.cloud.as_ref().map(ToString::to_string),
+        region: n.spec.region.clone(),
+        connection_types: n.spec.connection_types.iter().map(ToString::to_string).collect(),
+        zones: n.spec.zones.clone(),
+        zonal_subdomains: status.map(|s| s.zonal_subdomains.clone()).unwrap_or_default(),
+        dns_domain: status.and_then(|s| s.dns_domain.clone()),
+        service_name: n.private_link_endpoint_service().map(str::to_owned),
+        error: status.and_then(|s| s.error_message.clone()),
+    }
+}
+
+pub(crate) fn connection_observed(
+    plc: linkplan_tidbcloud::resources::private_link_connections::PrivateLinkConnection,
+) -> ConnectionObserved {
+    ConnectionObserved {
+        id: plc.private_link_connection_id.clone(),
+        display_name: plc.display_name.clone(),
+        service_name: plc.aws_service_name().map(str::to_owned),
+        state: plc.state.as_ref().map(ToString::to_string),
+        message: plc.message.clone(),
+        attached: plc.attached_domains.into_iter().map(attached_observed).collect(),
+    }
+}
+
+pub(crate) fn attached_observed(a: AttachDomain) -> AttachedObserved {
+    AttachedObserved {
+        id: a.attach_domain_id,
+        kind: a.kind.as_ref().map(ToString::to_string),
+        unique_name: a.unique_name,
+        domains: a
+            .domains
+            .into_iter()
+            .map(|d| DomainObserved { name: d.name, state: d.state, message: d.message })
+            .collect(),
+    }
+}
+
+pub(crate) fn access_observed(a: PrivateLinkAccess) -> AccessObserved {
+    AccessObserved {
+        id: a.id.clone(),
+        display_name: a.spec.display_name.clone(),
+        account: a.aws_account().map(str::to_owned),
+        phase: a.phase().map(ToString::to_string),
+        error: a.status.as_ref().and_then(|s| s.error_message.clone()),
+    }
+}
+
+pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
+    ClusterObserved {
+        id: c.id.clone(),
+        display_name: c.spec.display_name.clone(),
+        phase: c.phase().map(ToString::to_string),
+        network_id: c.network_id().map(str::to_owned),
+        dedicated: c.is_dedicated(),
+    }
+}
+
+fn confluent_error(what: &'static str, e: &linkplan_confluent::Error) -> ObserveError {
+    ObserveError::Confluent { what, message: e.to_string() }
+}
+
+fn tidb_error(what: &'static str, e: &linkplan_tidbcloud::Error) -> ObserveError {
+    ObserveError::Tidb { what, message: e.to_string() }
+}

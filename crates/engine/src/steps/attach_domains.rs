@@ -1,0 +1,138 @@
+//! Attach the CONFLUENT domains (the network's unique name) to the private link connection.
+//!
+//! ## What it does
+//! `POST …/privateLinkConnections/{id}:attachDomains` with `type: CONFLUENT` and the unique
+//! name (`domnprzqrog.us-east-1`). The plan shows what a `validateOnly` attach returns.
+//!
+//! ## Preconditions
+//! The connection is ACTIVE; the unique name is known (declared, derived from
+//! `dns_subdomain`, or read from the network).
+//!
+//! ## Idempotency
+//! Natural key: connection + type + unique name, read from the connection's `attachedDomains`
+//! (a GET) before attaching, and again after a 409 or an ambiguous failure.
+//!
+//! ## Waits for
+//! Every domain's `state` ACTIVE; FAILED or ERROR fails with the domain's `message`.
+//!
+//! ## Undo
+//! `POST …:detachDomains` with the `attachDomainId`.
+
+use linkplan_tidbcloud::resources::private_link_connections::{AttachDomainRequest, DomainType};
+
+use super::{ApplyCtx, StepError, StepOutcome, recorded, retry_hint, wait_failed, wait_gone};
+use crate::observe::{AttachedObserved, Observed, attached_observed};
+use crate::step::Step;
+use crate::wait::Acceptor;
+
+/// Whether the attachment for `unique_name` exists and all its domains are ACTIVE.
+pub fn is_done(observed: &Observed, unique_name: &str) -> bool {
+    observed.connection.as_ref().and_then(|c| c.attachment(unique_name)).is_some_and(|a| acceptor(a) == Acceptor::Ready)
+}
+
+/// All domains ACTIVE, any FAILED/ERROR, or pending.
+pub fn acceptor(attached: &AttachedObserved) -> Acceptor {
+    for d in &attached.domains {
+        match d.state.as_deref() {
+            Some("ACTIVE") => (),
+            Some(state @ ("FAILED" | "ERROR")) => {
+                return Acceptor::Failed {
+                    state: state.to_owned(),
+                    reason: format!(
+                        "{}: {}",
+                        d.name.as_deref().unwrap_or("a domain"),
+                        d.message.as_deref().unwrap_or("no reason given")
+                    ),
+                };
+            }
+            Some(state) => return Acceptor::Pending(state.to_owned()),
+            None => return Acceptor::Pending("(no state)".to_owned()),
+        }
+    }
+    Acceptor::Ready
+}
+
+pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "attaching the CONFLUENT domains";
+    let cluster_id = ctx.desired.tidb.cluster_id.as_str();
+    let resolved = ctx.resolved();
+    let (Some(connection), Some(unique_name)) = (resolved.connection_id, resolved.unique_name) else {
+        return Err(StepError::new(
+            step,
+            DOING,
+            "the connection id or the network's unique name is unknown",
+            retry_hint(),
+        ));
+    };
+    let plcs = ctx.engine.tidb.private_link_connections();
+    let request = AttachDomainRequest { kind: DomainType::Confluent, unique_name: unique_name.clone() };
+    let vendor = |doing: &str, e: &linkplan_tidbcloud::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let find = || async {
+        plcs.find_attached(cluster_id, &connection, &request)
+            .await
+            .map_err(|e| vendor("reading the attached domains", &e))
+    };
+    let mut created = false;
+    let attached = match find().await? {
+        Some(a) => a,
+        None => match plcs.attach_domains(cluster_id, &connection, &request).await {
+            Ok(a) => {
+                created = true;
+                a
+            }
+            Err(e) if e.is_conflict() || e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
+            Err(e) => {
+                return Err(StepError::new(
+                    step,
+                    DOING,
+                    e.to_string(),
+                    Some(format!(
+                        "check that `{unique_name}` is the unique name of the Confluent network (from its DNS \
+                         subdomain), then run apply again"
+                    )),
+                ));
+            }
+        },
+    };
+    let id = attached.attach_domain_id.clone().unwrap_or_default();
+    let done = ctx
+        .wait(
+            step,
+            ctx.engine.config.domains,
+            || async {
+                match plcs.find_attached(cluster_id, &connection, &request).await {
+                    Ok(Some(a)) => Ok(attached_observed(a)),
+                    Ok(None) => Ok(AttachedObserved { id: None, kind: None, unique_name: None, domains: Vec::new() }),
+                    Err(e) => Err(e),
+                }
+            },
+            |a: &AttachedObserved| if a.id.is_none() { Acceptor::Pending("DETACHED".to_owned()) } else { acceptor(a) },
+        )
+        .await
+        .map_err(|e| wait_failed(step, "waiting for the domains", e, |_| retry_hint()))?;
+    let mut outcome = StepOutcome { resource_id: done.id.unwrap_or(id), created, ..StepOutcome::default() };
+    let names: Vec<String> = done.domains.into_iter().filter_map(|d| d.name).collect();
+    outcome.outputs.insert("domains".to_owned(), names.join(", "));
+    Ok(outcome)
+}
+
+/// Destroy: detach by `attachDomainId`, then wait until the attachment is gone from the
+/// connection's `attachedDomains`.
+pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "detaching the CONFLUENT domains";
+    let cluster_id = ctx.desired.tidb.cluster_id.as_str();
+    let resolved = ctx.resolved();
+    let connection = recorded(step, DOING, resolved.connection_id)?;
+    let id = recorded(step, DOING, resolved.attach_domain_id)?;
+    let unique_name = recorded(step, DOING, resolved.unique_name)?;
+    let plcs = ctx.engine.tidb.private_link_connections();
+    match plcs.detach_domains(cluster_id, &connection, &id).await {
+        Ok(_) => (),
+        Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
+        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+    }
+    let request = AttachDomainRequest { kind: DomainType::Confluent, unique_name };
+    let poll = || plcs.find_attached(cluster_id, &connection, &request);
+    wait_gone(ctx, step, ctx.engine.config.domains, poll, |_| "DELETING".to_owned()).await?;
+    Ok(StepOutcome { resource_id: id, ..StepOutcome::default() })
+}

@@ -1,0 +1,132 @@
+//! Ensure the Dedicated Kafka cluster in the network.
+//!
+//! ## What it does
+//! `POST /cmk/v2/clusters` with `config.kind: Dedicated`, the plan's availability and CKUs, in
+//! the network (cloud AWS, the network's region). With `confluent.cluster.id`, it only waits for
+//! that cluster.
+//!
+//! ## Preconditions
+//! The network exists. Independent of the access: the two run concurrently.
+//!
+//! ## Idempotency
+//! Natural key: environment + network + display name (or the declared id). Looked up before the
+//! create and again after an ambiguous failure.
+//!
+//! ## Waits for
+//! `status.phase` PROVISIONED (note: not READY; typically ~25 min, can be hours); FAILED fails.
+//!
+//! ## Undo
+//! `DELETE /cmk/v2/clusters/{id}` (deletes its data: destroy asks for an extra flag); a
+//! referenced cluster (`id` in the plan) is never deleted.
+
+use linkplan_confluent::resources::Cloud;
+use linkplan_confluent::resources::clusters::{Availability, CreateCluster};
+
+use super::{ApplyCtx, StepError, StepOutcome, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone};
+use crate::desired;
+use crate::observe::{ClusterObserved, Observed, cluster_observed};
+use crate::step::Step;
+use crate::wait::Acceptor;
+
+/// Whether the cluster exists and is PROVISIONED.
+pub fn is_done(observed: &Observed) -> bool {
+    observed.cluster.as_ref().is_some_and(|c| acceptor(c) == Acceptor::Ready)
+}
+
+/// PROVISIONED, FAILED, or pending.
+pub fn acceptor(cluster: &ClusterObserved) -> Acceptor {
+    phase_acceptor(cluster.phase.as_deref(), "PROVISIONED", None)
+}
+
+pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "creating the Kafka cluster";
+    let desired = &ctx.desired.confluent;
+    let env = desired.environment.as_str();
+    let Some(network) = ctx.resolved().network_id else {
+        return Err(StepError::new(step, DOING, "the network id is unknown", retry_hint()));
+    };
+    let clusters = ctx.engine.confluent.clusters();
+    let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let wanted = &desired.cluster;
+    let find = || async {
+        match &wanted.id {
+            Some(id) => match clusters.get(env, id).await {
+                Ok(c) => Ok(Some(c)),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(vendor("looking the Kafka cluster up", &e)),
+            },
+            None => clusters
+                .find(env, &network, &wanted.display_name)
+                .await
+                .map_err(|e| vendor("looking the Kafka cluster up", &e)),
+        }
+    };
+    let mut created = false;
+    let cluster = match (find().await?, &wanted.id) {
+        (Some(c), _) => c,
+        (None, Some(id)) => {
+            return Err(StepError::new(
+                step,
+                "looking the Kafka cluster up",
+                format!("cluster {id} does not exist"),
+                Some("check `confluent.cluster.id`, or leave it out to let linkplan create the cluster".to_owned()),
+            ));
+        }
+        (None, None) => {
+            let request = CreateCluster {
+                environment: env.to_owned(),
+                network: network.clone(),
+                display_name: wanted.display_name.clone(),
+                availability: match wanted.availability {
+                    desired::Availability::SingleZone => Availability::SingleZone,
+                    desired::Availability::MultiZone => Availability::MultiZone,
+                },
+                cloud: Cloud::Aws,
+                region: desired.network.region.as_str().to_owned(),
+                cku: wanted.cku,
+                zones: None,
+            };
+            match clusters.create(&request).await {
+                Ok(c) => {
+                    created = true;
+                    c
+                }
+                Err(e) if e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
+                Err(e) => return Err(vendor(DOING, &e)),
+            }
+        }
+    };
+    let id = cluster.id.clone();
+    ctx.wait(step, ctx.engine.config.cluster, || clusters.get(env, &id), |c| acceptor(&cluster_observed(c)))
+        .await
+        .map_err(|e| {
+            wait_failed(step, "waiting for the Kafka cluster", e, |_| {
+                Some(format!(
+                    "see cluster {id} in the Confluent Cloud console; delete it and run apply again to recreate it"
+                ))
+            })
+        })?;
+    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+}
+
+/// Destroy (only when asked for explicitly): delete the cluster, then wait until a GET says 404.
+pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "deleting the Kafka cluster";
+    let env = ctx.desired.confluent.environment.as_str();
+    let id = recorded(step, DOING, ctx.resolved().kafka_cluster_id)?;
+    let clusters = ctx.engine.confluent.clusters();
+    match clusters.delete(env, &id).await {
+        Ok(()) => (),
+        Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
+        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+    }
+    let poll = || async {
+        match clusters.get(env, &id).await {
+            Ok(c) => Ok(Some(c)),
+            Err(e) if e.is_not_found() || e.is_forbidden() => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    wait_gone(ctx, step, ctx.engine.config.cluster, poll, |_| "DELETING".to_owned()).await?;
+    Ok(StepOutcome { resource_id: id, ..StepOutcome::default() })
+}

@@ -1,0 +1,125 @@
+//! Create the Confluent PrivateLink network (`confluent.network.create: true` only).
+//!
+//! ## What it does
+//! `POST /networking/v1/networks` with `cloud: AWS`, the plan's region, `connection_types:
+//! [PRIVATELINK]`, three zones that overlap TiDB's (declared, or chosen by the planner from
+//! `getAvailabilityZones`) and the DNS resolution; then records the network id, its VPC
+//! endpoint service name and its unique name for the later steps.
+//!
+//! ## Preconditions
+//! The environment exists; TiDB's zones are known (observed or declared) so the zones overlap.
+//!
+//! ## Idempotency
+//! Natural key: environment + display name. The network is looked up with the list filtered by
+//! display name before the create, and again after an ambiguous create failure.
+//!
+//! ## Waits for
+//! `status.phase` READY; FAILED (with `error_message`) fails the step.
+//!
+//! ## Undo
+//! `DELETE /networking/v1/networks/{id}`, then wait for 404 (only networks linkplan created).
+
+use linkplan_confluent::resources::Cloud;
+use linkplan_confluent::resources::networks::{ConnectionType, CreateNetwork, DnsResolution};
+
+use super::{ApplyCtx, StepError, StepOutcome, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone};
+use crate::desired::{self, NetworkSource};
+use crate::observe::{NetworkObserved, Observed, network_observed};
+use crate::step::Step;
+use crate::wait::Acceptor;
+
+/// Whether the network exists and is READY.
+pub fn is_done(observed: &Observed) -> bool {
+    observed.network.as_ref().is_some_and(|n| acceptor(n) == Acceptor::Ready)
+}
+
+/// READY, FAILED, or pending.
+pub fn acceptor(network: &NetworkObserved) -> Acceptor {
+    phase_acceptor(network.phase.as_deref(), "READY", network.error.as_deref())
+}
+
+pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    let desired = &ctx.desired.confluent;
+    let NetworkSource::Create { display_name, dns_resolution } = &desired.network.source else {
+        return Err(StepError::new(step, "creating the network", "the plan references an existing network", None));
+    };
+    let env = desired.environment.as_str();
+    let networks = ctx.engine.confluent.networks();
+    let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let mut created = false;
+    let network = match networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e))? {
+        Some(n) => n,
+        None => {
+            let request = CreateNetwork {
+                environment: env.to_owned(),
+                display_name: Some(display_name.clone()),
+                cloud: Cloud::Aws,
+                region: desired.network.region.as_str().to_owned(),
+                connection_types: vec![ConnectionType::PrivateLink],
+                zones: Some(ctx.resolved().network_zones),
+                dns_resolution: Some(match dns_resolution {
+                    desired::DnsResolution::Private => DnsResolution::Private,
+                    desired::DnsResolution::ChasedPrivate => DnsResolution::ChasedPrivate,
+                }),
+            };
+            match networks.create(&request).await {
+                Ok(n) => {
+                    created = true;
+                    n
+                }
+                Err(e) if e.is_ambiguous() => {
+                    let found =
+                        networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e))?;
+                    found.ok_or_else(|| vendor("creating the network", &e))?
+                }
+                Err(e) => return Err(vendor("creating the network", &e)),
+            }
+        }
+    };
+    let id = network.id.clone();
+    let ready = ctx
+        .wait(step, ctx.engine.config.network, || networks.get(env, &id), |n| acceptor(&network_observed(n.clone())))
+        .await
+        .map_err(|e| {
+            wait_failed(step, "waiting for the network", e, |_| {
+                Some(format!("delete network {id} in Confluent Cloud, then run apply again to recreate it"))
+            })
+        })?;
+    let observed = network_observed(ready);
+    ctx.update(|r| {
+        r.network_id = Some(observed.id.clone());
+        r.service_name.clone_from(&observed.service_name);
+        if r.unique_name.is_none() {
+            r.unique_name = observed.unique_name();
+        }
+    });
+    let mut outcome = StepOutcome { resource_id: observed.id.clone(), created, ..StepOutcome::default() };
+    outcome.outputs.extend(observed.unique_name().map(|s| ("unique_name".to_owned(), s)));
+    outcome.outputs.extend(observed.service_name.map(|s| ("service_name".to_owned(), s)));
+    Ok(outcome)
+}
+
+/// Destroy: delete the network linkplan created, then wait until a GET says 404.
+pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "deleting the network";
+    let env = ctx.desired.confluent.environment.as_str();
+    let id = recorded(step, DOING, ctx.resolved().network_id)?;
+    let networks = ctx.engine.confluent.networks();
+    match networks.delete(env, &id).await {
+        Ok(()) => (),
+        Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
+        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+    }
+    let poll = || async {
+        match networks.get(env, &id).await {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e.is_not_found() || e.is_forbidden() => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    wait_gone(ctx, step, ctx.engine.config.network, poll, |n| {
+        n.phase().map_or_else(|| "(no phase)".to_owned(), ToString::to_string)
+    })
+    .await?;
+    Ok(StepOutcome { resource_id: id, ..StepOutcome::default() })
+}

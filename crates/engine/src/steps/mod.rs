@@ -1,0 +1,164 @@
+//! One module per [`StepKind`](crate::StepKind), plus what they share: the apply context, the
+//! outcome, the error, and the glue between the single polling loop and progress reporting.
+//!
+//! Every step follows the same contract (each file's docs spell it out): look the resource up
+//! by its natural key, create it only when absent (re-listing after an ambiguous failure), then
+//! wait for its lifecycle through [`crate::wait::wait_for`].
+
+pub mod attach_domains;
+pub mod cluster;
+pub mod create_network;
+pub mod private_link_access;
+pub mod private_link_connection;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::Engine;
+use crate::desired::Desired;
+use crate::progress::{Event, Progress};
+use crate::step::{Resolved, Step, StepId};
+use crate::wait::{Acceptor, Transient, WaitError, WaitPolicy, wait_for};
+
+/// A step failed: which step, what it was doing, the vendor's message and what to try next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step {step}: {doing} failed: {message}{}", hint.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default())]
+pub struct StepError {
+    pub step: StepId,
+    /// What the step was doing, e.g. `creating the PrivateLink access`.
+    pub doing: String,
+    /// The vendor's message (or ours).
+    pub message: String,
+    /// The next thing to try.
+    pub hint: Option<String>,
+}
+
+impl StepError {
+    pub(crate) fn new(step: &Step, doing: &str, message: impl Into<String>, hint: Option<String>) -> StepError {
+        StepError { step: step.id.clone(), doing: doing.to_owned(), message: message.into(), hint }
+    }
+}
+
+/// What a step produced: the resource's id and the values later steps read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepOutcome {
+    pub resource_id: String,
+    /// Whether this run created it (false: found by natural key).
+    pub created: bool,
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// What every step's `apply` gets.
+pub struct ApplyCtx<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) desired: &'a Desired,
+    pub(crate) resolved: Mutex<Resolved>,
+    pub(crate) progress: &'a dyn Progress,
+}
+
+impl ApplyCtx<'_> {
+    /// A copy of the resolved values (the lock is never held across an `.await`).
+    pub(crate) fn resolved(&self) -> Resolved {
+        self.resolved.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub(crate) fn update(&self, f: impl FnOnce(&mut Resolved)) {
+        f(&mut self.resolved.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Wait through the single polling loop, reporting each pending state as progress.
+    pub(crate) async fn wait<T, E, F, Fut>(
+        &self,
+        step: &Step,
+        policy: WaitPolicy,
+        poll: F,
+        accept: impl Fn(&T) -> Acceptor,
+    ) -> Result<T, WaitError<E>>
+    where
+        E: std::error::Error + Transient + 'static,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let clock = self.engine.clock.as_ref();
+        let start = clock.now();
+        let on_pending = |state: &str| {
+            let elapsed = clock.now().saturating_sub(start);
+            self.progress.event(&Event::Waiting { step: &step.id, state, elapsed });
+        };
+        let seed = crate::clock::seed_of(step.id.as_str());
+        wait_for(clock, policy, seed, poll, accept, &on_pending).await
+    }
+}
+
+/// A [`WaitError`] as a [`StepError`]; `hint` says what to try for a failed state.
+pub(crate) fn wait_failed<E: std::error::Error>(
+    step: &Step,
+    doing: &str,
+    error: WaitError<E>,
+    hint: impl FnOnce(&str) -> Option<String>,
+) -> StepError {
+    match error {
+        WaitError::TimedOut { elapsed, last_state, .. } => StepError::new(
+            step,
+            doing,
+            format!("still {last_state} after {}", minutes(elapsed)),
+            hint(&last_state)
+                .or_else(|| Some("run apply again to keep waiting; it resumes where it stopped".to_owned())),
+        ),
+        WaitError::FailedState { state, reason } => {
+            StepError::new(step, doing, format!("{state}: {reason}"), hint(&state))
+        }
+        WaitError::Poll(e) => StepError::new(step, doing, e.to_string(), retry_hint()),
+    }
+}
+
+pub(crate) fn retry_hint() -> Option<String> {
+    Some("run apply again: every step looks its resource up before creating it".to_owned())
+}
+
+fn minutes(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 120 { format!("{secs}s") } else { format!("{} min", secs / 60) }
+}
+
+/// Confluent's READY / PROVISIONING / FAILED lifecycle as an [`Acceptor`].
+pub(crate) fn phase_acceptor(phase: Option<&str>, ready: &str, error: Option<&str>) -> Acceptor {
+    match phase {
+        Some(p) if p == ready => Acceptor::Ready,
+        Some("FAILED") => {
+            Acceptor::Failed { state: "FAILED".to_owned(), reason: error.unwrap_or("no reason given").to_owned() }
+        }
+        Some(p) => Acceptor::Pending(p.to_owned()),
+        None => Acceptor::Pending("(no phase)".to_owned()),
+    }
+}
+
+/// After a delete: poll until the resource is gone (`poll` answers `None`).
+pub(crate) async fn wait_gone<T, E, F, Fut>(
+    ctx: &ApplyCtx<'_>,
+    step: &Step,
+    policy: WaitPolicy,
+    poll: F,
+    state: impl Fn(&T) -> String,
+) -> Result<(), StepError>
+where
+    E: std::error::Error + Transient + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    let accept = |found: &Option<T>| match found {
+        None => Acceptor::Ready,
+        Some(t) => Acceptor::Pending(state(t)),
+    };
+    ctx.wait(step, policy, poll, accept)
+        .await
+        .map(drop)
+        .map_err(|e| wait_failed(step, "waiting for the deletion", e, |_| retry_hint()))
+}
+
+/// A resource id the plan recorded, or an error naming what is missing.
+pub(crate) fn recorded(step: &Step, doing: &str, id: Option<String>) -> Result<String, StepError> {
+    id.ok_or_else(|| StepError::new(step, doing, "the plan recorded no id for it", retry_hint()))
+}

@@ -1,0 +1,106 @@
+//! Ensure the Confluent PrivateLink access for TiDB Cloud's AWS account.
+//!
+//! ## What it does
+//! `POST /networking/v1/private-link-accesses` (`AwsPrivateLinkAccess`, TiDB's `accountId`,
+//! the network) so that TiDB's VPC endpoint is accepted by the network's endpoint service.
+//!
+//! ## Preconditions
+//! The network exists (referenced, or the network step succeeded); TiDB's AWS account is known
+//! (from `getAvailabilityZones`, or declared).
+//!
+//! ## Idempotency
+//! Natural key: network + AWS account. Looked up before the create; a 409 (a second access for
+//! the same account, say from a concurrent apply) and an ambiguous failure both re-list.
+//!
+//! ## Waits for
+//! `status.phase` READY; FAILED fails the step.
+//!
+//! ## Undo
+//! `DELETE /networking/v1/private-link-accesses/{id}`, then wait for 404.
+
+use linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAccess;
+
+use super::{ApplyCtx, StepError, StepOutcome, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone};
+use crate::observe::{AccessObserved, Observed, access_observed};
+use crate::step::Step;
+use crate::wait::Acceptor;
+
+/// Whether the access for `account` is READY.
+pub fn is_done(observed: &Observed, account: &str) -> bool {
+    observed.access_for(account).is_some_and(|a| acceptor(a) == Acceptor::Ready)
+}
+
+/// READY, FAILED, or pending.
+pub fn acceptor(access: &AccessObserved) -> Acceptor {
+    phase_acceptor(access.phase.as_deref(), "READY", access.error.as_deref())
+}
+
+pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "creating the PrivateLink access";
+    let desired = &ctx.desired.confluent;
+    let env = desired.environment.as_str();
+    let resolved = ctx.resolved();
+    let (Some(network), Some(account)) = (resolved.network_id, resolved.account) else {
+        return Err(StepError::new(step, DOING, "the network id or TiDB's AWS account is unknown", retry_hint()));
+    };
+    let accesses = ctx.engine.confluent.private_link_accesses();
+    let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let find = || async {
+        accesses.find(env, &network, &account).await.map_err(|e| vendor("looking the PrivateLink access up", &e))
+    };
+    let mut created = false;
+    let access = match find().await? {
+        Some(a) => a,
+        None => {
+            let request = CreatePrivateLinkAccess {
+                environment: env.to_owned(),
+                network: network.clone(),
+                aws_account: account.clone(),
+                display_name: Some(desired.access.display_name.clone()),
+            };
+            match accesses.create(&request).await {
+                Ok(a) => {
+                    created = true;
+                    a
+                }
+                // 409: someone else created it meanwhile; ambiguous: ours may have landed.
+                Err(e) if e.is_conflict() || e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
+                Err(e) => return Err(vendor(DOING, &e)),
+            }
+        }
+    };
+    let id = access.id.clone();
+    ctx.wait(step, ctx.engine.config.access, || accesses.get(env, &id), |a| acceptor(&access_observed(a.clone())))
+        .await
+        .map_err(|e| {
+            wait_failed(step, "waiting for the PrivateLink access", e, |_| {
+                Some(format!("delete access {id} in Confluent Cloud, then run apply again"))
+            })
+        })?;
+    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+}
+
+/// Destroy: delete the access, then wait until a GET says 404.
+pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "deleting the PrivateLink access";
+    let env = ctx.desired.confluent.environment.as_str();
+    let id = recorded(step, DOING, ctx.resolved().access_id)?;
+    let accesses = ctx.engine.confluent.private_link_accesses();
+    match accesses.delete(env, &id).await {
+        Ok(()) => (),
+        Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
+        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+    }
+    let poll = || async {
+        match accesses.get(env, &id).await {
+            Ok(a) => Ok(Some(a)),
+            Err(e) if e.is_not_found() || e.is_forbidden() => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    wait_gone(ctx, step, ctx.engine.config.access, poll, |a| {
+        a.phase().map_or_else(|| "(no phase)".to_owned(), ToString::to_string)
+    })
+    .await?;
+    Ok(StepOutcome { resource_id: id, ..StepOutcome::default() })
+}

@@ -1,0 +1,153 @@
+//! Ensure TiDB's private link connection to the network's AWS endpoint service.
+//!
+//! ## What it does
+//! `POST /v1beta1/clusters/{clusterId}/privateLinkConnections` of type `AWS_ENDPOINT_SERVICE`
+//! with the network's VPC endpoint service name. Confluent accepts the endpoint by itself once
+//! the access for TiDB's account exists.
+//!
+//! ## Preconditions
+//! The access is READY (otherwise the connection parks in PENDING_ACCEPTANCE) and the Kafka
+//! cluster is PROVISIONED (the runbook's order); the service name is known.
+//!
+//! ## Idempotency
+//! Natural key: TiDB cluster + endpoint service name. Listed before the create and again after
+//! an ambiguous failure.
+//!
+//! ## Waits for
+//! `state` ACTIVE. FAILED fails with TiDB's `message`; PENDING_ACCEPTANCE that lasts longer than
+//! the grace period fails with the hint that the access for TiDB's account is missing.
+//!
+//! ## Undo
+//! `DELETE …/privateLinkConnections/{id}` after the domains are detached.
+
+use std::sync::Mutex;
+use std::sync::PoisonError;
+use std::time::Duration;
+
+use linkplan_tidbcloud::resources::private_link_connections::CreatePrivateLinkConnection;
+
+use super::{ApplyCtx, StepError, StepOutcome, recorded, retry_hint, wait_failed, wait_gone};
+use crate::observe::{ConnectionObserved, Observed, connection_observed};
+use crate::step::Step;
+use crate::wait::Acceptor;
+
+const PENDING_ACCEPTANCE: &str = "PENDING_ACCEPTANCE";
+
+/// Whether the connection exists and is ACTIVE.
+pub fn is_done(observed: &Observed) -> bool {
+    observed.connection.as_ref().is_some_and(|c| acceptor(c) == Acceptor::Ready)
+}
+
+/// ACTIVE, FAILED, or pending (CREATING, PENDING_ACCEPTANCE).
+pub fn acceptor(connection: &ConnectionObserved) -> Acceptor {
+    match connection.state.as_deref() {
+        Some("ACTIVE") => Acceptor::Ready,
+        Some("FAILED") => Acceptor::Failed {
+            state: "FAILED".to_owned(),
+            reason: connection.message.clone().unwrap_or_else(|| "no reason given".to_owned()),
+        },
+        Some(state) => Acceptor::Pending(state.to_owned()),
+        None => Acceptor::Pending("(no state)".to_owned()),
+    }
+}
+
+pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "creating the private link connection";
+    let cluster_id = ctx.desired.tidb.cluster_id.as_str();
+    let resolved = ctx.resolved();
+    let Some(service_name) = resolved.service_name else {
+        return Err(StepError::new(step, DOING, "the network's endpoint service name is unknown", retry_hint()));
+    };
+    let plcs = ctx.engine.tidb.private_link_connections();
+    let vendor = |doing: &str, e: &linkplan_tidbcloud::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let find = || async {
+        plcs.find(cluster_id, &service_name).await.map_err(|e| vendor("looking the private link connection up", &e))
+    };
+    let mut created = false;
+    let plc = match find().await? {
+        Some(p) => p,
+        None => {
+            let request = CreatePrivateLinkConnection {
+                cluster_id: cluster_id.to_owned(),
+                display_name: ctx.desired.connection.display_name.clone(),
+                aws_endpoint_service: service_name.clone(),
+                aws_region: None,
+            };
+            match plcs.create(&request).await {
+                Ok(p) => {
+                    created = true;
+                    p
+                }
+                Err(e) if e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
+                Err(e) => return Err(vendor(DOING, &e)),
+            }
+        }
+    };
+    let id = plc.private_link_connection_id.clone();
+    ctx.update(|r| r.connection_id = Some(id.clone()));
+
+    // PENDING_ACCEPTANCE clears by itself once the access is READY; if it lasts past the grace
+    // period, the access (or its account) is wrong.
+    let clock = ctx.engine.clock.as_ref();
+    let grace = ctx.engine.config.pending_acceptance_grace;
+    let pending_since: Mutex<Option<Duration>> = Mutex::new(None);
+    let accept = |p: &linkplan_tidbcloud::resources::private_link_connections::PrivateLinkConnection| {
+        let observed = connection_observed(p.clone());
+        let verdict = acceptor(&observed);
+        let mut since = pending_since.lock().unwrap_or_else(PoisonError::into_inner);
+        if verdict != Acceptor::Pending(PENDING_ACCEPTANCE.to_owned()) {
+            *since = None;
+            return verdict;
+        }
+        let now = clock.now();
+        let first = *since.get_or_insert(now);
+        if now.saturating_sub(first) >= grace {
+            return Acceptor::Failed {
+                state: PENDING_ACCEPTANCE.to_owned(),
+                reason: observed.message.unwrap_or_else(|| "the endpoint was not accepted".to_owned()),
+            };
+        }
+        verdict
+    };
+    let account = resolved.account.unwrap_or_else(|| "(unknown)".to_owned());
+    let network = resolved.network_id.unwrap_or_else(|| "(unknown)".to_owned());
+    ctx.wait(step, ctx.engine.config.connection, || plcs.get(cluster_id, &id), accept).await.map_err(|e| {
+        wait_failed(step, "waiting for the private link connection", e, |state| match state {
+            PENDING_ACCEPTANCE => Some(format!(
+                "the PrivateLink access for TiDB Cloud's AWS account {account} on network {network} is missing or \
+                 not READY; check it in Confluent Cloud, then run apply again"
+            )),
+            _ => Some(format!(
+                "delete connection {id} in TiDB Cloud, fix the cause (region, shared zones, service name), then run \
+                 apply again"
+            )),
+        })
+    })?;
+    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+}
+
+/// Destroy: delete the connection (after the domains are detached), then wait until a GET says
+/// 404.
+pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "deleting the private link connection";
+    let cluster_id = ctx.desired.tidb.cluster_id.as_str();
+    let id = recorded(step, DOING, ctx.resolved().connection_id)?;
+    let plcs = ctx.engine.tidb.private_link_connections();
+    match plcs.delete(cluster_id, &id).await {
+        Ok(_) => (),
+        Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
+        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+    }
+    let poll = || async {
+        match plcs.get(cluster_id, &id).await {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    wait_gone(ctx, step, ctx.engine.config.connection, poll, |p| {
+        p.state.as_ref().map_or_else(|| "(no state)".to_owned(), ToString::to_string)
+    })
+    .await?;
+    Ok(StepOutcome { resource_id: id, ..StepOutcome::default() })
+}

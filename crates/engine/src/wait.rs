@@ -1,0 +1,209 @@
+//! The single polling loop: poll, judge with an [`Acceptor`], back off with jitter, repeat.
+//!
+//! Delays grow exponentially from `min_delay` to `max_delay` ("equal jitter": each delay is
+//! between half and all of the exponential value), so a 25-minute cluster wait costs a few
+//! dozen requests. Time comes from the injected [`Clock`]; tests never sleep.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::clock::{Clock, Jitter};
+
+/// What a poll result means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptor {
+    /// Done.
+    Ready,
+    /// Not yet; the vendor's state, for progress and for the timeout message.
+    Pending(String),
+    /// Terminal failure: the vendor's state and its reason.
+    Failed { state: String, reason: String },
+}
+
+/// How long and how often to poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitPolicy {
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    pub max_wait: Duration,
+}
+
+impl WaitPolicy {
+    /// From 2 s up to a 60 s cap, giving up after `max_wait`.
+    pub fn patient(max_wait: Duration) -> WaitPolicy {
+        WaitPolicy { min_delay: Duration::from_secs(2), max_delay: Duration::from_secs(60), max_wait }
+    }
+
+    /// The delay before poll number `attempt + 1` (0-based), before jitter.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.min(20));
+        self.min_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// Whether a poll error may clear by itself (a 429 or 5xx storm that outlasted the client's own
+/// retries): the loop then keeps polling until its deadline instead of failing the step.
+pub trait Transient {
+    fn is_transient(&self) -> bool;
+}
+
+impl Transient for linkplan_confluent::Error {
+    fn is_transient(&self) -> bool {
+        self.is_retryable()
+    }
+}
+
+impl Transient for linkplan_tidbcloud::Error {
+    fn is_transient(&self) -> bool {
+        self.is_retryable()
+    }
+}
+
+/// Why a wait ended without the resource being ready.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError<E: std::error::Error + 'static> {
+    #[error("still {last_state} after {}s ({attempts} polls)", elapsed.as_secs())]
+    TimedOut { elapsed: Duration, attempts: u32, last_state: String },
+    #[error("{state}: {reason}")]
+    FailedState { state: String, reason: String },
+    #[error(transparent)]
+    Poll(E),
+}
+
+/// Poll until `accept` says Ready (returns the last value) or Failed, or `policy.max_wait` passes.
+/// `on_pending` sees every pending state (for progress display). A [`Transient`] poll error
+/// counts as pending; any other ends the wait.
+pub async fn wait_for<T, E, F, Fut>(
+    clock: &dyn Clock,
+    policy: WaitPolicy,
+    seed: u64,
+    mut poll: F,
+    accept: impl Fn(&T) -> Acceptor,
+    on_pending: &(dyn Fn(&str) + Sync),
+) -> Result<T, WaitError<E>>
+where
+    E: std::error::Error + Transient + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let start = clock.now();
+    let mut jitter = Jitter::new(seed);
+    let mut attempts = 0u32;
+    loop {
+        let polled = poll().await;
+        let polled_at = clock.now();
+        attempts += 1;
+        let state = match polled {
+            Err(e) if e.is_transient() => format!("unreachable ({e})"),
+            Err(e) => return Err(WaitError::Poll(e)),
+            Ok(value) => match accept(&value) {
+                Acceptor::Ready => return Ok(value),
+                Acceptor::Failed { state, reason } => return Err(WaitError::FailedState { state, reason }),
+                Acceptor::Pending(state) => state,
+            },
+        };
+        on_pending(&state);
+        let elapsed = polled_at.saturating_sub(start);
+        if elapsed >= policy.max_wait {
+            return Err(WaitError::TimedOut { elapsed, attempts, last_state: state });
+        }
+        let full = policy.backoff(attempts - 1);
+        let delay = full.mul_f64(0.5 + jitter.next_fraction() / 2.0).max(policy.min_delay.min(full));
+        clock.sleep_until(polled_at + delay.min(policy.max_wait - elapsed)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+    use crate::clock::Sleep;
+
+    /// A clock that only moves when slept on.
+    #[derive(Default)]
+    struct FakeClock {
+        now_ms: AtomicU64,
+        sleeps: Mutex<Vec<Duration>>,
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Duration {
+            Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
+        }
+        fn sleep(&self, d: Duration) -> Sleep<'_> {
+            self.now_ms.fetch_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
+            self.sleeps.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(d);
+            Box::pin(std::future::ready(()))
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("poll failed")]
+    struct PollError;
+
+    impl Transient for PollError {
+        fn is_transient(&self) -> bool {
+            false
+        }
+    }
+
+    /// A resource that becomes ready at `ready_at` seconds of fake time.
+    async fn run(clock: &FakeClock, ready_at: u64, policy: WaitPolicy) -> Result<u64, WaitError<PollError>> {
+        wait_for(
+            clock,
+            policy,
+            7,
+            || async { Ok::<_, PollError>(clock.now().as_secs()) },
+            |now| if *now >= ready_at { Acceptor::Ready } else { Acceptor::Pending("PROVISIONING".to_owned()) },
+            &|_| (),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_25_minute_wait_costs_a_few_dozen_polls() {
+        let clock = FakeClock::default();
+        let result = run(&clock, 25 * 60, WaitPolicy::patient(Duration::from_secs(3 * 3600))).await;
+        assert!(matches!(result, Ok(t) if t >= 25 * 60));
+        let sleeps = clock.sleeps.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        assert!((20..=50).contains(&sleeps.len()), "{} polls", sleeps.len() + 1);
+        assert!(sleeps.iter().all(|d| *d >= Duration::from_secs(1) && *d <= Duration::from_secs(60)), "{sleeps:?}");
+        assert!(sleeps[0] <= Duration::from_secs(2), "starts at seconds: {sleeps:?}");
+        // Overshoot past readiness is at most one capped delay.
+        assert!(clock.now() <= Duration::from_secs(25 * 60 + 60));
+    }
+
+    #[tokio::test]
+    async fn times_out_with_the_last_state() {
+        let clock = FakeClock::default();
+        let result = run(&clock, u64::MAX, WaitPolicy::patient(Duration::from_secs(300))).await;
+        match result {
+            Err(WaitError::TimedOut { elapsed, last_state, .. }) => {
+                assert_eq!(last_state, "PROVISIONING");
+                assert!(elapsed >= Duration::from_secs(300) && elapsed <= Duration::from_secs(301));
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn failed_state_and_poll_errors_end_the_wait() {
+        let clock = FakeClock::default();
+        let policy = WaitPolicy::patient(Duration::from_secs(300));
+        let failed: Result<(), WaitError<PollError>> = wait_for(
+            &clock,
+            policy,
+            1,
+            || async { Ok(()) },
+            |()| Acceptor::Failed { state: "FAILED".to_owned(), reason: "quota".to_owned() },
+            &|_| (),
+        )
+        .await;
+        assert_eq!(failed.map_err(|e| e.to_string()), Err("FAILED: quota".to_owned()));
+        let poll: Result<(), WaitError<PollError>> =
+            wait_for(&clock, policy, 1, || async { Err(PollError) }, |()| Acceptor::Ready, &|_| ()).await;
+        assert!(matches!(poll, Err(WaitError::Poll(PollError))));
+    }
+}

@@ -1,0 +1,189 @@
+//! Harness: a simulator on an explicit clock, the engine's clock driving it, and helpers to
+//! read plans and worlds.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use linkplan_engine::clock::Sleep;
+use linkplan_engine::{Clock, Desired, Engine, EngineConfig, Journal, Observed, StepPlan, WaitPolicy};
+use linkplan_model::{Document, PlanView};
+use linkplan_sim::{RunningSim, Sim, SimConfig, World};
+
+/// The engine's clock in tests: sleeping advances the simulator's explicit clock instead of
+/// waiting, so a six-hour budget runs in milliseconds.
+pub(crate) struct SimClock {
+    sim: Arc<RunningSim>,
+    now_ms: AtomicU64,
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> Duration {
+        Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep<'_> {
+        self.sleep_until(self.now() + duration)
+    }
+
+    /// Time is the furthest deadline any waiter asked for: concurrent waits overlap instead of
+    /// adding up, and every waiter wakes at or after its deadline.
+    fn sleep_until(&self, deadline: Duration) -> Sleep<'_> {
+        let target = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+        let before = self.now_ms.fetch_max(target, Ordering::SeqCst);
+        if target > before {
+            self.sim.advance(Duration::from_millis(target - before));
+        }
+        Box::pin(std::future::ready(()))
+    }
+
+    fn unix_ms(&self) -> u64 {
+        1_767_225_600_000 + self.now_ms.load(Ordering::SeqCst)
+    }
+}
+
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub(crate) fn desired_from(text: &str) -> Desired {
+    let doc = Document::parse(text).expect("the test plan parses");
+    let view = PlanView::new(&doc).expect("the test plan is a mapping");
+    Desired::from_plan(&view).expect("the test plan is complete")
+}
+
+pub(crate) fn example_plan() -> String {
+    std::fs::read_to_string(root().join("examples/orders-cdc.yaml")).expect("the example plan exists")
+}
+
+/// A plan from `fixtures/plans/` (the plans that go with the simulator's worlds).
+pub(crate) fn plan_file(name: &str) -> String {
+    std::fs::read_to_string(root().join("fixtures/plans").join(format!("{name}.yaml")))
+        .expect("the plan fixture exists")
+}
+
+/// A world file from `fixtures/sim/worlds/`, or `None` while it does not exist yet.
+pub(crate) fn world_file(name: &str) -> Option<World> {
+    let path = root().join("fixtures/sim/worlds").join(format!("{name}.yaml"));
+    path.exists().then(|| World::from_path(&path).expect("the world file parses"))
+}
+
+/// The example world with `extra` YAML appended at the top level (e.g. `failures:`).
+pub(crate) fn example_world_with(extra: &str) -> World {
+    let text = std::fs::read_to_string(root().join("fixtures/sim/worlds/example.yaml")).expect("the example world");
+    World::from_yaml(&format!("{text}\n{extra}")).expect("the test world parses")
+}
+
+pub(crate) struct Harness {
+    pub(crate) sim: Arc<RunningSim>,
+    pub(crate) engine: Engine,
+    /// Requests the engine's clients sent (every attempt).
+    pub(crate) requests: Arc<AtomicUsize>,
+    dir: PathBuf,
+}
+
+impl Harness {
+    pub(crate) async fn new(world: World, test: &str) -> Harness {
+        Harness::with_config(world, SimConfig::explicit(), test).await
+    }
+
+    pub(crate) async fn with_config(world: World, config: SimConfig, test: &str) -> Harness {
+        let sim = Arc::new(Sim::start(world, config).await.expect("the simulator starts"));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("the test directory is created");
+        let requests = Arc::new(AtomicUsize::new(0));
+        let engine = engine_for(&sim, &requests);
+        Harness { sim, engine, requests, dir }
+    }
+
+    /// The same world and directory with a new engine (new clients, new clock).
+    pub(crate) fn with_fresh_engine(self) -> Harness {
+        let engine = engine_for(&self.sim, &self.requests);
+        Harness { engine, ..self }
+    }
+
+    /// An engine whose clients never retry and whose waits give up after five simulated
+    /// minutes: for cutting the connection off, where every later request fails (and a wait
+    /// would otherwise keep polling through the outage for hours of simulated time).
+    pub(crate) fn fragile(self) -> Harness {
+        let short = WaitPolicy::patient(Duration::from_secs(300));
+        let config = EngineConfig {
+            network: short,
+            access: short,
+            cluster: short,
+            connection: short,
+            domains: short,
+            ..EngineConfig::standard()
+        };
+        let engine = engine_with(&self.sim, &self.requests, 1).with_config(config);
+        Harness { engine, ..self }
+    }
+
+    /// The engine's clock reading.
+    pub(crate) fn now(&self) -> Duration {
+        self.engine.clock().now()
+    }
+
+    /// Clients of the same world that the request counter does not see.
+    pub(crate) fn plain_clients(&self) -> (linkplan_confluent::Client, linkplan_tidbcloud::Client) {
+        let env: std::collections::HashMap<String, String> =
+            self.sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let lookup = |name: &str| env.get(name).cloned();
+        let confluent = linkplan_confluent::ClientBuilder::from_env(&lookup).and_then(|b| b.build());
+        let tidb = linkplan_tidbcloud::ClientBuilder::from_env(&lookup).and_then(|b| b.build());
+        (confluent.expect("the Confluent client builds"), tidb.expect("the TiDB client builds"))
+    }
+
+    pub(crate) fn journal_path(&self) -> PathBuf {
+        self.dir.join("apply.jsonl")
+    }
+
+    pub(crate) fn journal(&self) -> Journal {
+        Journal::open(&self.journal_path()).expect("the journal opens")
+    }
+
+    pub(crate) async fn observe_and_plan(&self, desired: &Desired) -> (Observed, StepPlan) {
+        let observed = self.engine.observe(desired).await.expect("observe succeeds");
+        let plan = linkplan_engine::plan(desired, &observed);
+        (observed, plan)
+    }
+}
+
+fn engine_for(sim: &Arc<RunningSim>, requests: &Arc<AtomicUsize>) -> Engine {
+    engine_with(sim, requests, 5)
+}
+
+fn engine_with(sim: &Arc<RunningSim>, requests: &Arc<AtomicUsize>, max_attempts: u32) -> Engine {
+    let env: std::collections::HashMap<String, String> =
+        sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let lookup = |name: &str| env.get(name).cloned();
+    let observer = || {
+        let requests = Arc::clone(requests);
+        move |_: &linkplan_confluent::Exchange<'_>| {
+            requests.fetch_add(1, Ordering::SeqCst);
+        }
+    };
+    let retry = linkplan_confluent::RetryPolicy {
+        max_attempts,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        deadline: Duration::from_secs(10),
+    };
+    let confluent = linkplan_confluent::ClientBuilder::from_env(&lookup)
+        .expect("the simulator sets the Confluent variables")
+        .retry(retry)
+        .observer(observer())
+        .build()
+        .expect("the Confluent client builds");
+    let tidb = linkplan_tidbcloud::ClientBuilder::from_env(&lookup)
+        .expect("the simulator sets the TiDB variables")
+        .retry(retry)
+        .observer(observer())
+        .build()
+        .expect("the TiDB client builds");
+    // Each engine's clock starts at the simulator's "now" offset 0; only sleeps move it.
+    let clock = Arc::new(SimClock { sim: Arc::clone(sim), now_ms: AtomicU64::new(0) });
+    Engine::new(confluent, tidb, clock).with_config(EngineConfig::standard())
+}

@@ -13,38 +13,17 @@
 use std::time::Duration;
 
 use linkplan_http::header::HeaderMap;
-use linkplan_http::retry::seconds_header;
+pub(crate) use linkplan_http::retry::{Replay, ambiguous_status};
+use linkplan_http::retry::{for_status, for_transport};
 use linkplan_http::{Retry, StatusCode};
 
 use crate::error::Error;
 
-/// Whether a request may be sent again after it possibly reached the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Replay {
-    /// Idempotent: GET, DELETE.
-    Safe,
-    /// A create: never replayed after an ambiguous failure.
-    Unsafe,
-}
-
 /// Whether (and when) to repeat an attempt that failed with `error`.
 pub(crate) fn classify(error: &Error, replay: Replay) -> Retry {
     match error {
-        Error::Api(api) => {
-            let after = || api.retry_after().map_or(Retry::Backoff, Retry::After);
-            match api.status().as_u16() {
-                429 => after(),
-                500 | 502 | 503 | 504 if replay == Replay::Safe => after(),
-                _ => Retry::Never,
-            }
-        }
-        Error::Transport { source, .. } if source.is_transient() => {
-            if replay == Replay::Safe || !source.maybe_sent() {
-                Retry::Backoff
-            } else {
-                Retry::Never
-            }
-        }
+        Error::Api(api) => for_status(api.status(), api.retry_after(), replay),
+        Error::Transport { source, .. } => for_transport(source.is_transient(), source.maybe_sent(), replay),
         _ => Retry::Never,
     }
 }
@@ -52,17 +31,7 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Retry {
 /// The server's requested wait for an error response: `Retry-After`, or on 429 the
 /// `X-RateLimit-Reset` seconds.
 pub(crate) fn retry_after(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
-    let header = seconds_header(headers, "retry-after");
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        header.or_else(|| seconds_header(headers, "x-ratelimit-reset"))
-    } else {
-        header
-    }
-}
-
-/// Whether a failure of a create may have created the resource.
-pub(crate) fn ambiguous_status(status: StatusCode, replay: Replay) -> bool {
-    replay == Replay::Unsafe && status.is_server_error()
+    linkplan_http::retry::retry_after(status, headers, "x-ratelimit-reset")
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Backoff mechanics shared by the clients: the policy, jittered delays, one call's attempt budget.
 //!
-//! *Which* failures are retried is vendor policy and lives in each client crate's `retry.rs`;
-//! this module only turns a decision into a delay, or into giving up.
+//! *Which* calls are safe to replay is vendor policy and lives in each client crate's `retry.rs`;
+//! this module holds the decision table both vendors share ([`for_status`], [`for_transport`],
+//! [`ambiguous_status`]) and turns a decision into a delay, or into giving up.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,6 +67,48 @@ pub enum Retry {
     Backoff,
     /// Repeat after at least this long (the server said so: `Retry-After` or a reset header).
     After(Duration),
+}
+
+/// Whether a request may be sent again after it possibly reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// Idempotent (GET, DELETE, and what each vendor's policy adds).
+    Safe,
+    /// A create: never replayed after an ambiguous failure.
+    Unsafe,
+}
+
+/// The verdict for an error response: 429 is always repeated (the server did nothing);
+/// 500/502/503/504 only when the call is safe to replay; anything else never.
+pub fn for_status(status: reqwest::StatusCode, retry_after: Option<Duration>, replay: Replay) -> Retry {
+    let after = || retry_after.map_or(Retry::Backoff, Retry::After);
+    match status.as_u16() {
+        429 => after(),
+        500 | 502 | 503 | 504 if replay == Replay::Safe => after(),
+        _ => Retry::Never,
+    }
+}
+
+/// The verdict for a transport failure: transient ones are repeated when the call is safe to
+/// replay, or when the request provably never left.
+pub fn for_transport(transient: bool, maybe_sent: bool, replay: Replay) -> Retry {
+    if transient && (replay == Replay::Safe || !maybe_sent) { Retry::Backoff } else { Retry::Never }
+}
+
+/// The server's requested wait for an error response: `Retry-After`, or on 429 the vendor's
+/// rate-limit `reset_header` (seconds).
+pub fn retry_after(status: reqwest::StatusCode, headers: &HeaderMap, reset_header: &str) -> Option<Duration> {
+    let header = seconds_header(headers, "retry-after");
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        header.or_else(|| seconds_header(headers, reset_header))
+    } else {
+        header
+    }
+}
+
+/// Whether a failed create may have created the resource.
+pub fn ambiguous_status(status: reqwest::StatusCode, replay: Replay) -> bool {
+    replay == Replay::Unsafe && status.is_server_error()
 }
 
 /// The attempt budget of one call.

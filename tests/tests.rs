@@ -15,3 +15,5 @@ mod sarif;
 mod schema;
 // `linkplan sim`: export lines, Basic and Digest against the binary, SIGTERM, world errors.
 mod sim;
+// Apply as real processes: killed at every point and resumed, two at once, a 429 storm.
+mod processes;

@@ -104,3 +104,8 @@ impl Drop for TempDir {
 pub(crate) fn example() -> String {
     std::fs::read_to_string(root().join("examples/orders-cdc.yaml")).unwrap_or_default()
 }
+
+/// `linkplan ARGS…` as a [`Command`] to spawn (in the repository root, no colour, no stdin).
+pub(crate) fn linkplan_command(args: &[&str]) -> Command {
+    command(args)
+}

@@ -101,6 +101,10 @@ pub struct DestroyArgs {
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// How long to wait for another apply or destroy of this plan to finish (it holds the
+    /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +127,10 @@ pub struct ApplyArgs {
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// How long to wait for another apply or destroy of this plan to finish (it holds the
+    /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -213,4 +221,35 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `90`, `90s`, `5m`, `1h` → a duration (whole units; seconds when no unit).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 30s, 5m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_take_seconds_minutes_and_hours() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("5 minutes").is_err());
+        assert!(parse_duration("m").is_err());
+    }
 }

@@ -32,7 +32,7 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         Some(path) => path.clone(),
         None => default_journal(&plan_file, args.target.sandbox)?,
     };
-    let journal = Journal::open(&journal_path).map_err(|e| miette!("{e}"))?;
+    let journal = open_journal(&journal_path, args.lock_timeout)?;
     runtime()?.block_on(async {
         let target = Target::start(&args.target).await?;
         let (observed, fresh) = observe_and_plan(&target.engine, &desired).await?;
@@ -108,6 +108,18 @@ fn default_journal(plan: &Path, sandbox: bool) -> miette::Result<PathBuf> {
     Ok(dir.join(format!("{name}.journal.jsonl")))
 }
 
+/// Open (and lock) the journal, waiting up to `timeout` for another apply to finish.
+fn open_journal(path: &Path, timeout: std::time::Duration) -> miette::Result<Journal> {
+    let waiting =
+        || printer::status(&format!("waiting up to {}s for another apply of this plan to finish", timeout.as_secs()));
+    Journal::open_waiting(path, timeout, waiting).map_err(|e| match e {
+        linkplan_engine::JournalError::Locked { .. } => {
+            miette!(help = "wait for it to finish, or pass --lock-timeout 10m to wait here", "{e}")
+        }
+        e => miette!("{e}"),
+    })
+}
+
 /// Ask on the terminal; without one, refuse (`--auto-approve` is the way to say yes).
 fn confirmed() -> miette::Result<bool> {
     if !std::io::stdin().is_terminal() {
@@ -129,12 +141,14 @@ pub(crate) fn destroy(args: &DestroyArgs) -> miette::Result<ExitStatus> {
         Some(path) => path.clone(),
         None => default_journal(&args.target.file, args.target.sandbox)?,
     };
-    let journal = Journal::open(&journal_path).map_err(|e| miette!("{e}"))?;
+    let journal = open_journal(&journal_path, args.lock_timeout)?;
     runtime()?.block_on(async {
         let target = Target::start(&args.target).await?;
         let observed = target.engine.observe(&desired).await.map_err(|e| miette!("{e}"))?;
-        let options = DestroyOptions { delete_kafka_cluster: args.delete_kafka_cluster };
-        let plan = destroy_plan(&desired, &observed, options);
+        let entries = Journal::read(journal.path()).map_err(|e| miette!("{e}"))?;
+        let options =
+            DestroyOptions { delete_kafka_cluster: args.delete_kafka_cluster, created: Journal::created(&entries) };
+        let plan = destroy_plan(&desired, &observed, &options);
         printer::stdout(&plan.to_string());
         if plan.steps.iter().all(|s| s.action != Action::Delete) {
             printer::status("nothing to delete");

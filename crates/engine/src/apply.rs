@@ -87,7 +87,7 @@ impl Engine {
                         done.insert(&step.id);
                         continue;
                     }
-                    journal.record(&self.entry(&step.id, JournalEvent::Started, None, None))?;
+                    journal.record(&self.entry(step, JournalEvent::Started, None, None))?;
                     progress.event(&Event::Started { step: &step.id, action: step.action });
                     running.push(Box::pin(run_step(&ctx, step)));
                 }
@@ -108,13 +108,13 @@ impl Engine {
             let Some(step) = plan.steps.iter().find(|s| s.id == id) else { continue };
             match result {
                 Ok(outcome) => {
-                    journal.record(&self.entry(&step.id, JournalEvent::Succeeded, Some(&outcome), None))?;
+                    journal.record(&self.entry(step, JournalEvent::Succeeded, Some(&outcome), None))?;
                     progress.event(&Event::Succeeded { step: &step.id, outcome: &outcome, elapsed });
                     report.completed.push((step.id.clone(), outcome));
                     done.insert(&step.id);
                 }
                 Err(error) => {
-                    journal.record(&self.entry(&step.id, JournalEvent::Failed, None, Some(error.to_string())))?;
+                    journal.record(&self.entry(step, JournalEvent::Failed, None, Some(error.to_string())))?;
                     progress.event(&Event::Failed { step: &step.id, error: &error });
                     failure.get_or_insert(error);
                 }
@@ -126,19 +126,22 @@ impl Engine {
         }
     }
 
-    fn entry(
-        &self,
-        step: &StepId,
-        event: JournalEvent,
-        outcome: Option<&StepOutcome>,
-        message: Option<String>,
-    ) -> Entry {
+    fn entry(&self, step: &Step, event: JournalEvent, outcome: Option<&StepOutcome>, message: Option<String>) -> Entry {
         let mut outputs = outcome.map(|o| o.outputs.clone()).unwrap_or_default();
         if let Some(o) = outcome {
             outputs.insert("id".to_owned(), o.resource_id.clone());
             outputs.insert("created".to_owned(), o.created.to_string());
         }
-        Entry { version: JOURNAL_VERSION, step_id: step.clone(), event, at: self.clock.unix_ms(), outputs, message }
+        let action = (event != JournalEvent::Failed).then_some(step.action);
+        Entry {
+            version: JOURNAL_VERSION,
+            step_id: step.id.clone(),
+            event,
+            at: self.clock.unix_ms(),
+            action,
+            outputs,
+            message,
+        }
     }
 }
 

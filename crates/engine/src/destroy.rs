@@ -1,21 +1,34 @@
 //! Destroy planning (pure): the runbook in reverse — detach the domains, delete the connection,
-//! then the Confluent resources linkplan manages. What the plan only references (`network.id`,
+//! then the Confluent resources linkplan created. What the plan only references (`network.id`,
 //! `cluster.id`) is never deleted; a Kafka cluster (and its data) only with an explicit option.
+//!
+//! Ownership: the domains and the connection carry this plan's own display name, so they are
+//! the plan's. The Confluent side is shared: TiDB Cloud uses one AWS account for all its
+//! clusters in a region, so one PrivateLink access can serve other connections, and a network
+//! or cluster found by its name may predate linkplan. Those are deleted only when the journal
+//! says an apply created them ([`crate::Journal::created`]); otherwise they are kept, with why.
+
+use std::collections::BTreeSet;
 
 use crate::desired::{Desired, NetworkSource};
 use crate::observe::{Observed, unique_name};
 use crate::step::{Action, PLAN_VERSION, Resolved, Step, StepId, StepKind, StepPlan};
 
-/// What destroy may delete beyond the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What destroy may delete.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DestroyOptions {
     /// Delete the Kafka cluster too (it deletes the cluster's data).
     pub delete_kafka_cluster: bool,
+    /// The steps whose resources linkplan created ([`crate::Journal::created`]); the access,
+    /// the cluster and the network are deleted only when listed.
+    pub created: BTreeSet<StepId>,
 }
+
+const NOT_CREATED: &str = "kept: no journal record says linkplan created it";
 
 /// The steps that undo `desired` in `observed`, in reverse order of apply. Steps use the same
 /// [`StepId`]s as apply; `-` deletes, `=` keeps (with the reason in the summary).
-pub fn destroy_plan(desired: &Desired, observed: &Observed, options: DestroyOptions) -> StepPlan {
+pub fn destroy_plan(desired: &Desired, observed: &Observed, options: &DestroyOptions) -> StepPlan {
     let mut steps = Vec::new();
     let mut context = Vec::new();
     let unique = unique_name(desired, observed);
@@ -65,16 +78,29 @@ pub fn destroy_plan(desired: &Desired, observed: &Observed, options: DestroyOpti
         ));
     }
     let mut before_network = Vec::new();
+    let owned = |kind, key: &[&str]| options.created.contains(&StepId::new(kind, key));
     if let (Some(account), Some(a)) = (&account, account.as_deref().and_then(|a| observed.access_for(a))) {
-        resolved.access_id = Some(a.id.clone());
-        before_network.push(push(
-            StepKind::PrivateLinkAccess,
-            &[network_key, account],
-            Action::Delete,
-            before_confluent.clone(),
-            format!("delete the PrivateLink access for AWS account {account}"),
-            Some(&a.id),
-        ));
+        let key = [network_key, account.as_str()];
+        if owned(StepKind::PrivateLinkAccess, &key) {
+            resolved.access_id = Some(a.id.clone());
+            before_network.push(push(
+                StepKind::PrivateLinkAccess,
+                &key,
+                Action::Delete,
+                before_confluent.clone(),
+                format!("delete the PrivateLink access for AWS account {account}"),
+                Some(&a.id),
+            ));
+        } else {
+            push(
+                StepKind::PrivateLinkAccess,
+                &key,
+                Action::Unchanged,
+                Vec::new(),
+                format!("{NOT_CREATED}; other connections from AWS account {account} may use it"),
+                Some(&a.id),
+            );
+        }
     }
     if let Some(c) = &observed.cluster {
         let wanted = &desired.confluent.cluster;
@@ -88,6 +114,8 @@ pub fn destroy_plan(desired: &Desired, observed: &Observed, options: DestroyOpti
                 "kept: referenced by `confluent.cluster.id`".to_owned(),
                 Some(&c.id),
             );
+        } else if !owned(StepKind::Cluster, &key) {
+            push(StepKind::Cluster, &key, Action::Unchanged, Vec::new(), NOT_CREATED.to_owned(), Some(&c.id));
         } else if !options.delete_kafka_cluster {
             push(
                 StepKind::Cluster,
@@ -115,21 +143,16 @@ pub fn destroy_plan(desired: &Desired, observed: &Observed, options: DestroyOpti
                 context.push(format!("Confluent network {}: referenced by `confluent.network.id`, kept", n.id));
             }
             NetworkSource::Create { display_name, .. } => {
+                let key = [desired.confluent.environment.as_str(), display_name];
                 let kafka_kept = observed.cluster.is_some() && resolved.kafka_cluster_id.is_none();
-                let action = if kafka_kept { Action::Unchanged } else { Action::Delete };
-                let summary = if kafka_kept {
-                    format!("kept: network \"{display_name}\" still holds the Kafka cluster")
+                let (action, summary) = if !owned(StepKind::CreateNetwork, &key) {
+                    (Action::Unchanged, NOT_CREATED.to_owned())
+                } else if kafka_kept {
+                    (Action::Unchanged, format!("kept: network \"{display_name}\" still holds the Kafka cluster"))
                 } else {
-                    format!("delete the PrivateLink network \"{display_name}\"")
+                    (Action::Delete, format!("delete the PrivateLink network \"{display_name}\""))
                 };
-                push(
-                    StepKind::CreateNetwork,
-                    &[&desired.confluent.environment, display_name],
-                    action,
-                    before_network,
-                    summary,
-                    Some(&n.id),
-                );
+                push(StepKind::CreateNetwork, &key, action, before_network, summary, Some(&n.id));
             }
         }
     }

@@ -9,15 +9,19 @@
 //! Windows) on `<journal>.lock`, held for the [`Journal`]'s lifetime. The OS drops it when the
 //! process dies, so a killed apply never leaves a stale lock behind.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::step::StepId;
+use crate::step::{Action, StepId};
+
+/// How often [`Journal::open_waiting`] tries the lock again.
+const LOCK_POLL: Duration = Duration::from_millis(200);
 
 /// The journal line format version.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -62,6 +66,9 @@ pub struct Entry {
     pub event: JournalEvent,
     /// Milliseconds since the Unix epoch (from the engine's clock).
     pub at: u64,
+    /// What the step set out to do (on `started` and `succeeded`; absent in older lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,6 +100,24 @@ impl Journal {
         }
         let file = OpenOptions::new().create(true).append(true).open(path).map_err(io(path))?;
         Ok(Journal { path: path.to_owned(), file: Mutex::new(file), _lock: lock })
+    }
+
+    /// [`Journal::open`], waiting up to `timeout` for another apply to let go of the lock
+    /// (`on_wait` is called once, when the wait begins). Polls the lock every 200 ms.
+    pub fn open_waiting(path: &Path, timeout: Duration, on_wait: impl FnOnce()) -> Result<Journal, JournalError> {
+        let start = Instant::now();
+        let mut on_wait = Some(on_wait);
+        loop {
+            match Journal::open(path) {
+                Err(JournalError::Locked { .. }) if start.elapsed() < timeout => {
+                    if let Some(f) = on_wait.take() {
+                        f();
+                    }
+                    std::thread::sleep(LOCK_POLL.min(timeout.saturating_sub(start.elapsed())));
+                }
+                other => return other,
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -138,6 +163,30 @@ impl Journal {
         Ok(entries)
     }
 
+    /// The steps whose resources linkplan created and has not deleted since: a create was
+    /// started for them (the plan saw no such resource, so whatever exists under that natural key
+    /// now came from an apply, even one killed before it heard back), or a create succeeded;
+    /// a delete that succeeded ends it. Destroy deletes shared resources only when listed here.
+    pub fn created(entries: &[Entry]) -> BTreeSet<StepId> {
+        let mut out = BTreeSet::new();
+        for e in entries {
+            let created = e.outputs.get("created").is_some_and(|c| c == "true");
+            match (e.event, e.action) {
+                (JournalEvent::Started, Some(Action::Create)) => {
+                    out.insert(e.step_id.clone());
+                }
+                (JournalEvent::Succeeded, Some(Action::Delete)) => {
+                    out.remove(&e.step_id);
+                }
+                (JournalEvent::Succeeded, _) if created => {
+                    out.insert(e.step_id.clone());
+                }
+                _ => (),
+            }
+        }
+        out
+    }
+
     /// The last outputs of every step that succeeded (a hint for resume and status).
     pub fn succeeded(entries: &[Entry]) -> BTreeMap<StepId, BTreeMap<String, String>> {
         let mut out = BTreeMap::new();
@@ -174,7 +223,7 @@ mod tests {
 
     fn entry(step: &str, event: JournalEvent) -> Entry {
         let step_id: StepId = serde_json::from_value(serde_json::json!(step)).unwrap_or_else(|e| panic!("{e}"));
-        Entry { version: JOURNAL_VERSION, step_id, event, at: 1, outputs: BTreeMap::new(), message: None }
+        Entry { version: JOURNAL_VERSION, step_id, event, at: 1, action: None, outputs: BTreeMap::new(), message: None }
     }
 
     #[test]
@@ -210,11 +259,43 @@ mod tests {
     }
 
     #[test]
+    fn ownership_starts_with_a_create_and_ends_with_a_delete() {
+        let with = |step: &str, event, action| Entry { action: Some(action), ..entry(step, event) };
+        let mut adopted = with("found/1", JournalEvent::Succeeded, Action::Wait);
+        adopted.outputs.insert("created".to_owned(), "false".to_owned());
+        let entries = [
+            // Killed after starting the create: the resource may exist, and it is ours.
+            with("killed/1", JournalEvent::Started, Action::Create),
+            adopted,
+            with("gone/1", JournalEvent::Started, Action::Create),
+            with("gone/1", JournalEvent::Succeeded, Action::Create),
+            with("gone/1", JournalEvent::Started, Action::Delete),
+            with("gone/1", JournalEvent::Succeeded, Action::Delete),
+            // An older line without `action`, from a create that succeeded.
+            Entry {
+                outputs: BTreeMap::from([("created".to_owned(), "true".to_owned())]),
+                ..entry("old/1", JournalEvent::Succeeded)
+            },
+        ];
+        let owned: Vec<String> = Journal::created(&entries).iter().map(|s| s.as_str().to_owned()).collect();
+        assert_eq!(owned, ["killed/1", "old/1"]);
+    }
+
+    #[test]
     fn the_lock_is_exclusive_while_open() -> Result<(), JournalError> {
         let path = temp("lock");
         let first = Journal::open(&path)?;
         assert!(matches!(Journal::open(&path), Err(JournalError::Locked { .. })));
-        drop(first);
+        let waited = std::cell::Cell::new(false);
+        let timed_out = Journal::open_waiting(&path, Duration::from_millis(50), || waited.set(true));
+        assert!(matches!(timed_out, Err(JournalError::Locked { .. })) && waited.get());
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(first);
+        });
+        let second = Journal::open_waiting(&path, Duration::from_secs(30), || ())?;
+        let _ = releaser.join();
+        drop(second);
         Journal::open(&path).map(drop)
     }
 }

@@ -45,6 +45,21 @@ pub enum FaultAction {
     /// Carry the request out, then close the connection without a response: the ambiguous
     /// failure (a create that happened, though the client never heard) clients must survive.
     DropAfterApply,
+    /// Hold the request without answering for up to `millis` (real time; then answer
+    /// normally), carrying it out first when `after_apply`. While it is held the client sits
+    /// between two API calls: tests kill the client process there ([`crate::RunningSim::held`]).
+    Hang {
+        /// How long to hold it at most.
+        #[serde(default = "a_minute")]
+        millis: u64,
+        /// Carry the request out before holding the answer back.
+        #[serde(default)]
+        after_apply: bool,
+    },
+}
+
+fn a_minute() -> u64 {
+    60_000
 }
 
 fn one() -> u64 {

@@ -1,5 +1,6 @@
 //! The shared server state and what every request goes through: ids, faults, auth, headers.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -25,13 +26,21 @@ pub(crate) struct Shared {
     pub(crate) request_ids: RequestIds,
     pub(crate) body_limit: usize,
     pub(crate) nonce_ttl: Duration,
+    /// Requests a `hang` fault holds right now.
+    pub(crate) held: AtomicUsize,
 }
 
 pub(crate) type App = Arc<Shared>;
 
 impl Shared {
     pub(crate) fn new(state: State, body_limit: usize, nonce_ttl: Duration) -> Shared {
-        Shared { state: Mutex::new(state), request_ids: RequestIds::new(), body_limit, nonce_ttl }
+        Shared {
+            state: Mutex::new(state),
+            request_ids: RequestIds::new(),
+            body_limit,
+            nonce_ttl,
+            held: AtomicUsize::new(0),
+        }
     }
 
     /// Lock the world (a panicked holder cannot leave it half-updated in a way we care about).
@@ -84,6 +93,20 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
             insert(&mut r, "retry-after", &retry_after.to_string());
             r
         }
+        Some(FaultAction::Hang { millis, after_apply }) => {
+            let hold = || async {
+                let _held = Held::new(&app.held);
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+            };
+            if after_apply {
+                let response = authed(&app, vendor, &method, req, next).await;
+                hold().await;
+                response
+            } else {
+                hold().await;
+                authed(&app, vendor, &method, req, next).await
+            }
+        }
         Some(FaultAction::Slow { millis }) => {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             authed(&app, vendor, &method, req, next).await
@@ -99,6 +122,23 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
         headers.insert(HeaderName::from_static(name), v);
     }
     response
+}
+
+/// Counts a held request for as long as it lives (the handler may be dropped mid-hold when the
+/// client goes away).
+struct Held<'a>(&'a AtomicUsize);
+
+impl<'a> Held<'a> {
+    fn new(count: &'a AtomicUsize) -> Held<'a> {
+        count.fetch_add(1, Ordering::SeqCst);
+        Held(count)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 async fn authed(app: &App, vendor: Vendor, method: &Method, mut req: Request, next: Next) -> Response {

@@ -145,6 +145,16 @@ async fn not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> axum::
     }
 }
 
+/// Live resource counts, from [`RunningSim::inventory`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inventory {
+    pub networks: usize,
+    pub private_link_accesses: usize,
+    pub kafka_clusters: usize,
+    pub private_link_connections: usize,
+    pub attached_domains: usize,
+}
+
 /// A (user, secret) pair.
 type KeyPair = (String, String);
 
@@ -201,6 +211,25 @@ impl RunningSim {
     /// Arm a fault.
     pub fn add_fault(&self, fault: Fault) {
         self.app.lock().faults.add(fault);
+    }
+
+    /// How many live (not deleted) resources of each kind the world holds now: what tests
+    /// count to prove that no apply made a duplicate.
+    pub fn inventory(&self) -> Inventory {
+        let s = self.app.world();
+        let live = |deleted: &Option<Duration>| deleted.is_none();
+        Inventory {
+            networks: s.networks.iter().filter(|n| live(&n.meta.deleted)).count(),
+            private_link_accesses: s.accesses.iter().filter(|a| live(&a.meta.deleted)).count(),
+            kafka_clusters: s.kafka.iter().filter(|c| live(&c.meta.deleted)).count(),
+            private_link_connections: s.plcs.iter().filter(|p| live(&p.meta.deleted)).count(),
+            attached_domains: s.plcs.iter().filter(|p| live(&p.meta.deleted)).map(|p| p.domains.len()).sum(),
+        }
+    }
+
+    /// How many requests a [`FaultAction::Hang`] holds right now.
+    pub fn held(&self) -> usize {
+        self.app.held.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Disarm every fault.

@@ -894,7 +894,8 @@ mod tests {
         use crate::faults::FaultAction;
         let text = "faults:\n  - action: drop\n  - action: drop_after_apply\n  - action: { rate_limit: {} }\n  \
                     - action: { server_error: {} }\n  - action: { unavailable: { retry_after: 30 } }\n  \
-                    - { vendor: confluent, method: get, path: /cmk, after: 1, times: 2, action: { slow: { millis: 5 } } }\n";
+                    - { vendor: confluent, method: get, path: /cmk, after: 1, times: 2, action: { slow: { millis: 5 } } }\n  \
+                    - action: { hang: { after_apply: true } }\n";
         let w = World::from_yaml(text).expect("faults parse");
         let actions: Vec<FaultAction> = w.faults.iter().map(|f| f.action).collect();
         assert_eq!(
@@ -906,6 +907,7 @@ mod tests {
                 FaultAction::ServerError { status: 503 },
                 FaultAction::Unavailable { retry_after: 30 },
                 FaultAction::Slow { millis: 5 },
+                FaultAction::Hang { millis: 60_000, after_apply: true },
             ]
         );
         assert_eq!((w.faults[5].after, w.faults[5].times, w.faults[0].times), (1, Some(2), None));

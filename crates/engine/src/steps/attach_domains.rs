@@ -20,7 +20,7 @@
 
 use linkplan_tidbcloud::resources::private_link_connections::{AttachDomainRequest, DomainType};
 
-use super::{ApplyCtx, StepError, StepOutcome, recorded, retry_hint, wait_failed, wait_gone};
+use super::{ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone};
 use crate::observe::{AttachedObserved, Observed, attached_observed};
 use crate::step::Step;
 use crate::wait::Acceptor;
@@ -75,14 +75,10 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     let mut created = false;
     let attached = match find().await? {
         Some(a) => a,
-        None => match plcs.attach_domains(cluster_id, &connection, &request).await {
-            Ok(a) => {
-                created = true;
-                a
-            }
-            Err(e) if e.is_conflict() || e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
-            Err(e) => {
-                return Err(StepError::new(
+        None => {
+            let settles = |e: &linkplan_tidbcloud::Error| e.is_conflict() || e.is_ambiguous();
+            let fail = |e: linkplan_tidbcloud::Error| {
+                StepError::new(
                     step,
                     DOING,
                     e.to_string(),
@@ -90,9 +86,13 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                         "check that `{unique_name}` is the unique name of the Confluent network (from its DNS \
                          subdomain), then run apply again"
                     )),
-                ));
-            }
-        },
+                )
+            };
+            let attach = || plcs.attach_domains(cluster_id, &connection, &request);
+            let made = create_unless_found(ctx, find, attach, settles, fail).await?;
+            created = made.1;
+            made.0
+        }
     };
     let id = attached.attach_domain_id.clone().unwrap_or_default();
     let done = ctx

@@ -22,7 +22,9 @@
 use linkplan_confluent::resources::Cloud;
 use linkplan_confluent::resources::clusters::{Availability, CreateCluster};
 
-use super::{ApplyCtx, StepError, StepOutcome, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone};
+use super::{
+    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
+};
 use crate::desired;
 use crate::observe::{ClusterObserved, Observed, cluster_observed};
 use crate::step::Step;
@@ -86,14 +88,16 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 cku: wanted.cku,
                 zones: None,
             };
-            match clusters.create(&request).await {
-                Ok(c) => {
-                    created = true;
-                    c
-                }
-                Err(e) if e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
-                Err(e) => return Err(vendor(DOING, &e)),
-            }
+            let made = create_unless_found(
+                ctx,
+                find,
+                || clusters.create(&request),
+                linkplan_confluent::Error::is_ambiguous,
+                |e| vendor(DOING, &e),
+            )
+            .await?;
+            created = made.1;
+            made.0
         }
     };
     let id = cluster.id.clone();

@@ -22,7 +22,9 @@
 use linkplan_confluent::resources::Cloud;
 use linkplan_confluent::resources::networks::{ConnectionType, CreateNetwork, DnsResolution};
 
-use super::{ApplyCtx, StepError, StepOutcome, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone};
+use super::{
+    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
+};
 use crate::desired::{self, NetworkSource};
 use crate::observe::{NetworkObserved, Observed, network_observed};
 use crate::step::Step;
@@ -62,18 +64,18 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                     desired::DnsResolution::ChasedPrivate => DnsResolution::ChasedPrivate,
                 }),
             };
-            match networks.create(&request).await {
-                Ok(n) => {
-                    created = true;
-                    n
-                }
-                Err(e) if e.is_ambiguous() => {
-                    let found =
-                        networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e))?;
-                    found.ok_or_else(|| vendor("creating the network", &e))?
-                }
-                Err(e) => return Err(vendor("creating the network", &e)),
-            }
+            let find =
+                || async { networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e)) };
+            let made = create_unless_found(
+                ctx,
+                find,
+                || networks.create(&request),
+                linkplan_confluent::Error::is_ambiguous,
+                |e| vendor("creating the network", &e),
+            )
+            .await?;
+            created = made.1;
+            made.0
         }
     };
     let id = network.id.clone();

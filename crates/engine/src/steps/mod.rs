@@ -158,6 +158,54 @@ where
         .map_err(|e| wait_failed(step, "waiting for the deletion", e, |_| retry_hint()))
 }
 
+/// How many times a create is sent in all, when every ambiguous failure is followed by lookups
+/// that still find nothing.
+const CREATE_ATTEMPTS: u32 = 3;
+
+/// How long to let a vendor's list catch up with a create that may have landed, before the
+/// second lookup.
+const SETTLE: Duration = Duration::from_secs(5);
+
+/// Create a resource the natural-key lookup did not find. After a failure `settles` accepts
+/// (an ambiguous one — a timeout, a dropped connection, a 5xx — or a 409), look it up again, at
+/// once and after [`SETTLE`]: found → adopt it (ours, or a concurrent apply's; `false`: not
+/// known to be made by this call); still absent → the request never took effect, so send it
+/// again, up to [`CREATE_ATTEMPTS`] in all. Any other error fails the step.
+pub(crate) async fn create_unless_found<T, E, F, FindFut, C, CreateFut>(
+    ctx: &ApplyCtx<'_>,
+    find: F,
+    create: C,
+    settles: impl Fn(&E) -> bool,
+    fail: impl Fn(E) -> StepError,
+) -> Result<(T, bool), StepError>
+where
+    F: Fn() -> FindFut,
+    FindFut: Future<Output = Result<Option<T>, StepError>>,
+    C: Fn() -> CreateFut,
+    CreateFut: Future<Output = Result<T, E>>,
+{
+    let clock = ctx.engine.clock.as_ref();
+    let mut sent = 0;
+    loop {
+        sent += 1;
+        let error = match create().await {
+            Ok(made) => return Ok((made, true)),
+            Err(e) if settles(&e) => e,
+            Err(e) => return Err(fail(e)),
+        };
+        if let Some(found) = find().await? {
+            return Ok((found, false));
+        }
+        clock.sleep(SETTLE).await;
+        if let Some(found) = find().await? {
+            return Ok((found, false));
+        }
+        if sent >= CREATE_ATTEMPTS {
+            return Err(fail(error));
+        }
+    }
+}
+
 /// A resource id the plan recorded, or an error naming what is missing.
 pub(crate) fn recorded(step: &Step, doing: &str, id: Option<String>) -> Result<String, StepError> {
     id.ok_or_else(|| StepError::new(step, doing, "the plan recorded no id for it", retry_hint()))

@@ -20,7 +20,9 @@
 
 use linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAccess;
 
-use super::{ApplyCtx, StepError, StepOutcome, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone};
+use super::{
+    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
+};
 use crate::observe::{AccessObserved, Observed, access_observed};
 use crate::step::Step;
 use crate::wait::Acceptor;
@@ -58,15 +60,12 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 aws_account: account.clone(),
                 display_name: Some(desired.access.display_name.clone()),
             };
-            match accesses.create(&request).await {
-                Ok(a) => {
-                    created = true;
-                    a
-                }
-                // 409: someone else created it meanwhile; ambiguous: ours may have landed.
-                Err(e) if e.is_conflict() || e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
-                Err(e) => return Err(vendor(DOING, &e)),
-            }
+            // 409: someone else created it meanwhile; ambiguous: ours may have landed.
+            let settles = |e: &linkplan_confluent::Error| e.is_conflict() || e.is_ambiguous();
+            let made =
+                create_unless_found(ctx, find, || accesses.create(&request), settles, |e| vendor(DOING, &e)).await?;
+            created = made.1;
+            made.0
         }
     };
     let id = access.id.clone();

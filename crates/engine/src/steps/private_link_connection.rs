@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use linkplan_tidbcloud::resources::private_link_connections::CreatePrivateLinkConnection;
 
-use super::{ApplyCtx, StepError, StepOutcome, recorded, retry_hint, wait_failed, wait_gone};
+use super::{ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone};
 use crate::observe::{ConnectionObserved, Observed, connection_observed};
 use crate::step::Step;
 use crate::wait::Acceptor;
@@ -73,14 +73,16 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 aws_endpoint_service: service_name.clone(),
                 aws_region: None,
             };
-            match plcs.create(&request).await {
-                Ok(p) => {
-                    created = true;
-                    p
-                }
-                Err(e) if e.is_ambiguous() => find().await?.ok_or_else(|| vendor(DOING, &e))?,
-                Err(e) => return Err(vendor(DOING, &e)),
-            }
+            let made = create_unless_found(
+                ctx,
+                find,
+                || plcs.create(&request),
+                linkplan_tidbcloud::Error::is_ambiguous,
+                |e| vendor(DOING, &e),
+            )
+            .await?;
+            created = made.1;
+            made.0
         }
     };
     let id = plc.private_link_connection_id.clone();

@@ -388,7 +388,13 @@ async fn destroy_undoes_in_reverse_and_keeps_what_is_only_referenced() {
     h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
 
     let observed = h.engine.observe(&desired).await.expect("observe");
-    let destroy = destroy_plan(&desired, &observed, DestroyOptions::default());
+    // A destroy with no journal (another machine, a lost file) deletes only the plan's own
+    // TiDB-side resources: the shared access and the cluster may predate linkplan.
+    let strange = destroy_plan(&desired, &observed, &DestroyOptions::default());
+    let deletes: Vec<StepKind> = strange.steps.iter().filter(|s| s.action == Action::Delete).map(|s| s.kind).collect();
+    assert_eq!(deletes, [StepKind::AttachDomains, StepKind::PrivateLinkConnection], "{strange}");
+    let created = Journal::created(&Journal::read(&h.journal_path()).expect("journal reads"));
+    let destroy = destroy_plan(&desired, &observed, &DestroyOptions { created, ..DestroyOptions::default() });
     // Destroy steps carry apply's ids (the same natural keys).
     assert!(destroy.steps.iter().all(|s| plan.step(&s.id).is_some()), "{destroy}");
     insta::with_settings!({ filters => vec![(r"\b(lkc|pla|plc)-[a-z0-9]+", "$1-[id]"), (r"id: \d+", "id: [id]")] }, {
@@ -415,7 +421,8 @@ async fn destroy_with_the_cluster_removes_everything_linkplan_created() {
     let (_, plan) = h.observe_and_plan(&desired).await;
     h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
     let observed = h.engine.observe(&desired).await.expect("observe");
-    let destroy = destroy_plan(&desired, &observed, DestroyOptions { delete_kafka_cluster: true });
+    let created = Journal::created(&Journal::read(&h.journal_path()).expect("journal reads"));
+    let destroy = destroy_plan(&desired, &observed, &DestroyOptions { delete_kafka_cluster: true, created });
     let symbols: Vec<(char, StepKind)> = destroy.steps.iter().map(|s| (s.action.symbol(), s.kind)).collect();
     assert_eq!(
         symbols,

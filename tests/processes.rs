@@ -1,0 +1,228 @@
+//! Apply as real, separate processes against a simulator this test runs: killed at every point
+//! between two API calls and run again, started twice at once, and through a 429 storm. Each
+//! ends with exactly one of each resource.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use linkplan_sim::{Delays, Fault, FaultAction, Inventory, RunningSim, Sim, SimConfig, World};
+
+use crate::util::{Run, TempDir, linkplan_command};
+
+/// The example world with no provisioning delays (every wait is answered at its first poll),
+/// served on a runtime the test owns while it drives the binary.
+struct Cloud {
+    sim: RunningSim,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Cloud {
+    fn start() -> Cloud {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("a runtime: {e}"));
+        let zero = Delays {
+            network: 0.0,
+            network_delete: 0.0,
+            private_link_access: 0.0,
+            private_link_access_delete: 0.0,
+            cluster: 0.0,
+            cluster_delete: 0.0,
+            private_link_connection: 0.0,
+            private_link_connection_delete: 0.0,
+            domains: 0.0,
+        };
+        let config = SimConfig { delays: Some(zero), ..SimConfig::default() };
+        let sim = runtime
+            .block_on(Sim::start(World::example(), config))
+            .unwrap_or_else(|e| panic!("the simulator starts: {e}"));
+        Cloud { sim, _runtime: runtime }
+    }
+
+    /// `linkplan ARGS…` pointed at this simulator with its keys, as a child process.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = linkplan_command(args);
+        command.envs(self.sim.env()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args).spawn().unwrap_or_else(|e| panic!("cannot run linkplan: {e}"))
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        finish(self.spawn(args))
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.sim
+            .env()
+            .into_iter()
+            .filter(|(k, _)| k.ends_with("SECRET") || k.ends_with("PRIVATE_KEY"))
+            .map(|(_, v)| v)
+            .collect()
+    }
+}
+
+fn finish(child: Child) -> Run {
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("linkplan did not finish: {e}"));
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+const PLAN: &str = "examples/orders-cdc.yaml";
+
+/// Exactly one of each resource the example plan makes (its network is referenced, not made).
+const ONE_OF_EACH: Inventory = Inventory {
+    networks: 1,
+    private_link_accesses: 1,
+    kafka_clusters: 1,
+    private_link_connections: 1,
+    attached_domains: 1,
+};
+
+fn apply_args(journal: &str) -> Vec<&str> {
+    vec!["apply", "--auto-approve", "--journal", journal, PLAN]
+}
+
+/// Kill `linkplan apply` while its request number `n` (0-based, counting every HTTP request
+/// including Digest challenges and polls) is held by the server, before or after the server
+/// carried it out, for every `n` until an apply gets through untouched. After each kill, apply
+/// again (the journal and the lock file stay as the killed process left them): it converges,
+/// `status` says connected, and the clouds hold exactly one of each resource.
+#[test]
+fn killed_at_every_point_between_two_api_calls_apply_again_converges() {
+    let mut kill_points = 0;
+    'walk: for n in 0..400 {
+        for after_apply in [false, true] {
+            let cloud = Cloud::start();
+            let dir = TempDir::new(&format!("kill-{n}-{after_apply}"));
+            let journal = dir.path().join("apply.jsonl").display().to_string();
+            let hang = FaultAction::Hang { millis: 30_000, after_apply };
+            cloud.sim.add_fault(Fault {
+                vendor: None,
+                method: None,
+                path: None,
+                after: n,
+                times: Some(1),
+                action: hang,
+            });
+            let mut child = cloud.spawn(&apply_args(&journal));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if cloud.sim.held() > 0 {
+                    // SIGKILL on Unix: no destructor, no flush, no unlock runs.
+                    child.kill().unwrap_or_else(|e| panic!("kill: {e}"));
+                    let _ = child.wait();
+                    break;
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    let run = finish(child);
+                    assert_eq!(run.code, 0, "apply with nothing held (request {n}):\n{}", run.stderr);
+                    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+                    break 'walk;
+                }
+                assert!(Instant::now() < deadline, "request {n} was never held and apply never ended");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            kill_points += 1;
+            cloud.sim.clear_faults();
+            let resumed = cloud.run(&apply_args(&journal));
+            assert_eq!(
+                resumed.code, 0,
+                "apply after a kill at request {n} (after_apply: {after_apply}):\n{}{}",
+                resumed.stdout, resumed.stderr
+            );
+            let status = cloud.run(&["status", PLAN]);
+            assert_eq!(status.code, 0, "status after a kill at request {n}:\n{}", status.stdout);
+            assert_eq!(cloud.sim.inventory(), ONE_OF_EACH, "kill at request {n} (after_apply: {after_apply})");
+            for secret in cloud.secrets() {
+                let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
+                assert!(
+                    !journal_text.contains(&secret)
+                        && !resumed.stdout.contains(&secret)
+                        && !resumed.stderr.contains(&secret)
+                );
+            }
+        }
+    }
+    assert!(kill_points >= 40, "walked only {kill_points} kill points");
+}
+
+/// Two applies of the same plan started together: the second waits for the first's lock
+/// (`--lock-timeout`), then finds everything done. Without a timeout it stops at once, saying
+/// another apply is running. Either way: exactly one of each resource.
+#[test]
+fn two_applies_started_together_make_one_of_each() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("together");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    let mut args = apply_args(&journal);
+    args.extend(["--lock-timeout", "60s"]);
+    let first = cloud.spawn(&args);
+    let second = cloud.spawn(&args);
+    let (first, second) = (finish(first), finish(second));
+    assert_eq!(
+        (first.code, second.code),
+        (0, 0),
+        "{}{}\n---\n{}{}",
+        first.stdout,
+        first.stderr,
+        second.stdout,
+        second.stderr
+    );
+    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+    let nothing = [&first, &second].iter().filter(|r| r.stderr.contains("nothing to do")).count();
+    assert_eq!(nothing, 1, "one of them found everything done:\n{}\n---\n{}", first.stderr, second.stderr);
+
+    // Without --lock-timeout, an apply that finds the lock held gives up at once.
+    let cloud = Cloud::start();
+    cloud.sim.add_fault(Fault {
+        vendor: None,
+        method: None,
+        path: None,
+        after: 3,
+        times: Some(1),
+        action: FaultAction::Hang { millis: 5_000, after_apply: false },
+    });
+    let holder = cloud.spawn(&apply_args(&journal));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cloud.sim.held() == 0 {
+        assert!(Instant::now() < deadline, "the first apply never reached its fourth request");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let refused = cloud.run(&apply_args(&journal));
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("another apply of this plan is running"), "{}", refused.stderr);
+    let holder = finish(holder);
+    assert_eq!(holder.code, 0, "{}", holder.stderr);
+    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+}
+
+/// Bursts of 429s and 5xx from both vendors, creates included: apply still converges through
+/// the clients' retries and the steps' re-lists, without a duplicate.
+#[test]
+fn apply_converges_through_a_429_storm() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("storm");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    // Bursts of four in a row (one call's retry budget is five attempts), all through the run.
+    for (after, action) in [
+        (0, FaultAction::RateLimit { retry_after: 0 }),
+        (6, FaultAction::RateLimit { retry_after: 1 }),
+        (12, FaultAction::ServerError { status: 503 }),
+        (18, FaultAction::RateLimit { retry_after: 0 }),
+        (24, FaultAction::ServerError { status: 502 }),
+    ] {
+        cloud.sim.add_fault(Fault { vendor: None, method: None, path: None, after, times: Some(4), action });
+    }
+    let run = cloud.run(&apply_args(&journal));
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("apply complete"), "{}", run.stderr);
+    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+}

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
@@ -52,6 +53,79 @@ impl Clock for SystemClock {
 
     fn sleep(&self, duration: Duration) -> Sleep<'_> {
         Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// The wall clock sped up `factor` times: `now` runs fast and sleeps are short (benchmarks pair
+/// it with the simulator's `ClockMode::Scaled` at the same factor, so waits, backoff and
+/// concurrency behave as in production, only faster).
+#[derive(Debug, Clone, Copy)]
+pub struct ScaledClock {
+    start: Instant,
+    factor: u32,
+}
+
+impl ScaledClock {
+    pub fn new(factor: u32) -> ScaledClock {
+        ScaledClock { start: Instant::now(), factor: factor.max(1) }
+    }
+}
+
+impl Clock for ScaledClock {
+    fn now(&self) -> Duration {
+        self.start.elapsed().saturating_mul(self.factor)
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep<'_> {
+        Box::pin(tokio::time::sleep(duration / self.factor))
+    }
+}
+
+/// A clock that moves only when slept on, handing each step forward to `advance` (tests and
+/// benchmarks connect it to the simulator's explicit clock, so a six-hour wait runs in
+/// milliseconds). Time is the furthest deadline any waiter asked for: concurrent waits overlap
+/// instead of adding up, and every waiter wakes at or after its deadline — possibly later than
+/// on a real clock, when a concurrent waiter asked for a later one (so times measured with it
+/// are pessimistic; the apply benchmark uses [`ScaledClock`]).
+pub struct ManualClock {
+    now_ms: AtomicU64,
+    advance: Box<dyn Fn(Duration) + Send + Sync>,
+}
+
+impl ManualClock {
+    /// Starts at zero.
+    pub fn new(advance: impl Fn(Duration) + Send + Sync + 'static) -> ManualClock {
+        ManualClock { now_ms: AtomicU64::new(0), advance: Box::new(advance) }
+    }
+}
+
+impl std::fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManualClock").field("now", &self.now()).finish_non_exhaustive()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Duration {
+        Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep<'_> {
+        self.sleep_until(self.now() + duration)
+    }
+
+    fn sleep_until(&self, deadline: Duration) -> Sleep<'_> {
+        let target = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+        let before = self.now_ms.fetch_max(target, Ordering::SeqCst);
+        if target > before {
+            (self.advance)(Duration::from_millis(target - before));
+        }
+        Box::pin(std::future::ready(()))
+    }
+
+    /// A fixed epoch (2026-01-01) plus the manual time, so journals are reproducible.
+    fn unix_ms(&self) -> u64 {
+        1_767_225_600_000 + self.now_ms.load(Ordering::SeqCst)
     }
 }
 

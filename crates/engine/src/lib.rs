@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use apply::{ApplyError, ApplyReport};
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use desired::{Desired, DesiredError};
 pub use destroy::{DestroyOptions, destroy_plan};
 pub use diff::{choose_zones, plan};

@@ -36,6 +36,7 @@ async fn clock(AxState(app): AxState<App>) -> Response {
     let mode = match s.clock.mode() {
         crate::ClockMode::Auto => "auto",
         crate::ClockMode::Explicit => "explicit",
+        crate::ClockMode::Scaled(_) => "scaled",
     };
     json(StatusCode::OK, &json!({ "mode": mode, "elapsed_seconds": now.as_secs_f64(), "now": s.ts(now) }))
 }

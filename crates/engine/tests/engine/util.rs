@@ -3,45 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use linkplan_engine::clock::Sleep;
-use linkplan_engine::{Clock, Desired, Engine, EngineConfig, Journal, Observed, StepPlan, WaitPolicy};
+use linkplan_engine::{Desired, Engine, EngineConfig, Journal, ManualClock, Observed, StepPlan, WaitPolicy};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
-
-/// The engine's clock in tests: sleeping advances the simulator's explicit clock instead of
-/// waiting, so a six-hour budget runs in milliseconds.
-pub(crate) struct SimClock {
-    sim: Arc<RunningSim>,
-    now_ms: AtomicU64,
-}
-
-impl Clock for SimClock {
-    fn now(&self) -> Duration {
-        Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep<'_> {
-        self.sleep_until(self.now() + duration)
-    }
-
-    /// Time is the furthest deadline any waiter asked for: concurrent waits overlap instead of
-    /// adding up, and every waiter wakes at or after its deadline.
-    fn sleep_until(&self, deadline: Duration) -> Sleep<'_> {
-        let target = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
-        let before = self.now_ms.fetch_max(target, Ordering::SeqCst);
-        if target > before {
-            self.sim.advance(Duration::from_millis(target - before));
-        }
-        Box::pin(std::future::ready(()))
-    }
-
-    fn unix_ms(&self) -> u64 {
-        1_767_225_600_000 + self.now_ms.load(Ordering::SeqCst)
-    }
-}
 
 pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -183,7 +150,8 @@ fn engine_with(sim: &Arc<RunningSim>, requests: &Arc<AtomicUsize>, max_attempts:
         .observer(observer())
         .build()
         .expect("the TiDB client builds");
-    // Each engine's clock starts at the simulator's "now" offset 0; only sleeps move it.
-    let clock = Arc::new(SimClock { sim: Arc::clone(sim), now_ms: AtomicU64::new(0) });
+    // Each engine's clock starts at zero; only sleeps move it, and they move the simulator too.
+    let sim = Arc::clone(sim);
+    let clock = Arc::new(ManualClock::new(move |by| sim.advance(by)));
     Engine::new(confluent, tidb, clock).with_config(EngineConfig::standard())
 }

@@ -1,0 +1,187 @@
+//! Apply speed against the simulator, in time-lapse: the simulator and the engine share a clock
+//! that runs 1000× the wall clock (`ClockMode::Scaled`, [`ScaledClock`]), so every request,
+//! wait and concurrent step really happens, and a 25-minute provisioning delay passes in 1.5 s.
+//! Request latency counts too (×1000: 1 ms of loopback is a simulated second, slower than the
+//! real APIs), so the ratios below are an upper bound.
+//!
+//! For each provisioning delay D (every resource takes D to become ready) it applies the
+//! example plan from nothing and reports the simulated time against the critical path the
+//! runbook allows (access ∥ cluster, then the connection, then the domains: 3·D), the requests
+//! sent, the polls spent waiting on the Kafka cluster, and the requests of a no-change plan
+//! afterwards. Fails (exit 1) when a run passes 1.15× the critical path, a no-change plan costs
+//! more than one request per resource observed, or a 25-minute cluster wait costs more than 60
+//! polls.
+//!
+//!     cargo bench -p linkplan-engine --bench apply
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use linkplan_engine::{Clock, Desired, Engine, Journal, ScaledClock};
+use linkplan_model::{Document, PlanView};
+use linkplan_sim::{ClockMode, Delays, Sim, SimConfig, World};
+
+/// How much faster than the wall clock both sides run.
+const SPEED: u32 = 1000;
+
+/// Resources a no-change plan observes (TiDB cluster, AZs, environment, network, accesses,
+/// Kafka cluster, connection, attached domains): the request ceiling for it.
+const OBSERVED_RESOURCES: usize = 8;
+
+struct Row {
+    delay: f64,
+    simulated: f64,
+    critical: f64,
+    requests: usize,
+    cluster_polls: usize,
+    no_change: usize,
+    wall: Duration,
+}
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let plan = match std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/orders-cdc.yaml")) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("cannot read examples/orders-cdc.yaml: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "{:>7} {:>10} {:>9} {:>6} {:>9} {:>14} {:>10} {:>8}",
+        "D (s)", "apply (s)", "3·D (s)", "ratio", "requests", "cluster polls", "no-change", "wall"
+    );
+    let mut ok = true;
+    for delay in [60.0, 300.0, 600.0, 1500.0] {
+        let row = match runtime.block_on(run(&plan, delay)) {
+            Ok(row) => row,
+            Err(e) => {
+                eprintln!("D = {delay}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let ratio = row.simulated / row.critical;
+        println!(
+            "{:>7} {:>10.0} {:>9.0} {:>6.3} {:>9} {:>14} {:>10} {:>7.2}s",
+            row.delay,
+            row.simulated,
+            row.critical,
+            ratio,
+            row.requests,
+            row.cluster_polls,
+            row.no_change,
+            row.wall.as_secs_f64()
+        );
+        ok &= ratio <= 1.15 && row.no_change <= OBSERVED_RESOURCES && (row.delay < 1500.0 || row.cluster_polls <= 60);
+    }
+    if ok {
+        println!(
+            "PASS: every apply within 1.15x of 3·D, no-change plan <= {OBSERVED_RESOURCES} requests, 25-min cluster wait <= 60 polls"
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!("FAIL");
+        ExitCode::FAILURE
+    }
+}
+
+async fn run(plan: &str, delay: f64) -> Result<Row, String> {
+    let delays = Delays {
+        network: delay,
+        private_link_access: delay,
+        cluster: delay,
+        private_link_connection: delay,
+        domains: delay,
+        ..Delays::default()
+    };
+    let config = SimConfig { delays: Some(delays), clock: ClockMode::Scaled(SPEED), ..SimConfig::default() };
+    let sim = Arc::new(Sim::start(World::example(), config).await.map_err(|e| e.to_string())?);
+    let env: HashMap<String, String> = sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let lookup = |name: &str| env.get(name).cloned();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let polls: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let observer = || {
+        let (requests, polls) = (Arc::clone(&requests), Arc::clone(&polls));
+        move |exchange: &linkplan_confluent::Exchange<'_>| {
+            requests.fetch_add(1, Ordering::SeqCst);
+            if exchange.method == "GET" {
+                *polls.lock().unwrap_or_else(PoisonError::into_inner).entry(exchange.path().to_owned()).or_default() +=
+                    1;
+            }
+        }
+    };
+    let confluent = linkplan_confluent::ClientBuilder::from_env(&lookup)
+        .map_err(|e| e.to_string())?
+        .observer(observer())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let tidb = linkplan_tidbcloud::ClientBuilder::from_env(&lookup)
+        .map_err(|e| e.to_string())?
+        .observer(observer())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let clock = Arc::new(ScaledClock::new(SPEED));
+    let engine = Engine::new(confluent, tidb, clock.clone());
+
+    let document = Document::parse(plan).map_err(|e| e.to_string())?;
+    let view = PlanView::new(&document).ok_or("the example plan is not a mapping")?;
+    let desired = Desired::from_plan(&view).map_err(|e| e.to_string())?;
+    let dir = std::env::temp_dir().join(format!("linkplan-bench-apply-{}-{delay}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let journal = Journal::open(&dir.join("apply.jsonl")).map_err(|e| e.to_string())?;
+
+    let observed = engine.observe(&desired).await.map_err(|e| e.to_string())?;
+    let plan = linkplan_engine::plan(&desired, &observed);
+    let (wall, start, before) = (Instant::now(), clock.now(), requests.load(Ordering::SeqCst));
+    polls.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    let steps = Mutex::new(Vec::new());
+    let progress = |event: &linkplan_engine::Event<'_>| {
+        let at = clock.now().saturating_sub(start).as_secs();
+        let line = match event {
+            linkplan_engine::Event::Started { step, .. } => format!("{at:>6}s start {step}"),
+            linkplan_engine::Event::Succeeded { step, .. } => format!("{at:>6}s done  {step}"),
+            linkplan_engine::Event::Waiting { step, state, .. } => format!("{at:>6}s poll  {step} {state}"),
+            _ => return,
+        };
+        steps.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+    };
+    engine.apply(&desired, &plan, &journal, &progress).await.map_err(|e| e.to_string())?;
+    if std::env::var_os("TIMELINE").is_some() {
+        for line in steps.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+            println!("{line}");
+        }
+    }
+    let simulated = clock.now().saturating_sub(start).as_secs_f64();
+    let wall = wall.elapsed();
+    let applied = requests.load(Ordering::SeqCst) - before;
+    let cluster_polls = polls
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|(path, _)| path.starts_with("/cmk/v2/clusters/"))
+        .map(|(_, n)| n)
+        .sum();
+
+    let before = requests.load(Ordering::SeqCst);
+    let observed = engine.observe(&desired).await.map_err(|e| e.to_string())?;
+    let again = linkplan_engine::plan(&desired, &observed);
+    if !again.is_converged() {
+        return Err(format!("not converged after apply:\n{again}"));
+    }
+    let no_change = requests.load(Ordering::SeqCst) - before;
+    drop(journal);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Row { delay, simulated, critical: 3.0 * delay, requests: applied, cluster_polls, no_change, wall })
+}

@@ -226,3 +226,55 @@ fn apply_converges_through_a_429_storm() {
     assert!(run.stderr.contains("apply complete"), "{}", run.stderr);
     assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
 }
+
+/// `--confluent-url`/`--tidbcloud-url` win over `LINKPLAN_*_URL`; a non-loopback http:// URL is
+/// refused before any request, naming the flag.
+#[test]
+fn base_url_flags_win_over_the_environment_and_must_be_https() {
+    let cloud = Cloud::start();
+    let url = cloud.sim.confluent_url().to_owned();
+    let unreachable = "http://127.0.0.1:9";
+    let run = finish(
+        cloud
+            .command(&["plan", "--confluent-url", &url, "--tidbcloud-url", &url, PLAN])
+            .env("LINKPLAN_CONFLUENT_URL", unreachable)
+            .env("LINKPLAN_TIDBCLOUD_URL", unreachable)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run linkplan: {e}")),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("+ "), "{}", run.stdout);
+
+    let refused = cloud.run(&["plan", "--confluent-url", "http://example.com", PLAN]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("https://") && refused.stderr.contains("--confluent-url"), "{}", refused.stderr);
+    assert_eq!(cloud.sim.inventory().private_link_accesses, 0);
+}
+
+/// `-vv` logs one line per HTTP attempt (method, path, status, request id, duration) and never
+/// a key, a secret, an `Authorization` header or a Digest response; nor does anything else.
+#[test]
+fn verbose_request_logs_never_show_a_credential() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("verbose");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    let mut args = apply_args(&journal);
+    args.push("-vv");
+    let run = cloud.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("POST /networking/v1/private-link-accesses 20"), "{}", run.stderr);
+    assert!(run.stderr.contains("GET /v1beta1/clusters/10140100115280519574 401"), "the Digest challenge is logged");
+    assert!(run.stderr.contains("request_id=") && run.stderr.contains("elapsed_ms="), "{}", run.stderr);
+    let keys: Vec<String> =
+        cloud.sim.env().into_iter().filter(|(k, _)| !k.starts_with("LINKPLAN_")).map(|(_, v)| v).collect();
+    assert_eq!(keys.len(), 4);
+    let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
+    for text in [&run.stdout, &run.stderr, &journal_text] {
+        for key in &keys {
+            assert!(!text.contains(key.as_str()), "a credential leaked");
+        }
+        for marker in ["Authorization", "authorization", "Digest username", "response=", "Basic "] {
+            assert!(!text.contains(marker), "`{marker}` in the output");
+        }
+    }
+}

@@ -11,6 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log more on standard error: -v steps, -vv every HTTP request (method, path, status,
+    /// request id, duration; never a key or an Authorization header), -vvv everything.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,17 +55,31 @@ pub enum Command {
     Sim(SimArgs),
 }
 
-/// Which clouds a plan or apply talks to.
+/// Which plan file, and which clouds to talk to.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// The plan file (for apply also a plan saved by `plan --out`).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+}
+
+/// Which clouds to talk to: the real ones (keys from `CONFLUENT_CLOUD_API_KEY`/`_SECRET` and
+/// `TIDBCLOUD_PUBLIC_KEY`/`_PRIVATE_KEY`) or the built-in simulator.
+#[derive(Debug, Clone, Args)]
+pub struct CloudArgs {
     /// Use the built-in simulator (started in-process) instead of the real clouds; needs no keys.
     #[arg(long)]
     pub sandbox: bool,
     /// With --sandbox: seed the simulator from this world file instead of the example world.
     #[arg(long, value_name = "FILE", requires = "sandbox")]
     pub world: Option<PathBuf>,
+    /// The Confluent Cloud API base URL (HTTPS, or HTTP on a loopback address).
+    #[arg(long, value_name = "URL", env = "LINKPLAN_CONFLUENT_URL", conflicts_with = "sandbox")]
+    pub confluent_url: Option<String>,
+    /// The TiDB Cloud API base URL (HTTPS, or HTTP on a loopback address).
+    #[arg(long, value_name = "URL", env = "LINKPLAN_TIDBCLOUD_URL", conflicts_with = "sandbox")]
+    pub tidbcloud_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +200,13 @@ pub struct LintArgs {
     /// When to use colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Also look up what the plan leaves out (TiDB's region, zones and account, the network's
+    /// region, zones, type and endpoint service, the cluster's type) from the live APIs, and run
+    /// every rule on the plan merged with those values. Files with errors are not looked up.
+    #[arg(long)]
+    pub online: bool,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
+    init_logging(cli.verbose);
     match cli.command {
         args::Command::Lint(args) => commands::lint::run(&args),
         args::Command::Explain(args) => commands::explain::run(&args),
@@ -63,4 +64,30 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Status(args) => commands::plan::status(&args),
         args::Command::Destroy(args) => commands::apply::destroy(&args),
     }
+}
+
+/// `-v` info, `-vv` debug (one line per HTTP attempt: vendor, method, path, status, request id,
+/// attempt, milliseconds), `-vvv` trace; to standard error, without colour codes when it is
+/// not a terminal. Up to -vv only linkplan's own events, none of which carries a credential (the
+/// transport logs the path, never headers or bodies); -vvv adds the HTTP stack's (connections,
+/// pooling: hosts and ports, no headers either).
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    let filter = match verbose {
+        0 => return,
+        1 => Targets::new().with_target("linkplan", LevelFilter::INFO),
+        2 => Targets::new().with_target("linkplan", LevelFilter::DEBUG),
+        // Everything, the HTTP stack's connection pool included.
+        _ => Targets::new().with_default(LevelFilter::TRACE),
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .finish()
+        .with(filter);
+    // A second `run` in one process (tests) keeps the first subscriber.
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }

@@ -30,11 +30,11 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
     }
     let journal_path = match &args.journal {
         Some(path) => path.clone(),
-        None => default_journal(&plan_file, args.target.sandbox)?,
+        None => default_journal(&plan_file, args.target.cloud.sandbox)?,
     };
     let journal = open_journal(&journal_path, args.lock_timeout)?;
     runtime()?.block_on(async {
-        let target = Target::start(&args.target).await?;
+        let target = Target::start(&args.target.cloud).await?;
         let (observed, fresh) = observe_and_plan(&target.engine, &desired).await?;
         let plan = match saved {
             Some(saved) if !saved.plan.is_current(&observed) => {
@@ -139,11 +139,11 @@ pub(crate) fn destroy(args: &DestroyArgs) -> miette::Result<ExitStatus> {
     let Some((desired, _)) = desired(&args.target.file)? else { return Ok(ExitStatus::Failure) };
     let journal_path = match &args.journal {
         Some(path) => path.clone(),
-        None => default_journal(&args.target.file, args.target.sandbox)?,
+        None => default_journal(&args.target.file, args.target.cloud.sandbox)?,
     };
     let journal = open_journal(&journal_path, args.lock_timeout)?;
     runtime()?.block_on(async {
-        let target = Target::start(&args.target).await?;
+        let target = Target::start(&args.target.cloud).await?;
         let observed = target.engine.observe(&desired).await.map_err(|e| miette!("{e}"))?;
         let entries = Journal::read(journal.path()).map_err(|e| miette!("{e}"))?;
         let options =

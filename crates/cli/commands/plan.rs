@@ -5,19 +5,19 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use linkplan_engine::{Desired, Engine, Observed, SavedPlan, StepPlan, SystemClock};
+use linkplan_engine::{Desired, Engine, Observed, SavedPlan, SetupError, StepPlan, SystemClock};
 use linkplan_lint::{Linter, Options, Severity};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::args::{PlanArgs, PlanFormat, StatusArgs, TargetArgs};
+use crate::args::{CloudArgs, PlanArgs, PlanFormat, StatusArgs};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     let Some((desired, plan_text)) = desired(&args.target.file)? else { return Ok(ExitStatus::Failure) };
     runtime()?.block_on(async {
-        let target = Target::start(&args.target).await?;
+        let target = Target::start(&args.target.cloud).await?;
         let (_, plan) = observe_and_plan(&target.engine, &desired).await?;
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
@@ -70,11 +70,24 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    pub(crate) async fn start(args: &TargetArgs) -> miette::Result<Target> {
+    pub(crate) async fn start(args: &CloudArgs) -> miette::Result<Target> {
         let clock = Arc::new(SystemClock::new());
         if !args.sandbox {
-            let engine = Engine::from_env(&|name| std::env::var(name).ok(), clock).map_err(|e| {
-                miette!(help = "or try it without keys: add --sandbox to use the built-in simulator", "{e}")
+            // The flags (which clap also fills from LINKPLAN_*_URL) win over the environment.
+            let lookup = |name: &str| match name {
+                "LINKPLAN_CONFLUENT_URL" if args.confluent_url.is_some() => args.confluent_url.clone(),
+                "LINKPLAN_TIDBCLOUD_URL" if args.tidbcloud_url.is_some() => args.tidbcloud_url.clone(),
+                _ => std::env::var(name).ok(),
+            };
+            let engine = Engine::from_env(&lookup, clock).map_err(|e| {
+                let help = match &e {
+                    e if e.is_missing_key() => {
+                        "set the API keys in the environment, or try it without keys: add --sandbox"
+                    }
+                    SetupError::Confluent(_) => "check --confluent-url (or LINKPLAN_CONFLUENT_URL)",
+                    SetupError::Tidb(_) => "check --tidbcloud-url (or LINKPLAN_TIDBCLOUD_URL)",
+                };
+                miette!(help = help, "{e}")
             })?;
             return Ok(Target { engine, _sim: None });
         }
@@ -102,7 +115,7 @@ pub(crate) async fn observe_and_plan(engine: &Engine, desired: &Desired) -> miet
 pub(crate) fn status(args: &StatusArgs) -> miette::Result<ExitStatus> {
     let Some((desired, _)) = desired(&args.target.file)? else { return Ok(ExitStatus::Failure) };
     runtime()?.block_on(async {
-        let target = Target::start(&args.target).await?;
+        let target = Target::start(&args.target.cloud).await?;
         let (observed, plan) = observe_and_plan(&target.engine, &desired).await?;
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),

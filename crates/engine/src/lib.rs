@@ -98,6 +98,17 @@ pub enum SetupError {
     Tidb(linkplan_tidbcloud::ConfigError),
 }
 
+impl SetupError {
+    /// Whether an API key variable is missing (rather than a bad URL or key).
+    pub fn is_missing_key(&self) -> bool {
+        matches!(
+            self,
+            SetupError::Confluent(linkplan_confluent::ConfigError::MissingEnv { .. })
+                | SetupError::Tidb(linkplan_tidbcloud::ConfigError::MissingEnv { .. })
+        )
+    }
+}
+
 impl Engine {
     /// Both clients from the vendors' usual variables (`CONFLUENT_CLOUD_API_KEY`, …, and the
     /// `LINKPLAN_*_URL` overrides), read through `lookup`.

@@ -121,6 +121,9 @@ pub struct ClusterObserved {
     pub phase: Option<String>,
     pub network_id: Option<String>,
     pub dedicated: bool,
+    /// `spec.config.kind`, lower-cased as plans write it (`dedicated`, `basic`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// A TiDB private link connection, with its attached domains (from a GET).
@@ -485,6 +488,7 @@ pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
         phase: c.phase().map(ToString::to_string),
         network_id: c.network_id().map(str::to_owned),
         dedicated: c.is_dedicated(),
+        kind: c.spec.config.as_ref().map(|k| k.kind.to_ascii_lowercase()),
     }
 }
 

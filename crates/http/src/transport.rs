@@ -253,9 +253,6 @@ impl Transport {
                 tracing::debug!(
                     target: "linkplan::http",
                     vendor = self.vendor,
-                    method = %out.method,
-                    path = %path,
-                    status = status.as_u16(),
                     request_id = request_id.as_deref().unwrap_or("-"),
                     elapsed_ms,
                     attempt = out.attempt,
@@ -285,8 +282,6 @@ impl Transport {
                 tracing::debug!(
                     target: "linkplan::http",
                     vendor = self.vendor,
-                    method = %out.method,
-                    path = %path,
                     error = %error,
                     elapsed_ms,
                     attempt = out.attempt,

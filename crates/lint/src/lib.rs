@@ -3,7 +3,8 @@
 //! Public API: [`Linter`] (compile once, lint many files, from any thread), [`Options`],
 //! [`FileReport`], [`Finding`] and [`Severity`], the rule registry ([`rules::RULES`],
 //! [`rules::rule`]) and the machine-readable [`output`] formats. The linter does no IO and
-//! never fails on bad input: every problem in a file is a finding.
+//! never fails on bad input: every problem in a file is a finding. [`Linter::lint_online`]
+//! runs the same rules on the plan merged with [`LiveFact`]s the caller observed.
 
 pub mod context;
 pub mod facts;
@@ -13,6 +14,7 @@ pub mod rules;
 pub mod schema;
 mod suppress;
 
+use linkplan_model::yaml::NodeKind;
 use linkplan_model::{Document, LineIndex, PlanView, Span, yaml};
 
 pub use finding::{FileDiagnostic, FileSource, Finding, Severity};
@@ -42,6 +44,28 @@ impl Options {
     pub fn is_enabled(&self, code: &str) -> bool {
         self.select.as_ref().is_none_or(|s| s.contains(&code)) && !self.ignore.contains(&code)
     }
+}
+
+/// A value observed on a live API, merged into the plan where the plan leaves it out, so every
+/// rule checks it as if it had been declared (`lint --online`). Declared values always win;
+/// a declared value that disagrees with the live one is drift, the engine's business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveFact {
+    /// Where it goes in the plan, e.g. `["tidb", "availability_zones"]`.
+    pub path: Vec<&'static str>,
+    pub value: LiveValue,
+    /// The declared key whose lookup produced it (`["tidb", "cluster_id"]`): findings about the
+    /// live value point there.
+    pub from: Vec<&'static str>,
+    /// Who said so, e.g. `TiDB Cloud`.
+    pub source: &'static str,
+}
+
+/// A live value: text or a list of text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveValue {
+    Str(String),
+    List(Vec<String>),
 }
 
 /// The outcome for one file.
@@ -123,16 +147,43 @@ impl Linter {
 
     /// Lints a plan's text and returns its findings, ordered.
     pub fn lint_text(&self, text: &str) -> Vec<Finding> {
-        let document = match Document::parse(text) {
-            Ok(document) => document,
-            Err(error) => {
-                return self.finish(text, vec![rules::invalid_yaml::finding(&error)], Vec::new());
+        match Document::parse(text) {
+            Ok(document) => self.lint_document(text, &document, &[]),
+            Err(error) => self.finish(text, vec![rules::invalid_yaml::finding(&error)], Vec::new()),
+        }
+    }
+
+    /// Lints a plan with `live` facts merged in where it leaves them out: every rule runs on
+    /// the merged plan, and a finding about a live value points at the key it was looked up by
+    /// (its label says where the value came from). `text` is the file as the user wrote it.
+    pub fn lint_online(&self, path: String, text: String, live: &[LiveFact]) -> FileReport {
+        let findings = match Document::parse(&text) {
+            Ok(mut document) => {
+                let mut merged = Vec::new();
+                for fact in live {
+                    let Some(span) = anchor(&document, &fact.from) else { continue };
+                    let value = match &fact.value {
+                        LiveValue::Str(v) => NodeKind::Str(v.clone()),
+                        LiveValue::List(items) => NodeKind::Seq(
+                            items.iter().map(|v| yaml::Node { span, kind: NodeKind::Str(v.clone()) }).collect(),
+                        ),
+                    };
+                    if document.fill(&fact.path, value, span) {
+                        merged.push((span, fact));
+                    }
+                }
+                self.lint_document(&text, &document, &merged)
             }
+            Err(error) => self.finish(&text, vec![rules::invalid_yaml::finding(&error)], Vec::new()),
         };
+        FileReport { path, text, findings }
+    }
+
+    fn lint_document(&self, text: &str, document: &Document, live: &[(Span, &LiveFact)]) -> Vec<Finding> {
         let mut findings: Vec<Finding> = document.problems().iter().map(rules::duplicate_key::finding).collect();
-        let schema_findings = self.schema.check(&document, &document.to_json());
+        let schema_findings = self.schema.check(document, &document.to_json());
         let mut ctx = Context::new(&RULES[0]);
-        if let Some(plan) = PlanView::new(&document) {
+        if let Some(plan) = PlanView::new(document) {
             let facts = facts::Facts::new(plan);
             for rule in RULES.iter().filter(|r| self.options.is_enabled(r.code)) {
                 if let Some(check) = rule.check {
@@ -146,7 +197,21 @@ impl Linter {
         findings.extend(schema_findings.into_iter().filter(|f| !covered.contains(&f.span)));
         findings.append(&mut ctx.findings);
         findings.extend(rules::fact_not_declared::findings(&ctx.missing));
-        let scalars = suppress::scalars_with_hash(text, &document);
+        for finding in &mut findings {
+            let sources: Vec<String> = live
+                .iter()
+                .filter(|(span, _)| *span == finding.span)
+                .map(|(_, fact)| format!("`{}` from {}", fact.path.join("."), fact.source))
+                .collect();
+            if !sources.is_empty() {
+                let label = format!("live: {}", sources.join(", "));
+                finding.label = Some(match finding.label.take() {
+                    Some(own) => format!("{own} ({label})"),
+                    None => label,
+                });
+            }
+        }
+        let scalars = suppress::scalars_with_hash(text, document);
         self.finish(text, findings, suppress::parse(text, &scalars))
     }
 
@@ -166,6 +231,18 @@ impl Linter {
         findings.sort_by(|a, b| a.span.start.cmp(&b.span.start).then(a.code.cmp(b.code)));
         findings
     }
+}
+
+/// The span of the value at the mapping path `path` (or of its nearest declared ancestor's key).
+fn anchor(document: &Document, path: &[&str]) -> Option<Span> {
+    let mut best = None;
+    let mut node = document.root();
+    for (depth, key) in path.iter().enumerate() {
+        let Some(entry) = node.entry(key) else { break };
+        best = Some(if depth + 1 == path.len() { entry.value.span } else { entry.key_span });
+        node = &entry.value;
+    }
+    best
 }
 
 /// The span of the character at byte `offset` of `bytes`, in their lossy UTF-8 `text`.

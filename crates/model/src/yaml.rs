@@ -128,6 +128,34 @@ impl Document {
         &self.problems
     }
 
+    /// Adds `value` at the mapping path `path` unless a value is already there, creating missing
+    /// mappings on the way; the new nodes carry `span` (where the fact came from, e.g. the key
+    /// whose live lookup produced it). Returns whether it added anything: a declared value always
+    /// wins, and a path through a non-mapping is left alone. Used to merge live facts into a
+    /// plan before the lint rules run (`lint --online`).
+    pub fn fill(&mut self, path: &[&str], value: NodeKind, span: Span) -> bool {
+        let Some((last, parents)) = path.split_last() else { return false };
+        let mut node = &mut self.root;
+        for key in parents {
+            let NodeKind::Map(entries) = &mut node.kind else { return false };
+            let idx = match entries.iter().position(|e| e.key == *key) {
+                Some(idx) => idx,
+                None => {
+                    let map = Node { span, kind: NodeKind::Map(Vec::new()) };
+                    entries.push(Entry { key: (*key).to_owned(), key_span: span, value: map });
+                    entries.len() - 1
+                }
+            };
+            node = &mut entries[idx].value;
+        }
+        let NodeKind::Map(entries) = &mut node.kind else { return false };
+        if entries.iter().any(|e| e.key == *last) {
+            return false;
+        }
+        entries.push(Entry { key: (*last).to_owned(), key_span: span, value: Node { span, kind: value } });
+        true
+    }
+
     /// The document as JSON, for schema validation.
     pub fn to_json(&self) -> Value {
         self.root.to_json()
@@ -539,6 +567,27 @@ fn is_float(text: &str) -> bool {
         i += exp_digits;
     }
     i == s.len()
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::*;
+
+    #[test]
+    fn fill_adds_only_what_is_missing() {
+        let mut doc =
+            Document::parse("tidb:\n  cluster_id: \"1\"\n  region: us-east-1\n").unwrap_or_else(|e| panic!("{e}"));
+        let at = Span::new(8, 19);
+        assert!(!doc.fill(&["tidb", "region"], NodeKind::Str("us-west-2".into()), at), "declared wins");
+        assert!(doc.fill(&["tidb", "availability_zones"], NodeKind::Seq(vec![]), at));
+        assert!(doc.fill(&["confluent", "network", "region"], NodeKind::Str("us-east-1".into()), at));
+        assert!(!doc.fill(&["tidb", "cluster_id", "x"], NodeKind::Null, at), "not through a scalar");
+        let json = doc.to_json();
+        assert_eq!(json["tidb"]["region"], "us-east-1");
+        assert_eq!(json["confluent"]["network"]["region"], "us-east-1");
+        assert!(json["tidb"]["availability_zones"].is_array());
+        assert_eq!(doc.locate("/confluent/network/region").map(|t| t.node.span), Some(at));
+    }
 }
 
 #[cfg(test)]

@@ -130,3 +130,28 @@ fn destroy_shows_the_reverse_and_keeps_the_kafka_cluster_by_default() {
     }
     assert!(run.stderr.contains("pass --auto-approve"), "{}", run.stderr);
 }
+
+/// `lint --online` merges what the clouds say into a plan that leaves it out, then runs every
+/// rule: offline the sparse plan only gets notes on what could not be checked; online against a
+/// world where the zones overlap those notes go, and against one where they do not, AZ003
+/// points at the keys the zones were looked up by.
+#[test]
+fn lint_online_runs_the_rules_on_live_facts() {
+    let sparse = "fixtures/online/sparse.yaml";
+    let offline = linkplan(&["lint", "--format", "json", sparse]);
+    assert_eq!(offline.code, 0, "{}", offline.transcript());
+    assert!(offline.stdout.contains("\"PL007\""), "{}", offline.stdout);
+
+    let online = linkplan(&["lint", "--online", "--sandbox", "--format", "json", sparse]);
+    assert_eq!(online.code, 0, "{}", online.transcript());
+    assert!(!online.stdout.contains("\"PL007\""), "the live facts were merged: {}", online.stdout);
+
+    let world = "fixtures/sim/worlds/no-shared-az.yaml";
+    let blocked = linkplan(&["lint", "--online", "--sandbox", "--world", world, sparse]);
+    assert_eq!(blocked.code, 1, "{}", blocked.transcript());
+    insta::assert_snapshot!("lint_online_no_shared_az", blocked.stdout);
+
+    // A file with errors is reported offline and not looked up.
+    let broken = linkplan(&["lint", "--online", "--sandbox", "fixtures/lint/CL001/fail_standard_cluster.yaml"]);
+    assert_eq!(broken.code, 1, "{}", broken.transcript());
+}

@@ -197,18 +197,17 @@ impl Linter {
         findings.extend(schema_findings.into_iter().filter(|f| !covered.contains(&f.span)));
         findings.append(&mut ctx.findings);
         findings.extend(rules::fact_not_declared::findings(&ctx.missing));
+        // A label on a looked-up value says where it came from.
+        let source = |span: Span| live.iter().find(|(at, _)| *at == span).map(|(_, fact)| fact.source);
         for finding in &mut findings {
-            let sources: Vec<String> = live
-                .iter()
-                .filter(|(span, _)| *span == finding.span)
-                .map(|(_, fact)| format!("`{}` from {}", fact.path.join("."), fact.source))
-                .collect();
-            if !sources.is_empty() {
-                let label = format!("live: {}", sources.join(", "));
-                finding.label = Some(match finding.label.take() {
-                    Some(own) => format!("{own} ({label})"),
-                    None => label,
-                });
+            if let Some(source) = source(finding.span) {
+                let own = finding.label.take().unwrap_or_default();
+                finding.label = Some(format!("{own} (live, from {source})").trim_start().to_owned());
+            }
+            for (span, label) in &mut finding.related {
+                if let Some(source) = source(*span) {
+                    label.push_str(&format!(" (live, from {source})"));
+                }
             }
         }
         let scalars = suppress::scalars_with_hash(text, document);

@@ -18,6 +18,10 @@ struct Cloud {
 
 impl Cloud {
     fn start() -> Cloud {
+        Cloud::with_world(World::example())
+    }
+
+    fn with_world(world: World) -> Cloud {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -35,9 +39,7 @@ impl Cloud {
             domains: 0.0,
         };
         let config = SimConfig { delays: Some(zero), ..SimConfig::default() };
-        let sim = runtime
-            .block_on(Sim::start(World::example(), config))
-            .unwrap_or_else(|e| panic!("the simulator starts: {e}"));
+        let sim = runtime.block_on(Sim::start(world, config)).unwrap_or_else(|e| panic!("the simulator starts: {e}"));
         Cloud { sim, _runtime: runtime }
     }
 
@@ -94,15 +96,34 @@ fn apply_args(journal: &str) -> Vec<&str> {
 /// including Digest challenges and polls) is held by the server, before or after the server
 /// carried it out, for every `n` until an apply gets through untouched. After each kill, apply
 /// again (the journal and the lock file stay as the killed process left them): it converges,
-/// `status` says connected, and the clouds hold exactly one of each resource.
+/// `status` says connected, and the clouds hold exactly one of each resource. Walked for the
+/// example plan (a referenced network) and for a plan whose network linkplan creates.
 #[test]
 fn killed_at_every_point_between_two_api_calls_apply_again_converges() {
+    let created_network = || {
+        World::from_path(&crate::util::root().join("fixtures/sim/worlds/create-network.yaml"))
+            .unwrap_or_else(|e| panic!("the create-network world: {e}"))
+    };
+    let cases: [(&str, &dyn Fn() -> World, usize); 2] =
+        [(PLAN, &World::example, 40), ("fixtures/plans/create-network.yaml", &created_network, 40)];
+    for (plan, world, at_least) in cases {
+        let walked = kill_walk(plan, world);
+        assert!(walked >= at_least, "{plan}: walked only {walked} kill points");
+    }
+}
+
+/// The kill walk for one plan; returns how many kill points it walked.
+fn kill_walk(plan: &str, world: &dyn Fn() -> World) -> usize {
     let mut kill_points = 0;
-    'walk: for n in 0..400 {
+    for n in 0..400 {
         for after_apply in [false, true] {
-            let cloud = Cloud::start();
+            let cloud = Cloud::with_world(world());
+            let before = cloud.sim.inventory();
+            let expected =
+                Inventory { networks: if before.networks == 0 { 1 } else { before.networks }, ..ONE_OF_EACH };
             let dir = TempDir::new(&format!("kill-{n}-{after_apply}"));
             let journal = dir.path().join("apply.jsonl").display().to_string();
+            let args = ["apply", "--auto-approve", "--journal", journal.as_str(), plan];
             let hang = FaultAction::Hang { millis: 30_000, after_apply };
             cloud.sim.add_fault(Fault {
                 vendor: None,
@@ -112,7 +133,7 @@ fn killed_at_every_point_between_two_api_calls_apply_again_converges() {
                 times: Some(1),
                 action: hang,
             });
-            let mut child = cloud.spawn(&apply_args(&journal));
+            let mut child = cloud.spawn(&args);
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 if cloud.sim.held() > 0 {
@@ -123,26 +144,23 @@ fn killed_at_every_point_between_two_api_calls_apply_again_converges() {
                 }
                 if let Ok(Some(_)) = child.try_wait() {
                     let run = finish(child);
-                    assert_eq!(run.code, 0, "apply with nothing held (request {n}):\n{}", run.stderr);
-                    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
-                    break 'walk;
+                    assert_eq!(run.code, 0, "{plan}: apply with nothing held (request {n}):\n{}", run.stderr);
+                    assert_eq!(cloud.sim.inventory(), expected, "{plan}");
+                    return kill_points;
                 }
-                assert!(Instant::now() < deadline, "request {n} was never held and apply never ended");
+                assert!(Instant::now() < deadline, "{plan}: request {n} was never held and apply never ended");
                 std::thread::sleep(Duration::from_millis(1));
             }
             kill_points += 1;
             cloud.sim.clear_faults();
-            let resumed = cloud.run(&apply_args(&journal));
-            assert_eq!(
-                resumed.code, 0,
-                "apply after a kill at request {n} (after_apply: {after_apply}):\n{}{}",
-                resumed.stdout, resumed.stderr
-            );
-            let status = cloud.run(&["status", PLAN]);
-            assert_eq!(status.code, 0, "status after a kill at request {n}:\n{}", status.stdout);
-            assert_eq!(cloud.sim.inventory(), ONE_OF_EACH, "kill at request {n} (after_apply: {after_apply})");
+            let resumed = cloud.run(&args);
+            let at = format!("{plan}: kill at request {n} (after_apply: {after_apply})");
+            assert_eq!(resumed.code, 0, "{at}, apply again:\n{}{}", resumed.stdout, resumed.stderr);
+            let status = cloud.run(&["status", plan]);
+            assert_eq!(status.code, 0, "{at}, status:\n{}", status.stdout);
+            assert_eq!(cloud.sim.inventory(), expected, "{at}");
+            let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
             for secret in cloud.secrets() {
-                let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
                 assert!(
                     !journal_text.contains(&secret)
                         && !resumed.stdout.contains(&secret)
@@ -151,7 +169,7 @@ fn killed_at_every_point_between_two_api_calls_apply_again_converges() {
             }
         }
     }
-    assert!(kill_points >= 40, "walked only {kill_points} kill points");
+    kill_points
 }
 
 /// Two applies of the same plan started together: the second waits for the first's lock

@@ -204,6 +204,24 @@ impl<'c> Clusters<'c> {
         Ok(prefer_live(matching, |c| c.metadata.deleted_at.is_some()))
     }
 
+    /// Every live (not deleted) cluster in `network` named `display_name`, oldest first: after a
+    /// create, more than one means a concurrent apply made one too, and the oldest is kept.
+    pub async fn find_all(&self, environment: &str, network: &str, display_name: &str) -> Result<Vec<Cluster>, Error> {
+        let filter = ClusterFilter { network: vec![network.to_owned()] };
+        let mut found: Vec<Cluster> = self
+            .list(environment, &filter)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                c.network_id() == Some(network)
+                    && c.spec.display_name.as_deref() == Some(display_name)
+                    && c.metadata.deleted_at.is_none()
+            })
+            .collect();
+        super::oldest_first(&mut found, |c| (&c.metadata, &c.id));
+        Ok(found)
+    }
+
     /// `GET /cmk/v2/clusters/{id}?environment=…` (`getCmkV2Cluster`).
     pub async fn get(&self, environment: &str, id: &str) -> Result<Cluster, Error> {
         self.client.json(&Call::get(in_env(&id_path(PATH, id), environment))).await

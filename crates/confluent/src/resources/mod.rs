@@ -88,6 +88,17 @@ pub(crate) fn prefer_live<T>(found: impl IntoIterator<Item = T>, deleting: impl 
     fallback
 }
 
+/// Sorts objects oldest first by `metadata.created_at` (RFC 3339 UTC, which sorts as text), then
+/// id; objects without a creation time last. Every concurrent apply computes the same order, so
+/// they agree on which of several same-named objects to keep.
+pub(crate) fn oldest_first<T>(items: &mut [T], key: impl Fn(&T) -> (&Metadata, &str)) {
+    items.sort_by(|a, b| {
+        let ((ma, ia), (mb, ib)) = (key(a), key(b));
+        let rank = |m: &Metadata| (m.created_at.is_none(), m.created_at.clone());
+        rank(ma).cmp(&rank(mb)).then_with(|| ia.cmp(ib))
+    });
+}
+
 /// `/{segment}` for an id.
 pub(crate) fn id_path(collection: &str, id: &str) -> String {
     format!("{collection}/{}", linkplan_http::config::segment(id))

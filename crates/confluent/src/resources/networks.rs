@@ -201,6 +201,24 @@ impl<'c> Networks<'c> {
         Ok(prefer_live(matching, |n| n.metadata.deleted_at.is_some() || n.phase() == Some(&Phase::Deprovisioning)))
     }
 
+    /// Every live network named `display_name`, oldest first: after a create, more than one
+    /// means a concurrent apply made one too, and the oldest is kept.
+    pub async fn find_all(&self, environment: &str, display_name: &str) -> Result<Vec<Network>, Error> {
+        let filter = NetworkFilter { display_name: vec![display_name.to_owned()], ..NetworkFilter::default() };
+        let mut found: Vec<Network> = self
+            .list(environment, &filter)
+            .await?
+            .into_iter()
+            .filter(|n| {
+                n.spec.display_name.as_deref() == Some(display_name)
+                    && n.metadata.deleted_at.is_none()
+                    && n.phase() != Some(&Phase::Deprovisioning)
+            })
+            .collect();
+        super::oldest_first(&mut found, |n| (&n.metadata, &n.id));
+        Ok(found)
+    }
+
     /// `GET /networking/v1/networks/{id}?environment=…` (`getNetworkingV1Network`).
     pub async fn get(&self, environment: &str, id: &str) -> Result<Network, Error> {
         self.client.json(&Call::get(in_env(&id_path(PATH, id), environment))).await

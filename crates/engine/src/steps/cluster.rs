@@ -23,7 +23,8 @@ use linkplan_confluent::resources::Cloud;
 use linkplan_confluent::resources::clusters::{Availability, CreateCluster};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, keep_oldest, phase_acceptor, recorded, retry_hint,
+    wait_failed, wait_gone,
 };
 use crate::desired;
 use crate::observe::{ClusterObserved, Observed, cluster_observed};
@@ -100,16 +101,40 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             made.0
         }
     };
-    let id = cluster.id.clone();
-    ctx.wait(step, ctx.engine.config.cluster, || clusters.get(env, &id), |c| acceptor(&cluster_observed(c)))
-        .await
-        .map_err(|e| {
-            wait_failed(step, "waiting for the Kafka cluster", e, |_| {
-                Some(format!(
-                    "see cluster {id} in the Confluent Cloud console; delete it and run apply again to recreate it"
-                ))
-            })
-        })?;
+    let mut id = cluster.id.clone();
+    loop {
+        ctx.wait(step, ctx.engine.config.cluster, || clusters.get(env, &id), |c| acceptor(&cluster_observed(c)))
+            .await
+            .map_err(|e| {
+                wait_failed(step, "waiting for the Kafka cluster", e, |_| {
+                    Some(format!(
+                        "see cluster {id} in the Confluent Cloud console; delete it and run apply again to recreate it"
+                    ))
+                })
+            })?;
+        if !created {
+            break;
+        }
+        let list = || async {
+            clusters
+                .find_all(env, &network, &wanted.display_name)
+                .await
+                .map_err(|e| vendor("looking for a concurrent apply's cluster", &e))
+        };
+        let delete = |id: String| async move {
+            match clusters.delete(env, &id).await {
+                Ok(()) => Ok(()),
+                Err(e) if e.is_not_found() => Ok(()),
+                Err(e) => Err(vendor("deleting the duplicate Kafka cluster", &e)),
+            }
+        };
+        match keep_oldest(&id, |c: &linkplan_confluent::resources::clusters::Cluster| c.id.as_str(), list, delete)
+            .await?
+        {
+            Some(first) => (id, created) = (first.id, false),
+            None => break,
+        }
+    }
     Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
 }
 

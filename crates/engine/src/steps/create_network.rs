@@ -23,7 +23,8 @@ use linkplan_confluent::resources::Cloud;
 use linkplan_confluent::resources::networks::{ConnectionType, CreateNetwork, DnsResolution};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, keep_oldest, phase_acceptor, recorded, retry_hint,
+    wait_failed, wait_gone,
 };
 use crate::desired::{self, NetworkSource};
 use crate::observe::{NetworkObserved, Observed, network_observed};
@@ -78,15 +79,44 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             made.0
         }
     };
-    let id = network.id.clone();
-    let ready = ctx
-        .wait(step, ctx.engine.config.network, || networks.get(env, &id), |n| acceptor(&network_observed(n.clone())))
-        .await
-        .map_err(|e| {
-            wait_failed(step, "waiting for the network", e, |_| {
-                Some(format!("delete network {id} in Confluent Cloud, then run apply again to recreate it"))
-            })
-        })?;
+    let mut id = network.id.clone();
+    let ready = loop {
+        let ready = ctx
+            .wait(
+                step,
+                ctx.engine.config.network,
+                || networks.get(env, &id),
+                |n| acceptor(&network_observed(n.clone())),
+            )
+            .await
+            .map_err(|e| {
+                wait_failed(step, "waiting for the network", e, |_| {
+                    Some(format!("delete network {id} in Confluent Cloud, then run apply again to recreate it"))
+                })
+            })?;
+        if !created {
+            break ready;
+        }
+        let list = || async {
+            networks
+                .find_all(env, display_name)
+                .await
+                .map_err(|e| vendor("looking for a concurrent apply's network", &e))
+        };
+        let delete = |id: String| async move {
+            match networks.delete(env, &id).await {
+                Ok(()) => Ok(()),
+                Err(e) if e.is_not_found() => Ok(()),
+                Err(e) => Err(vendor("deleting the duplicate network", &e)),
+            }
+        };
+        match keep_oldest(&id, |n: &linkplan_confluent::resources::networks::Network| n.id.as_str(), list, delete)
+            .await?
+        {
+            Some(first) => (id, created) = (first.id, false),
+            None => break ready,
+        }
+    };
     let observed = network_observed(ready);
     ctx.update(|r| {
         r.network_id = Some(observed.id.clone());

@@ -206,6 +206,32 @@ where
     }
 }
 
+/// Two applies that share no lock (two machines, two journals) can both find nothing and both
+/// create. So once a resource this apply created is ready (minutes later, when any racer's
+/// create is long visible), list every live resource with the natural key: all racers sort
+/// them the same way (oldest first, then id) and keep the first. Returns `Some(first)` when
+/// ours (`ours`) is not it: ours is deleted, and the caller adopts and waits for the first.
+pub(crate) async fn keep_oldest<T, L, LFut, D, DFut>(
+    ours: &str,
+    id: impl Fn(&T) -> &str,
+    list: L,
+    delete: D,
+) -> Result<Option<T>, StepError>
+where
+    L: FnOnce() -> LFut,
+    LFut: Future<Output = Result<Vec<T>, StepError>>,
+    D: FnOnce(String) -> DFut,
+    DFut: Future<Output = Result<(), StepError>>,
+{
+    match list().await?.into_iter().next() {
+        Some(first) if id(&first) != ours => {
+            delete(ours.to_owned()).await?;
+            Ok(Some(first))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// A resource id the plan recorded, or an error naming what is missing.
 pub(crate) fn recorded(step: &Step, doing: &str, id: Option<String>) -> Result<String, StepError> {
     id.ok_or_else(|| StepError::new(step, doing, "the plan recorded no id for it", retry_hint()))

@@ -24,9 +24,11 @@ use std::sync::Mutex;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use linkplan_tidbcloud::resources::private_link_connections::CreatePrivateLinkConnection;
+use linkplan_tidbcloud::resources::private_link_connections::{CreatePrivateLinkConnection, PrivateLinkConnection};
 
-use super::{ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone};
+use super::{
+    ApplyCtx, StepError, StepOutcome, create_unless_found, keep_oldest, recorded, retry_hint, wait_failed, wait_gone,
+};
 use crate::observe::{ConnectionObserved, Observed, connection_observed};
 use crate::step::Step;
 use crate::wait::Acceptor;
@@ -85,15 +87,14 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             made.0
         }
     };
-    let id = plc.private_link_connection_id.clone();
-    ctx.update(|r| r.connection_id = Some(id.clone()));
+    let mut id = plc.private_link_connection_id.clone();
 
     // PENDING_ACCEPTANCE clears by itself once the access is READY; if it lasts past the grace
     // period, the access (or its account) is wrong.
     let clock = ctx.engine.clock.as_ref();
     let grace = ctx.engine.config.pending_acceptance_grace;
     let pending_since: Mutex<Option<Duration>> = Mutex::new(None);
-    let accept = |p: &linkplan_tidbcloud::resources::private_link_connections::PrivateLinkConnection| {
+    let accept = |p: &PrivateLinkConnection| {
         let observed = connection_observed(p.clone());
         let verdict = acceptor(&observed);
         let mut since = pending_since.lock().unwrap_or_else(PoisonError::into_inner);
@@ -113,18 +114,40 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     };
     let account = resolved.account.unwrap_or_else(|| "(unknown)".to_owned());
     let network = resolved.network_id.unwrap_or_else(|| "(unknown)".to_owned());
-    ctx.wait(step, ctx.engine.config.connection, || plcs.get(cluster_id, &id), accept).await.map_err(|e| {
-        wait_failed(step, "waiting for the private link connection", e, |state| match state {
-            PENDING_ACCEPTANCE => Some(format!(
-                "the PrivateLink access for TiDB Cloud's AWS account {account} on network {network} is missing or \
-                 not READY; check it in Confluent Cloud, then run apply again"
-            )),
-            _ => Some(format!(
-                "delete connection {id} in TiDB Cloud, fix the cause (region, shared zones, service name), then run \
-                 apply again"
-            )),
-        })
-    })?;
+    loop {
+        ctx.update(|r| r.connection_id = Some(id.clone()));
+        ctx.wait(step, ctx.engine.config.connection, || plcs.get(cluster_id, &id), &accept).await.map_err(|e| {
+            wait_failed(step, "waiting for the private link connection", e, |state| match state {
+                PENDING_ACCEPTANCE => Some(format!(
+                    "the PrivateLink access for TiDB Cloud's AWS account {account} on network {network} is missing \
+                     or not READY; check it in Confluent Cloud, then run apply again"
+                )),
+                _ => Some(format!(
+                    "delete connection {id} in TiDB Cloud, fix the cause (region, shared zones, service name), then \
+                     run apply again"
+                )),
+            })
+        })?;
+        if !created {
+            break;
+        }
+        let list = || async {
+            plcs.find_all(cluster_id, &service_name)
+                .await
+                .map_err(|e| vendor("looking for a concurrent apply's connection", &e))
+        };
+        let delete = |id: String| async move {
+            match plcs.delete(cluster_id, &id).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_not_found() => Ok(()),
+                Err(e) => Err(vendor("deleting the duplicate private link connection", &e)),
+            }
+        };
+        match keep_oldest(&id, |p: &PrivateLinkConnection| p.private_link_connection_id.as_str(), list, delete).await? {
+            Some(first) => (id, created) = (first.private_link_connection_id, false),
+            None => break,
+        }
+    }
     Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
 }
 

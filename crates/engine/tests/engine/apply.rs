@@ -471,3 +471,29 @@ async fn a_5xx_storm_during_the_waits_still_converges() {
     let (_, again) = h.observe_and_plan(&desired).await;
     assert!(again.is_converged(), "{again}");
 }
+
+/// Two applies that share no lock (two machines: two journals, two engines) started together
+/// from plans made before either created anything: creates race, and the racers agree on one
+/// of each (the access by Confluent's 409, the cluster and the connection by keeping the oldest
+/// and deleting their own duplicate, the domains by the attach conflict).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_applies_without_a_shared_lock_converge_on_one_of_each() {
+    let desired = desired_from(&example_plan());
+    let first = Harness::new(World::example(), "race-a").await;
+    let second = first.twin("race-b");
+    let (_, plan_a) = first.observe_and_plan(&desired).await;
+    let (_, plan_b) = second.observe_and_plan(&desired).await;
+    let (journal_a, journal_b) = (first.journal(), second.journal());
+    let (a, b) = tokio::join!(
+        first.engine.apply(&desired, &plan_a, &journal_a, &NoProgress),
+        second.engine.apply(&desired, &plan_b, &journal_b, &NoProgress),
+    );
+    a.expect("the first apply converges");
+    b.expect("the second apply converges");
+    let (observed, again) = first.observe_and_plan(&desired).await;
+    assert!(again.is_converged(), "{again}");
+    assert_eq!(observed.accesses.len(), 1);
+    assert_eq!(count_clusters(&first).await, 1);
+    assert_eq!(count_connections(&first).await, 1);
+    assert_eq!(count_attachments(&first, &observed).await, 1);
+}

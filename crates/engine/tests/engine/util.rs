@@ -71,6 +71,17 @@ impl Harness {
         Harness { engine, ..self }
     }
 
+    /// A second apply on another machine: the same world, its own engine, clock and journal
+    /// directory (so no shared lock).
+    pub(crate) fn twin(&self, test: &str) -> Harness {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("the test directory is created");
+        let requests = Arc::new(AtomicUsize::new(0));
+        let engine = engine_for(&self.sim, &requests);
+        Harness { sim: Arc::clone(&self.sim), engine, requests, dir }
+    }
+
     /// An engine whose clients never retry and whose waits give up after five simulated
     /// minutes: for cutting the connection off, where every later request fails (and a wait
     /// would otherwise keep polling through the outage for hours of simulated time).

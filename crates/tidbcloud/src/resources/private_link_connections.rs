@@ -229,6 +229,25 @@ impl<'c> PrivateLinkConnections<'c> {
         Ok(fallback)
     }
 
+    /// Every live (not deleting) connection to `service_name`, oldest first (`createTime`, RFC
+    /// 3339 UTC, then id): after a create, more than one means a concurrent apply made one too,
+    /// and the oldest is kept.
+    pub async fn find_all(&self, cluster_id: &str, service_name: &str) -> Result<Vec<PrivateLinkConnection>, Error> {
+        let mut found: Vec<PrivateLinkConnection> = self
+            .list(cluster_id, None)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                p.aws_service_name() == Some(service_name) && p.state != Some(PrivateLinkConnectionState::Deleting)
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            let rank = |p: &PrivateLinkConnection| (p.create_time.is_none(), p.create_time.clone());
+            rank(a).cmp(&rank(b)).then_with(|| a.private_link_connection_id.cmp(&b.private_link_connection_id))
+        });
+        Ok(found)
+    }
+
     /// `GET …/privateLinkConnections/{id}`, with `attachedDomains`
     /// (`PrivateLinkConnectionService_GetPrivateLinkConnection`).
     pub async fn get(&self, cluster_id: &str, id: &str) -> Result<PrivateLinkConnection, Error> {

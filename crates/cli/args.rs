@@ -38,10 +38,12 @@ pub enum Command {
     /// (every resource is looked up by its natural key first). Exit status: 0 converged, 1 failed.
     Apply(ApplyArgs),
     /// Undo the plan in reverse: detach the domains, delete the connection, then the Confluent
-    /// resources linkplan manages.
+    /// resources linkplan created.
     ///
-    /// What the plan only references (`network.id`, `cluster.id`) is never deleted; the Kafka
-    /// cluster, which holds data, only with --delete-kafka-cluster. Exit status: 0 done, 1 failed.
+    /// The access, the network and the Kafka cluster are deleted only when the journal shows an
+    /// apply of this plan created them; what the plan only references (`network.id`,
+    /// `cluster.id`) never; the Kafka cluster, which holds data, only with
+    /// --delete-kafka-cluster. Exit status: 0 done, 1 failed.
     Destroy(DestroyArgs),
     /// Show every step's live state and any drift (the plan, read as a status).
     ///

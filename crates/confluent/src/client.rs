@@ -6,18 +6,19 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use linkplan_http::call::CallSpec;
 use linkplan_http::config::{env_var, required_secret};
 use linkplan_http::header::HeaderValue;
 use linkplan_http::{
-    Attempts, BaseUrl, ConfigError, Exchange, Incoming, Method, Observer, Outgoing, RetryPolicy, Secret, Transport,
+    BaseUrl, ConfigError, Exchange, Incoming, Method, Observer, Outgoing, RetryPolicy, Secret, Transport,
     TransportConfig,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::resources::{Clusters, Environments, Networks, PrivateLinkAccesses};
-use crate::retry::{self, Replay};
+use crate::retry::Replay;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.confluent.cloud";
@@ -218,45 +219,25 @@ impl Client {
             .transport
             .url(&call.method, &call.target)
             .map_err(|source| Error::Transport { ambiguous: false, source })?;
-        let mut attempts = Attempts::start(inner.retry);
-        loop {
-            let attempt = attempts.begin();
-            let outgoing = Outgoing {
+        let spec = CallSpec {
+            vendor: "confluent",
+            method: &call.method,
+            path: call.path(),
+            replay: call.replay,
+            policy: inner.retry,
+            timeout: inner.timeout,
+        };
+        linkplan_http::call::run(spec, |attempt, timeout| {
+            inner.transport.send(Outgoing {
                 method: call.method.clone(),
                 url: &url,
                 body: call.body.as_deref(),
                 authorization: Some(inner.authorization.clone()),
                 attempt,
-                timeout: attempts.timeout(inner.timeout),
-            };
-            let error = match inner.transport.send(outgoing).await {
-                Ok(response) if response.status.is_success() => return Ok(response),
-                Ok(response) => {
-                    let after = retry::retry_after(response.status, &response.headers);
-                    let ambiguous = retry::ambiguous_status(response.status, call.replay);
-                    let path = call.path();
-                    Error::Api(Box::new(ApiError::from_response(&call.method, path, &response, after, ambiguous)))
-                }
-                Err(source) => {
-                    Error::Transport { ambiguous: call.replay == Replay::Unsafe && source.maybe_sent(), source }
-                }
-            };
-            match attempts.next_delay(retry::classify(&error, call.replay)) {
-                Some(delay) => {
-                    tracing::debug!(
-                        target: "linkplan::http",
-                        vendor = "confluent",
-                        method = %call.method,
-                        path = call.path(),
-                        attempt,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "retrying after: {error}"
-                    );
-                    tokio::time::sleep(delay).await;
-                }
-                None => return Err(error),
-            }
-        }
+                timeout,
+            })
+        })
+        .await
     }
 
     /// Send and decode a JSON body.

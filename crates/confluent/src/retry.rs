@@ -12,12 +12,14 @@
 
 use std::time::Duration;
 
-use linkplan_http::header::HeaderMap;
-pub(crate) use linkplan_http::retry::{Replay, ambiguous_status};
+use linkplan_http::Retry;
+pub(crate) use linkplan_http::retry::Replay;
 use linkplan_http::retry::{for_status, for_transport};
-use linkplan_http::{Retry, StatusCode};
 
-use crate::error::Error;
+use linkplan_http::call::CallError;
+use linkplan_http::{Incoming, Method, TransportError};
+
+use crate::error::{ApiError, Error};
 
 /// Whether (and when) to repeat an attempt that failed with `error`.
 pub(crate) fn classify(error: &Error, replay: Replay) -> Retry {
@@ -30,14 +32,41 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Retry {
 
 /// The server's requested wait for an error response: `Retry-After`, or on 429 the
 /// `X-RateLimit-Reset` seconds.
-pub(crate) fn retry_after(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
-    linkplan_http::retry::retry_after(status, headers, "x-ratelimit-reset")
+/// The vendor's reset header, read after `Retry-After`.
+const RESET_HEADER: &str = "x-ratelimit-reset";
+
+#[cfg(test)]
+pub(crate) fn retry_after(
+    status: linkplan_http::StatusCode,
+    headers: &linkplan_http::header::HeaderMap,
+) -> Option<Duration> {
+    linkplan_http::retry::retry_after(status, headers, RESET_HEADER)
+}
+
+impl CallError for Error {
+    const RESET_HEADER: &'static str = RESET_HEADER;
+
+    fn api(method: &Method, path: &str, response: &Incoming, retry_after: Option<Duration>, ambiguous: bool) -> Error {
+        Error::Api(Box::new(ApiError::from_response(method, path, response, retry_after, ambiguous)))
+    }
+
+    fn transport(source: TransportError, ambiguous: bool) -> Error {
+        Error::Transport { ambiguous, source }
+    }
+
+    fn retry(&self, replay: Replay) -> Retry {
+        classify(self, replay)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use linkplan_http::header::HeaderValue;
     use linkplan_http::{Incoming, Method};
+
+    use linkplan_http::StatusCode;
+    use linkplan_http::header::HeaderMap;
+    use linkplan_http::retry::ambiguous_status;
 
     use super::*;
     use crate::error::ApiError;

@@ -9,6 +9,7 @@
 //! What is retried stays vendor policy, in each client crate's `retry.rs`; so do authentication
 //! and error decoding.
 
+pub mod call;
 pub mod config;
 mod open_enum;
 pub mod retry;

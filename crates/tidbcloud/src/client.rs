@@ -2,21 +2,23 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use linkplan_http::call::CallSpec;
 use linkplan_http::config::{env_var, required_secret};
 use linkplan_http::transport::request_target;
 use linkplan_http::{
-    Attempts, BaseUrl, ConfigError, Exchange, Incoming, Method, Observer, Outgoing, RetryPolicy, Secret, StatusCode,
-    Transport, TransportConfig, TransportError, Url,
+    BaseUrl, ConfigError, Exchange, Incoming, Method, Observer, Outgoing, RetryPolicy, Secret, StatusCode, Transport,
+    TransportConfig, TransportError, Url,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{DigestAuth, Rechallenge};
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::resources::{Clusters, PrivateLinkConnections};
-use crate::retry::{self, Replay};
+use crate::retry::Replay;
 
 /// The production API (Starter/Essential clusters; paths start with `/v1beta1`).
 pub const DEFAULT_BASE_URL: &str = "https://serverless.tidbapi.com";
@@ -209,39 +211,17 @@ impl Client {
             .url(&call.method, &call.target)
             .map_err(|source| Error::Transport { ambiguous: false, source })?;
         let uri = request_target(&url);
-        let mut attempts = Attempts::start(inner.retry);
-        let mut requests = 0;
-        loop {
-            attempts.begin();
-            let timeout = attempts.timeout(inner.timeout);
-            let error = match self.authenticated(call, &url, &uri, timeout, &mut requests).await {
-                Ok(response) if response.status.is_success() => return Ok(response),
-                Ok(response) => {
-                    let after = retry::retry_after(response.status, &response.headers);
-                    let ambiguous = retry::ambiguous_status(response.status, call.replay);
-                    let path = call.path();
-                    Error::Api(Box::new(ApiError::from_response(&call.method, path, &response, after, ambiguous)))
-                }
-                Err(source) => {
-                    Error::Transport { ambiguous: call.replay == Replay::Unsafe && source.maybe_sent(), source }
-                }
-            };
-            match attempts.next_delay(retry::classify(&error, call.replay)) {
-                Some(delay) => {
-                    tracing::debug!(
-                        target: "linkplan::http",
-                        vendor = "tidbcloud",
-                        method = %call.method,
-                        path = call.path(),
-                        attempt = attempts.made(),
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "retrying after: {error}"
-                    );
-                    tokio::time::sleep(delay).await;
-                }
-                None => return Err(error),
-            }
-        }
+        let spec = CallSpec {
+            vendor: "tidbcloud",
+            method: &call.method,
+            path: call.path(),
+            replay: call.replay,
+            policy: inner.retry,
+            timeout: inner.timeout,
+        };
+        // Requests sent so far, Digest challenges included (the observer's attempt number).
+        let requests = AtomicU32::new(0);
+        linkplan_http::call::run(spec, |_, timeout| self.authenticated(call, &url, &uri, timeout, &requests)).await
     }
 
     /// One attempt: signed with the cached challenge (one request), or, on a 401 that brings a
@@ -252,20 +232,20 @@ impl Client {
         url: &Url,
         uri: &str,
         timeout: std::time::Duration,
-        requests: &mut u32,
+        requests: &AtomicU32,
     ) -> Result<Incoming, TransportError> {
         let inner = &self.inner;
         let mut answered_challenge = false;
         loop {
             let signed = inner.auth.authorize(&call.method, uri);
             let (authorization, signature) = signed.unzip();
-            *requests += 1;
+            let attempt = requests.fetch_add(1, Ordering::Relaxed) + 1;
             let outgoing = Outgoing {
                 method: call.method.clone(),
                 url,
                 body: call.body.as_deref(),
                 authorization,
-                attempt: *requests,
+                attempt,
                 timeout,
             };
             let response = inner.transport.send(outgoing).await?;

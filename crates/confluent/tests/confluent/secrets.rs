@@ -67,8 +67,15 @@ fn describe(err: &dyn std::error::Error) -> String {
 
 #[tokio::test]
 async fn secrets_never_show() {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    // The process-wide subscriber, not a scoped one: tracing caches per-callsite interest
+    // globally, and other tests of this binary run on other threads. It also means every test's
+    // logs are searched for the secrets below.
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    let capture = CAPTURE.get_or_init(|| {
+        let capture = Capture::default();
+        let _ = tracing::subscriber::set_global_default(capture.clone());
+        capture
+    });
     let h = Harness::new().await;
     let key = h.env["CONFLUENT_CLOUD_API_KEY"].clone();
     let secret = h.env["CONFLUENT_CLOUD_API_SECRET"].clone();
@@ -111,8 +118,9 @@ async fn secrets_never_show() {
     }
 
     let logs = capture.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    assert!(logs.contains("status=200") && logs.contains("request_id="), "requests are logged:\n{logs}");
-    assert!(logs.contains("path=/networking/v1/private-link-accesses"), "{logs}");
+    assert!(logs.contains("GET /networking/v1/networks 200"), "requests are logged:\n{logs}");
+    assert!(logs.contains("request_id=") && logs.contains("elapsed_ms="), "{logs}");
+    assert!(logs.contains("POST /networking/v1/private-link-accesses 20"), "{logs}");
     for text in [&logs, &shown] {
         for needle in [key.as_str(), secret.as_str(), basic.as_str(), "Basic ", "authorization"] {
             assert!(!text.to_lowercase().contains(&needle.to_lowercase()), "`{needle}` leaked:\n{text}");

@@ -76,11 +76,16 @@ pub struct CloudArgs {
     /// With --sandbox: seed the simulator from this world file instead of the example world.
     #[arg(long, value_name = "FILE", requires = "sandbox")]
     pub world: Option<PathBuf>,
-    /// The Confluent Cloud API base URL (HTTPS, or HTTP on a loopback address).
-    #[arg(long, value_name = "URL", env = "LINKPLAN_CONFLUENT_URL", conflicts_with = "sandbox")]
+    // The URL variables are read in `Target::start`, not by clap: clap counts a value from the
+    // environment as the flag given, so `conflicts_with` would refuse `--sandbox` whenever
+    // `LINKPLAN_*_URL` is exported (as after `. ./sim.env`).
+    /// The Confluent Cloud API base URL (HTTPS, or HTTP on a loopback address)
+    /// [env: LINKPLAN_CONFLUENT_URL; default: https://api.confluent.cloud].
+    #[arg(long, value_name = "URL", conflicts_with = "sandbox")]
     pub confluent_url: Option<String>,
-    /// The TiDB Cloud API base URL (HTTPS, or HTTP on a loopback address).
-    #[arg(long, value_name = "URL", env = "LINKPLAN_TIDBCLOUD_URL", conflicts_with = "sandbox")]
+    /// The TiDB Cloud API base URL (HTTPS, or HTTP on a loopback address)
+    /// [env: LINKPLAN_TIDBCLOUD_URL; default: https://serverless.tidbapi.com].
+    #[arg(long, value_name = "URL", conflicts_with = "sandbox")]
     pub tidbcloud_url: Option<String>,
 }
 

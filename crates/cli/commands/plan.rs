@@ -63,6 +63,10 @@ pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().into_diagnostic()
 }
 
+/// The base URL variables `--confluent-url` and `--tidbcloud-url` override.
+const CONFLUENT_URL_VAR: &str = "LINKPLAN_CONFLUENT_URL";
+const TIDBCLOUD_URL_VAR: &str = "LINKPLAN_TIDBCLOUD_URL";
+
 /// The engine and, with `--sandbox`, the in-process simulator it talks to.
 pub(crate) struct Target {
     pub(crate) engine: Engine,
@@ -73,19 +77,24 @@ impl Target {
     pub(crate) async fn start(args: &CloudArgs) -> miette::Result<Target> {
         let clock = Arc::new(SystemClock::new());
         if !args.sandbox {
-            // The flags (which clap also fills from LINKPLAN_*_URL) win over the environment.
+            // The flags win over LINKPLAN_*_URL (read here, not by clap: see `CloudArgs`).
             let lookup = |name: &str| match name {
-                "LINKPLAN_CONFLUENT_URL" if args.confluent_url.is_some() => args.confluent_url.clone(),
-                "LINKPLAN_TIDBCLOUD_URL" if args.tidbcloud_url.is_some() => args.tidbcloud_url.clone(),
+                CONFLUENT_URL_VAR if args.confluent_url.is_some() => args.confluent_url.clone(),
+                TIDBCLOUD_URL_VAR if args.tidbcloud_url.is_some() => args.tidbcloud_url.clone(),
                 _ => std::env::var(name).ok(),
             };
             let engine = Engine::from_env(&lookup, clock).map_err(|e| {
-                let help = match &e {
-                    e if e.is_missing_key() => {
-                        "set the API keys in the environment, or try it without keys: add --sandbox"
-                    }
-                    SetupError::Confluent(_) => "check --confluent-url (or LINKPLAN_CONFLUENT_URL)",
-                    SetupError::Tidb(_) => "check --tidbcloud-url (or LINKPLAN_TIDBCLOUD_URL)",
+                let help = if e.is_missing_key() {
+                    "set the API keys in the environment, or try it without keys: add --sandbox".to_owned()
+                } else if e.is_bad_url() {
+                    let (flag, var, given) = match &e {
+                        SetupError::Confluent(_) => ("--confluent-url", CONFLUENT_URL_VAR, &args.confluent_url),
+                        SetupError::Tidb(_) => ("--tidbcloud-url", TIDBCLOUD_URL_VAR, &args.tidbcloud_url),
+                    };
+                    let source = if given.is_some() { flag.to_owned() } else { format!("{var} (or give {flag})") };
+                    format!("fix {source}: an https:// URL, or http:// only to 127.0.0.1, [::1] or localhost")
+                } else {
+                    "check the API keys in the environment".to_owned()
                 };
                 miette!(help = help, "{e}")
             })?;

@@ -1,8 +1,8 @@
 //! Apply speed against the simulator, in time-lapse: the simulator and the engine share a clock
-//! that runs 1000× the wall clock (`ClockMode::Scaled`, [`ScaledClock`]), so every request,
-//! wait and concurrent step really happens, and a 25-minute provisioning delay passes in 1.5 s.
-//! Request latency counts too (×1000: 1 ms of loopback is a simulated second, slower than the
-//! real APIs), so the ratios below are an upper bound.
+//! that runs 200× the wall clock (`ClockMode::Scaled`, [`ScaledClock`]), so every request,
+//! wait and concurrent step really happens, and a 25-minute provisioning delay passes in 7.5 s.
+//! Request latency and timer granularity count too (×200: 1 ms is 0.2 simulated seconds), so
+//! the ratios below are an upper bound.
 //!
 //! For each provisioning delay D (every resource takes D to become ready) it applies the
 //! example plan from nothing and reports the simulated time against the critical path the
@@ -27,7 +27,7 @@ use linkplan_model::{Document, PlanView};
 use linkplan_sim::{ClockMode, Delays, Sim, SimConfig, World};
 
 /// How much faster than the wall clock both sides run.
-const SPEED: u32 = 1000;
+const SPEED: u32 = 200;
 
 /// Resources a no-change plan observes (TiDB cluster, AZs, environment, network, accesses,
 /// Kafka cluster, connection, attached domains): the request ceiling for it.
@@ -105,7 +105,11 @@ async fn run(plan: &str, delay: f64) -> Result<Row, String> {
         domains: delay,
         ..Delays::default()
     };
-    let config = SimConfig { delays: Some(delays), clock: ClockMode::Scaled(SPEED), ..SimConfig::default() };
+    // Digest nonces expire on the simulator's clock: keep them for the same five *real* minutes
+    // as at normal speed, or every poll after a few hundred ms would pay a stale-nonce challenge.
+    let nonce_ttl = Duration::from_secs(300) * SPEED;
+    let config =
+        SimConfig { delays: Some(delays), clock: ClockMode::Scaled(SPEED), nonce_ttl, ..SimConfig::default() };
     let sim = Arc::new(Sim::start(World::example(), config).await.map_err(|e| e.to_string())?);
     let env: HashMap<String, String> = sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     let lookup = |name: &str| env.get(name).cloned();

@@ -107,6 +107,15 @@ impl SetupError {
                 | SetupError::Tidb(linkplan_tidbcloud::ConfigError::MissingEnv { .. })
         )
     }
+
+    /// Whether a base URL is unusable (does not parse, or `http://` to a host off loopback).
+    pub fn is_bad_url(&self) -> bool {
+        // One type: both clients re-export `linkplan_http::ConfigError`.
+        use linkplan_confluent::ConfigError as C;
+        match self {
+            SetupError::Confluent(e) | SetupError::Tidb(e) => matches!(e, C::InvalidUrl { .. } | C::Insecure { .. }),
+        }
+    }
 }
 
 impl Engine {

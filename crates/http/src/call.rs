@@ -13,7 +13,7 @@ use crate::transport::{Incoming, TransportError};
 
 /// What a client's error type must offer the loop.
 pub trait CallError: Display + Sized {
-    /// The vendor's rate-limit reset header, read after `Retry-After` on a 429 or 503.
+    /// The vendor's rate-limit reset header, read when a 429 has no usable `Retry-After`.
     const RESET_HEADER: &'static str;
 
     /// A non-2xx answer (`ambiguous`: a create that may have happened, see

@@ -6,7 +6,7 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
 
@@ -95,10 +95,10 @@ pub fn for_transport(transient: bool, maybe_sent: bool, replay: Replay) -> Retry
     if transient && (replay == Replay::Safe || !maybe_sent) { Retry::Backoff } else { Retry::Never }
 }
 
-/// The server's requested wait for an error response: `Retry-After`, or on 429 the vendor's
-/// rate-limit `reset_header` (seconds).
+/// The server's requested wait for an error response: `Retry-After` (seconds or an HTTP-date,
+/// see [`retry_after_header`]), or on 429 the vendor's rate-limit `reset_header` (seconds).
 pub fn retry_after(status: reqwest::StatusCode, headers: &HeaderMap, reset_header: &str) -> Option<Duration> {
-    let header = seconds_header(headers, "retry-after");
+    let header = retry_after_header(headers, SystemTime::now());
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         header.or_else(|| seconds_header(headers, reset_header))
     } else {
@@ -164,12 +164,30 @@ impl Attempts {
     }
 }
 
-/// A header holding a whole number of seconds (`Retry-After: 7`, `X-RateLimit-Reset: 23`);
-/// `None` when absent or not a number (an HTTP-date `Retry-After` falls back to backoff).
+/// The longest wait a server's header is taken at (a day); the policy's deadline then decides
+/// whether to wait at all ([`Attempts::next_delay`] gives up on a wait that would pass it).
+const MAX_SERVER_WAIT: Duration = Duration::from_secs(86_400);
+
+/// `Retry-After` (RFC 9110 §10.2.3) as a wait from `now`: delay-seconds (`Retry-After: 7`) or an
+/// HTTP-date (`Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`; the obsolete RFC 850 and asctime
+/// forms are accepted too, as the RFC asks of recipients). A date in the past is zero; both
+/// forms are capped at a day. `None` when absent or neither form, so the caller backs off as
+/// usual.
+pub fn retry_after_header(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    if let Some(seconds) = seconds_header(headers, "retry-after") {
+        return Some(seconds);
+    }
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO).min(MAX_SERVER_WAIT))
+}
+
+/// A header holding a whole number of seconds (`Retry-After: 7`, `X-RateLimit-Reset: 23`), at
+/// most a day; `None` when absent or not a number.
 pub fn seconds_header(headers: &HeaderMap, name: &str) -> Option<Duration> {
     let value = headers.get(name)?.to_str().ok()?.trim();
     let secs: u64 = value.parse().ok()?;
-    Some(Duration::from_secs(secs.min(86_400)))
+    Some(Duration::from_secs(secs).min(MAX_SERVER_WAIT))
 }
 
 /// A random number from the standard library's per-process random hash keys (no extra crate):
@@ -246,5 +264,71 @@ mod tests {
         assert_eq!(seconds_header(&h, "retry-after"), Some(Duration::from_secs(7)));
         assert_eq!(seconds_header(&h, "x-ratelimit-reset"), None);
         assert_eq!(seconds_header(&h, "missing"), None);
+    }
+
+    fn retry_after_value(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", reqwest::header::HeaderValue::from_str(value).expect("a header value"));
+        h
+    }
+
+    /// 2015-10-21T07:28:00Z, the RFC's example date.
+    fn rfc_example_time() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480)
+    }
+
+    #[test]
+    fn retry_after_as_delay_seconds() {
+        let now = rfc_example_time();
+        assert_eq!(retry_after_header(&retry_after_value("120"), now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after_header(&retry_after_value(" 0 "), now), Some(Duration::ZERO));
+        assert_eq!(retry_after_header(&retry_after_value("99999999"), now), Some(MAX_SERVER_WAIT), "capped at a day");
+        assert_eq!(retry_after_header(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date() {
+        let now = rfc_example_time();
+        let date = retry_after_value("Wed, 21 Oct 2015 07:29:30 GMT");
+        assert_eq!(retry_after_header(&date, now), Some(Duration::from_secs(90)), "IMF-fixdate");
+        let rfc850 = retry_after_value("Wednesday, 21-Oct-15 07:28:05 GMT");
+        assert_eq!(retry_after_header(&rfc850, now), Some(Duration::from_secs(5)), "obsolete RFC 850 form");
+        let asctime = retry_after_value("Wed Oct 21 07:28:07 2015");
+        assert_eq!(retry_after_header(&asctime, now), Some(Duration::from_secs(7)), "obsolete asctime form");
+        let next_year = retry_after_value("Fri, 21 Oct 2016 07:28:00 GMT");
+        assert_eq!(retry_after_header(&next_year, now), Some(MAX_SERVER_WAIT), "capped at a day");
+        // Against the real clock: a minute from now is about a minute (the formatting drops the
+        // sub-second part, so a little under).
+        let soon = retry_after_value(&httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60)));
+        let wait = retry_after(reqwest::StatusCode::SERVICE_UNAVAILABLE, &soon, "x-ratelimit-reset");
+        assert!(wait.is_some_and(|w| w > Duration::from_secs(55) && w <= Duration::from_secs(60)), "{wait:?}");
+    }
+
+    #[test]
+    fn retry_after_in_the_past_is_no_wait() {
+        let now = rfc_example_time();
+        let past = retry_after_value("Wed, 21 Oct 2015 07:27:00 GMT");
+        assert_eq!(retry_after_header(&past, now), Some(Duration::ZERO));
+        let long_ago = retry_after_value("Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(retry_after(reqwest::StatusCode::TOO_MANY_REQUESTS, &long_ago, "x-ratelimit-reset"), Some(Duration::ZERO));
+        // Zero means "no extra wait": the next attempt still waits the policy's backoff.
+        let mut a = Attempts::start(policy(3, 60_000));
+        a.begin();
+        let delay = a.next_delay(Retry::After(Duration::ZERO));
+        assert!(delay.is_some_and(|d| d >= Duration::from_millis(50) && d <= Duration::from_millis(100)), "{delay:?}");
+    }
+
+    #[test]
+    fn garbage_retry_after_is_ignored() {
+        let now = rfc_example_time();
+        for garbage in ["soon", "-5", "1.5", "", "Wed, 32 Oct 2015 07:28:00 GMT", "2015-10-21T07:28:00Z", "Wed, 21 Oct 2015"] {
+            assert_eq!(retry_after_header(&retry_after_value(garbage), now), None, "{garbage:?}");
+        }
+        // On a 429 the vendor's reset header is used instead; otherwise the policy's backoff.
+        let mut h = retry_after_value("soon");
+        h.insert("x-ratelimit-reset", reqwest::header::HeaderValue::from_static("12"));
+        assert_eq!(retry_after(reqwest::StatusCode::TOO_MANY_REQUESTS, &h, "x-ratelimit-reset"), Some(Duration::from_secs(12)));
+        assert_eq!(retry_after(reqwest::StatusCode::SERVICE_UNAVAILABLE, &h, "x-ratelimit-reset"), None);
+        assert_eq!(for_status(reqwest::StatusCode::SERVICE_UNAVAILABLE, None, Replay::Safe), Retry::Backoff);
     }
 }

@@ -270,7 +270,8 @@ fn base_url_flags_win_over_the_environment_and_must_be_https() {
 }
 
 /// `-vv` logs one line per HTTP attempt (method, path, status, request id, duration) and never
-/// a key, a secret, an `Authorization` header or a Digest response; nor does anything else.
+/// a key, a secret, an `Authorization` header or a Digest response; nor does anything else:
+/// apply's output and journal, a saved plan, `status --format json`, even `-vvv`.
 #[test]
 fn verbose_request_logs_never_show_a_credential() {
     let cloud = Cloud::start();
@@ -287,7 +288,13 @@ fn verbose_request_logs_never_show_a_credential() {
         cloud.sim.env().into_iter().filter(|(k, _)| !k.starts_with("LINKPLAN_")).map(|(_, v)| v).collect();
     assert_eq!(keys.len(), 4);
     let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
-    for text in [&run.stdout, &run.stderr, &journal_text] {
+    let saved = dir.path().join("saved.json").display().to_string();
+    let plan = cloud.run(&["plan", "-vvv", "--out", &saved, "--format", "json", PLAN]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let saved_text = std::fs::read_to_string(&saved).unwrap_or_default();
+    assert!(saved_text.contains("\"plan_digest\""), "{saved_text}");
+    let status = cloud.run(&["status", "-vv", "--format", "json", PLAN]);
+    for text in [&run.stdout, &run.stderr, &journal_text, &plan.stdout, &plan.stderr, &saved_text, &status.stdout, &status.stderr] {
         for key in &keys {
             assert!(!text.contains(key.as_str()), "a credential leaked");
         }

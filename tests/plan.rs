@@ -1,6 +1,6 @@
 //! `linkplan plan` and `linkplan apply` against the in-process sandbox (`--sandbox`).
 
-use crate::util::{TempDir, example, linkplan};
+use crate::util::{TempDir, example, linkplan, linkplan_command, run_command};
 
 #[test]
 fn plan_in_the_sandbox_lists_the_runbook_steps() {
@@ -156,4 +156,126 @@ fn lint_online_runs_the_rules_on_live_facts() {
     // A file with errors is reported offline and not looked up.
     let broken = linkplan(&["lint", "--online", "--sandbox", "fixtures/lint/CL001/fail_standard_cluster.yaml"]);
     assert_eq!(broken.code, 1, "{}", broken.transcript());
+}
+
+/// `LINKPLAN_*_URL` in the environment (as after `. ./sim.env`) do not get in the way of
+/// `--sandbox`, which ignores them; the flags themselves conflict with it.
+#[test]
+fn url_variables_are_ignored_by_the_sandbox_and_the_url_flags_conflict_with_it() {
+    let mut command = linkplan_command(&["plan", "--sandbox", "examples/orders-cdc.yaml"]);
+    command
+        .env("LINKPLAN_CONFLUENT_URL", "https://confluent.invalid")
+        .env("LINKPLAN_TIDBCLOUD_URL", "http://example.com");
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("+ "), "{}", run.stdout);
+
+    for flag in ["--confluent-url", "--tidbcloud-url"] {
+        let run = linkplan(&["plan", "--sandbox", flag, "https://api.example.com", "examples/orders-cdc.yaml"]);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(run.stderr.contains("--sandbox") && run.stderr.contains(flag), "{}", run.stderr);
+    }
+}
+
+/// A bad base URL is refused before any request: from a flag, the error names the flag; from
+/// the environment, the variable and the flag that overrides it.
+#[test]
+fn a_bad_base_url_names_where_it_came_from() {
+    let keys = [
+        ("CONFLUENT_CLOUD_API_KEY", "KEY"),
+        ("CONFLUENT_CLOUD_API_SECRET", "SECRET"),
+        ("TIDBCLOUD_PUBLIC_KEY", "PUBLIC"),
+        ("TIDBCLOUD_PRIVATE_KEY", "PRIVATE"),
+    ];
+    let plan = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = linkplan_command(&[&["plan"], args, &["examples/orders-cdc.yaml"]].concat());
+        command
+            .env_remove("LINKPLAN_CONFLUENT_URL")
+            .env_remove("LINKPLAN_TIDBCLOUD_URL")
+            .envs(keys)
+            .envs(env.iter().copied());
+        run_command(command)
+    };
+    let flag = plan(&["--tidbcloud-url", "http://example.com"], &[]);
+    assert_eq!(flag.code, 2, "{}", flag.transcript());
+    assert!(
+        flag.stderr.contains("`http://example.com`") && flag.stderr.contains("fix --tidbcloud-url"),
+        "{}",
+        flag.stderr
+    );
+    assert!(flag.stderr.contains("https://"), "{}", flag.stderr);
+
+    let scheme = plan(&["--confluent-url", "ftp://api.example.com"], &[]);
+    assert_eq!(scheme.code, 2, "{}", scheme.transcript());
+    assert!(scheme.stderr.contains("fix --confluent-url"), "{}", scheme.stderr);
+
+    let variable = plan(&[], &[("LINKPLAN_CONFLUENT_URL", "http://example.com")]);
+    assert_eq!(variable.code, 2, "{}", variable.transcript());
+    assert!(
+        variable.stderr.contains("fix LINKPLAN_CONFLUENT_URL (or override it with --confluent-url)"),
+        "{}",
+        variable.stderr
+    );
+
+    // The flag wins over the variable, so a good flag covers a bad variable: then the
+    // TiDB URL's error is the first.
+    let both = plan(
+        &["--confluent-url", "https://confluent.invalid", "--tidbcloud-url", "http://example.com"],
+        &[("LINKPLAN_CONFLUENT_URL", "http://example.com")],
+    );
+    assert_eq!(both.code, 2, "{}", both.transcript());
+    assert!(both.stderr.contains("TiDB Cloud") && both.stderr.contains("fix --tidbcloud-url"), "{}", both.stderr);
+    for run in [&flag, &scheme, &variable, &both] {
+        assert!(!run.stderr.contains("SECRET") && !run.stderr.contains("PRIVATE"), "{}", run.stderr);
+    }
+}
+
+/// `-vv` on a whole sandbox apply: one line per HTTP attempt with method, path, status, vendor,
+/// request id, attempt and duration, and not one credential, `Authorization` header or Digest
+/// response anywhere; `-vvv` (a plan: Basic and Digest both) neither. No colour codes when
+/// standard error is not a terminal, even without `NO_COLOR`.
+#[test]
+fn verbose_sandbox_runs_log_requests_and_never_a_credential() {
+    let dir = TempDir::new("verbose-sandbox");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    let args = ["apply", "--sandbox", "--auto-approve", "-vv", "examples/orders-cdc.yaml", "--journal", &journal];
+    let mut command = linkplan_command(&args);
+    command.env_remove("NO_COLOR");
+    let apply = run_command(command);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    let line = apply
+        .stderr
+        .lines()
+        .find(|l| l.contains("POST /networking/v1/private-link-accesses 202"))
+        .unwrap_or_else(|| panic!("no request line: {}", apply.stderr));
+    for field in ["linkplan::http", "vendor=\"confluent\"", "request_id=\"", "attempt=1", "elapsed_ms="] {
+        assert!(line.contains(field), "`{field}` missing: {line}");
+    }
+    assert!(apply.stderr.contains("GET /v1beta1/clusters/10140100115280519574 401"), "the Digest challenge is logged");
+    assert!(apply.stderr.contains("attempt=2"), "the answer to the challenge is attempt 2");
+    assert!(!apply.stderr.contains('\x1b'), "no ANSI codes into a pipe: {}", apply.stderr);
+
+    let trace = linkplan(&["plan", "--sandbox", "-vvv", "examples/orders-cdc.yaml"]);
+    assert_eq!(trace.code, 0, "{}", trace.transcript());
+    assert!(trace.stderr.contains("GET /networking/v1/networks 200"), "{}", trace.stderr);
+
+    let credentials = linkplan_sim::World::example().credentials;
+    let mut secrets: Vec<String> = Vec::new();
+    for key in &credentials.confluent {
+        secrets.extend([key.key.clone(), key.secret.clone()]);
+    }
+    for key in &credentials.tidbcloud {
+        secrets.extend([key.public_key.clone(), key.private_key.clone()]);
+    }
+    assert!(secrets.len() >= 4 && secrets.iter().all(|s| s.len() >= 8), "the example world has keys");
+    let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
+    assert!(!journal_text.is_empty());
+    for text in [&apply.stdout, &apply.stderr, &trace.stdout, &trace.stderr, &journal_text] {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a credential leaked");
+        }
+        for marker in ["Authorization", "authorization", "Digest username", "response=", "Basic "] {
+            assert!(!text.contains(marker), "`{marker}` in the output");
+        }
+    }
 }

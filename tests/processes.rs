@@ -294,7 +294,16 @@ fn verbose_request_logs_never_show_a_credential() {
     let saved_text = std::fs::read_to_string(&saved).unwrap_or_default();
     assert!(saved_text.contains("\"plan_digest\""), "{saved_text}");
     let status = cloud.run(&["status", "-vv", "--format", "json", PLAN]);
-    for text in [&run.stdout, &run.stderr, &journal_text, &plan.stdout, &plan.stderr, &saved_text, &status.stdout, &status.stderr] {
+    for text in [
+        &run.stdout,
+        &run.stderr,
+        &journal_text,
+        &plan.stdout,
+        &plan.stderr,
+        &saved_text,
+        &status.stdout,
+        &status.stderr,
+    ] {
         for key in &keys {
             assert!(!text.contains(key.as_str()), "a credential leaked");
         }

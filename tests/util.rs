@@ -109,3 +109,11 @@ pub(crate) fn example() -> String {
 pub(crate) fn linkplan_command(args: &[&str]) -> Command {
     command(args)
 }
+
+/// Runs a command from [`linkplan_command`] (with its own environment) to the end.
+pub(crate) fn run_command(mut command: Command) -> Run {
+    match command.output() {
+        Ok(output) => finish(output),
+        Err(e) => panic!("cannot run linkplan: {e}"),
+    }
+}

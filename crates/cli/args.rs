@@ -11,8 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// Log more on standard error: -v steps, -vv every HTTP request (method, path, status,
-    /// request id, duration; never a key or an Authorization header), -vvv everything.
+    /// Log more on standard error: -v retried requests, -vv every HTTP request (method, path,
+    /// status, request id, attempt, duration; never a key or an Authorization header), -vvv
+    /// everything.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 }

@@ -66,11 +66,11 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
     }
 }
 
-/// `-v` info, `-vv` debug (one line per HTTP attempt: vendor, method, path, status, request id,
-/// attempt, milliseconds), `-vvv` trace; to standard error, without colour codes when it is
-/// not a terminal. Up to -vv only linkplan's own events, none of which carries a credential (the
-/// transport logs the path, never headers or bodies); -vvv adds the HTTP stack's (connections,
-/// pooling: hosts and ports, no headers either).
+/// `-v` info (retried requests), `-vv` debug (one line per HTTP attempt: vendor, method, path,
+/// status, request id, attempt, milliseconds), `-vvv` trace; to standard error, without colour
+/// codes when it is not a terminal. Up to -vv only linkplan's own events, none of which carries
+/// a credential (the transport logs the path, never headers or bodies); -vvv adds the HTTP
+/// stack's (connections, pooling: hosts and ports, no headers either).
 fn init_logging(verbose: u8) {
     use std::io::IsTerminal;
     use tracing_subscriber::filter::{LevelFilter, Targets};

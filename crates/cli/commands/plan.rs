@@ -91,7 +91,8 @@ impl Target {
                         SetupError::Confluent(_) => ("--confluent-url", CONFLUENT_URL_VAR, &args.confluent_url),
                         SetupError::Tidb(_) => ("--tidbcloud-url", TIDBCLOUD_URL_VAR, &args.tidbcloud_url),
                     };
-                    let source = if given.is_some() { flag.to_owned() } else { format!("{var} (or give {flag})") };
+                    let source =
+                        if given.is_some() { flag.to_owned() } else { format!("{var} (or override it with {flag})") };
                     format!("fix {source}: an https:// URL, or http:// only to 127.0.0.1, [::1] or localhost")
                 } else {
                     "check the API keys in the environment".to_owned()

@@ -108,8 +108,7 @@ async fn run(plan: &str, delay: f64) -> Result<Row, String> {
     // Digest nonces expire on the simulator's clock: keep them for the same five *real* minutes
     // as at normal speed, or every poll after a few hundred ms would pay a stale-nonce challenge.
     let nonce_ttl = Duration::from_secs(300) * SPEED;
-    let config =
-        SimConfig { delays: Some(delays), clock: ClockMode::Scaled(SPEED), nonce_ttl, ..SimConfig::default() };
+    let config = SimConfig { delays: Some(delays), clock: ClockMode::Scaled(SPEED), nonce_ttl, ..SimConfig::default() };
     let sim = Arc::new(Sim::start(World::example(), config).await.map_err(|e| e.to_string())?);
     let env: HashMap<String, String> = sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     let lookup = |name: &str| env.get(name).cloned();

@@ -67,7 +67,8 @@ where
         };
         match attempts.next_delay(error.retry(spec.replay)) {
             Some(delay) => {
-                tracing::debug!(
+                // Info, not debug: `-v` shows the retries without every request.
+                tracing::info!(
                     target: "linkplan::http",
                     vendor = spec.vendor,
                     attempt = number,

@@ -310,7 +310,10 @@ mod tests {
         let past = retry_after_value("Wed, 21 Oct 2015 07:27:00 GMT");
         assert_eq!(retry_after_header(&past, now), Some(Duration::ZERO));
         let long_ago = retry_after_value("Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(retry_after(reqwest::StatusCode::TOO_MANY_REQUESTS, &long_ago, "x-ratelimit-reset"), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after(reqwest::StatusCode::TOO_MANY_REQUESTS, &long_ago, "x-ratelimit-reset"),
+            Some(Duration::ZERO)
+        );
         // Zero means "no extra wait": the next attempt still waits the policy's backoff.
         let mut a = Attempts::start(policy(3, 60_000));
         a.begin();
@@ -321,13 +324,18 @@ mod tests {
     #[test]
     fn garbage_retry_after_is_ignored() {
         let now = rfc_example_time();
-        for garbage in ["soon", "-5", "1.5", "", "Wed, 32 Oct 2015 07:28:00 GMT", "2015-10-21T07:28:00Z", "Wed, 21 Oct 2015"] {
+        for garbage in
+            ["soon", "-5", "1.5", "", "Wed, 32 Oct 2015 07:28:00 GMT", "2015-10-21T07:28:00Z", "Wed, 21 Oct 2015"]
+        {
             assert_eq!(retry_after_header(&retry_after_value(garbage), now), None, "{garbage:?}");
         }
         // On a 429 the vendor's reset header is used instead; otherwise the policy's backoff.
         let mut h = retry_after_value("soon");
         h.insert("x-ratelimit-reset", reqwest::header::HeaderValue::from_static("12"));
-        assert_eq!(retry_after(reqwest::StatusCode::TOO_MANY_REQUESTS, &h, "x-ratelimit-reset"), Some(Duration::from_secs(12)));
+        assert_eq!(
+            retry_after(reqwest::StatusCode::TOO_MANY_REQUESTS, &h, "x-ratelimit-reset"),
+            Some(Duration::from_secs(12))
+        );
         assert_eq!(retry_after(reqwest::StatusCode::SERVICE_UNAVAILABLE, &h, "x-ratelimit-reset"), None);
         assert_eq!(for_status(reqwest::StatusCode::SERVICE_UNAVAILABLE, None, Replay::Safe), Retry::Backoff);
     }

@@ -327,3 +327,117 @@ fn classify(source: reqwest::Error, method: &Method, path: String, timeout: Dura
         TransportError::Connection { method, path, source }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use super::*;
+
+    /// A `MakeWriter` into a shared string.
+    #[derive(Clone, Default)]
+    struct Logs(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Logs {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+        type Writer = Logs;
+        fn make_writer(&'a self) -> Logs {
+            self.clone()
+        }
+    }
+
+    /// A one-shot HTTP server on 127.0.0.1: reads one request, answers `response`, returns the
+    /// request's bytes.
+    fn serve_once(response: &'static str) -> (String, std::thread::JoinHandle<String>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).expect("read");
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            stream.write_all(response.as_bytes()).expect("write");
+            String::from_utf8_lossy(&request).into_owned()
+        });
+        (url, server)
+    }
+
+    /// The debug line of an attempt, as the CLI's `-vv` formats it: method, path (no query),
+    /// status, vendor, request id, attempt and duration — and not the `Authorization` header
+    /// the request carried, nor the query.
+    #[test]
+    fn an_attempt_is_logged_without_headers_or_query() {
+        let (url, server) = serve_once(concat!(
+            "HTTP/1.1 503 Service Unavailable\r\n",
+            "x-request-id: rid-42\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        ));
+        let transport = Transport::new(
+            BaseUrl::parse(&url).expect("a loopback URL"),
+            TransportConfig {
+                vendor: "confluent",
+                request_id_header: "x-request-id",
+                connect_timeout: Duration::from_secs(5),
+                observer: None,
+            },
+        )
+        .expect("a transport");
+        let logs = Logs::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(logs.clone())
+            .finish();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let response = tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                let url = transport.url(&Method::POST, "/networking/v1/things?page_token=tok-123").expect("a URL");
+                transport
+                    .send(Outgoing {
+                        method: Method::POST,
+                        url: &url,
+                        body: Some(br#"{"a":1}"#),
+                        authorization: Some(HeaderValue::from_static("Basic S0VZOlNFQ1JFVA==")),
+                        attempt: 3,
+                        timeout: Duration::from_secs(5),
+                    })
+                    .await
+            })
+        });
+        let request = server.join().expect("the server thread");
+        assert!(request.contains("Basic S0VZOlNFQ1JFVA=="), "the header was sent: {request}");
+        let response = response.expect("a response");
+        assert_eq!((response.status.as_u16(), response.request_id.as_deref()), (503, Some("rid-42")));
+
+        let logs = String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+        let line = logs.lines().find(|l| l.contains("linkplan::http")).unwrap_or_else(|| panic!("no line: {logs}"));
+        for part in [
+            "DEBUG",
+            "POST /networking/v1/things 503",
+            "vendor=\"confluent\"",
+            "request_id=\"rid-42\"",
+            "attempt=3",
+            "elapsed_ms=",
+        ] {
+            assert!(line.contains(part), "`{part}` missing: {line}");
+        }
+        for secret in ["S0VZOlNFQ1JFVA", "Basic", "uthorization", "tok-123", "{\"a\""] {
+            assert!(!logs.contains(secret), "`{secret}` logged: {logs}");
+        }
+    }
+}

@@ -9,6 +9,7 @@
 pub mod args;
 mod commands;
 mod printer;
+mod progress;
 mod walk;
 
 use std::process::ExitCode;
@@ -67,12 +68,11 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
 }
 
 /// `-v` info (retried requests), `-vv` debug (one line per HTTP attempt: vendor, method, path,
-/// status, request id, attempt, milliseconds), `-vvv` trace; to standard error, without colour
-/// codes when it is not a terminal. Up to -vv only linkplan's own events, none of which carries
-/// a credential (the transport logs the path, never headers or bodies); -vvv adds the HTTP
-/// stack's (connections, pooling: hosts and ports, no headers either).
+/// status, request id, attempt, milliseconds), `-vvv` trace; to standard error, as plain text.
+/// Up to -vv only linkplan's own events, none of which carries a credential (the transport logs
+/// the path, never headers or bodies); -vvv adds the HTTP stack's (connections, pooling: hosts
+/// and ports, no headers either).
 fn init_logging(verbose: u8) {
-    use std::io::IsTerminal;
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
     let filter = match verbose {
@@ -85,7 +85,9 @@ fn init_logging(verbose: u8) {
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(LevelFilter::TRACE)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        // Plain text: logs get read in files and CI as often as on a terminal (and colour would
+        // take another crate).
+        .with_ansi(false)
         .finish()
         .with(filter);
     // A second `run` in one process (tests) keeps the first subscriber.

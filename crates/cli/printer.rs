@@ -9,6 +9,9 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::args::ColorChoice;
 
+// Spinners are hidden around every write below.
+use crate::progress;
+
 /// Whether human output on stdout gets colour.
 pub(crate) fn use_color(choice: ColorChoice) -> bool {
     match choice {
@@ -70,17 +73,23 @@ fn summary_line(summary: &Summary) -> String {
 
 /// Writes to stdout; a closed pipe (`linkplan lint | head`) is not an error.
 pub(crate) fn stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+    let written = progress::suspend(|| {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).and_then(|()| out.flush())
+    });
+    if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         stderr(format_args!("linkplan: error: cannot write to standard output: {e}"));
     }
 }
 
-/// Writes one line to standard error; a closed stderr is not worth a panic.
+/// Writes one line to standard error (spinners hidden meanwhile); a closed stderr is not worth
+/// a panic.
 fn stderr(line: std::fmt::Arguments<'_>) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    progress::suspend(|| {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    });
 }
 
 pub(crate) fn error(report: &miette::Report) {
@@ -93,27 +102,11 @@ pub(crate) fn io_error(path: &Path, error: &std::io::Error) {
 
 /// A progress line on standard error (never secrets); a closed stderr is not an error.
 pub(crate) fn status(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "linkplan: {message}");
+    stderr(format_args!("linkplan: {message}"));
 }
 
 pub(crate) fn warning(message: &str) {
     stderr(format_args!("linkplan: warning: {message}"));
-}
-
-/// One progress line on standard error per apply event (a spinner per step is for later).
-pub(crate) fn progress(event: &linkplan_engine::Event<'_>) {
-    use linkplan_engine::Event;
-    let line = match event {
-        Event::Started { step, action } => format!("{} {step}: started", action.symbol()),
-        Event::Waiting { step, state, elapsed } => format!("  {step}: {state} ({}s)", elapsed.as_secs()),
-        Event::Succeeded { step, outcome, elapsed } => {
-            format!("  {step}: done, {} ({}s)", outcome.resource_id, elapsed.as_secs())
-        }
-        Event::Skipped { step } => format!("= {step}: already done"),
-        Event::Failed { step, .. } => format!("! {step}: failed"),
-        _ => return,
-    };
-    stderr(format_args!("{line}"));
 }
 
 /// Ask a question on standard error and read one line from standard input.

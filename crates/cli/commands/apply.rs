@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use linkplan_engine::{Action, ApplyError, DestroyOptions, Event, Journal, SAVED_PLAN_KIND, SavedPlan, destroy_plan};
+use linkplan_engine::{Action, ApplyError, DestroyOptions, Journal, SAVED_PLAN_KIND, SavedPlan, destroy_plan};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use super::plan::{Target, desired, observe_and_plan, runtime};
@@ -61,8 +61,10 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
             printer::status("nothing to do: every step is already done");
             return Ok(ExitStatus::Success);
         }
-        let progress = |event: &Event<'_>| printer::progress(event);
-        match target.engine.apply(&desired, &plan, &journal, &progress).await {
+        let progress = crate::progress::Display::new();
+        let applied = target.engine.apply(&desired, &plan, &journal, &progress).await;
+        progress.finish();
+        match applied {
             Ok(report) => {
                 printer::status(&format!(
                     "apply complete: {} step(s) done, {} already done",
@@ -158,8 +160,10 @@ pub(crate) fn destroy(args: &DestroyArgs) -> miette::Result<ExitStatus> {
             printer::status("destroy cancelled");
             return Ok(ExitStatus::Failure);
         }
-        let progress = |event: &Event<'_>| printer::progress(event);
-        match target.engine.apply(&desired, &plan, &journal, &progress).await {
+        let progress = crate::progress::Display::new();
+        let applied = target.engine.apply(&desired, &plan, &journal, &progress).await;
+        progress.finish();
+        match applied {
             Ok(report) => {
                 printer::status(&format!("destroy complete: {} deleted", report.completed.len()));
                 Ok(ExitStatus::Success)

@@ -33,11 +33,10 @@ pub(crate) fn classify(error: &Error, replay: Replay) -> Retry {
     }
 }
 
-/// The server's requested wait for an error response: `Retry-After`, or on 429 the
-/// `X-Ratelimit-Reset` seconds.
-/// The vendor's reset header, read after `Retry-After`.
+/// The vendor's rate-limit reset header (seconds), read on a 429 after `Retry-After`.
 const RESET_HEADER: &str = "x-ratelimit-reset";
 
+/// The server's requested wait for an error response, as the retry loop reads it.
 #[cfg(test)]
 pub(crate) fn retry_after(
     status: linkplan_http::StatusCode,

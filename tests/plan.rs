@@ -153,6 +153,12 @@ fn lint_online_runs_the_rules_on_live_facts() {
     assert_eq!(blocked.code, 1, "{}", blocked.transcript());
     insta::assert_snapshot!("lint_online_no_shared_az", blocked.stdout);
 
+    // Standard input too.
+    let text = std::fs::read(crate::util::root().join(sparse)).unwrap_or_default();
+    let piped = crate::util::linkplan_stdin(&["lint", "--online", "--sandbox", "--world", world, "-"], &text);
+    assert_eq!(piped.code, 1, "{}", piped.transcript());
+    assert!(piped.stdout.contains("AZ003"), "{}", piped.stdout);
+
     // A file with errors is reported offline and not looked up.
     let broken = linkplan(&["lint", "--online", "--sandbox", "fixtures/lint/CL001/fail_standard_cluster.yaml"]);
     assert_eq!(broken.code, 1, "{}", broken.transcript());

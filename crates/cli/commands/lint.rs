@@ -36,8 +36,16 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
     if files.is_empty() && walk_errors.is_empty() {
         printer::warning("no plan files (*.yaml, *.yml) found under the given paths");
     }
+    // `--online` lints standard input twice (offline, then merged), so it is read up front.
+    let stdin = match args.online && files.iter().any(|f| f.as_os_str() == "-") {
+        true => {
+            Some(read_limited(std::io::stdin().lock(), 0).into_diagnostic().wrap_err("cannot read standard input")?)
+        }
+        false => None,
+    };
     let mut reports = Vec::with_capacity(files.len());
-    for (path, result) in files.iter().zip(lint_all(&linter, &files, args.stdin_filename.as_deref())) {
+    let stdin_name = args.stdin_filename.as_deref();
+    for (path, result) in files.iter().zip(lint_all(&linter, &files, stdin_name, stdin.as_deref())) {
         match result {
             Ok(report) => reports.push(report),
             Err(error) => {
@@ -47,7 +55,7 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
         }
     }
     if args.online {
-        online(&linter, &files, &mut reports, args)?;
+        online(&linter, &files, &mut reports, stdin.as_deref(), args)?;
     }
     let to_file = args.output_file.is_some();
     let text = match args.format {
@@ -75,17 +83,27 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
 
 /// `--online`: for every file without errors, observe both clouds and lint again with the live
 /// facts merged in. One engine (and, with `--sandbox`, one simulator) serves every file.
-fn online(linter: &Linter, files: &[PathBuf], reports: &mut [FileReport], args: &LintArgs) -> miette::Result<()> {
+fn online(
+    linter: &Linter,
+    files: &[PathBuf],
+    reports: &mut [FileReport],
+    stdin: Option<&[u8]>,
+    args: &LintArgs,
+) -> miette::Result<()> {
     let runtime = super::plan::runtime()?;
     runtime.block_on(async {
         let target = super::plan::Target::start(&args.cloud).await?;
         for (path, report) in files.iter().zip(reports.iter_mut()) {
-            if path.as_os_str() == "-" || report.max_severity() == Some(Severity::Error) {
+            if report.max_severity() == Some(Severity::Error) {
                 continue;
             }
-            let text = std::fs::read_to_string(path)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot read `{}`", path.display()))?;
+            let text = match (path.as_os_str() == "-", stdin) {
+                (true, Some(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+                (true, None) => continue,
+                (false, _) => std::fs::read_to_string(path)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot read `{}`", path.display()))?,
+            };
             let Ok(document) = Document::parse(&text) else { continue };
             let Some(view) = PlanView::new(&document) else { continue };
             let desired = match Desired::from_plan(&view) {
@@ -174,10 +192,18 @@ fn codes(values: &[String]) -> miette::Result<Vec<&'static str>> {
 }
 
 /// Lints every file, on as many threads as there are cores; results keep the files' order.
-fn lint_all(linter: &Linter, files: &[PathBuf], stdin_name: Option<&str>) -> Vec<std::io::Result<FileReport>> {
+fn lint_all(
+    linter: &Linter,
+    files: &[PathBuf],
+    stdin_name: Option<&str>,
+    stdin: Option<&[u8]>,
+) -> Vec<std::io::Result<FileReport>> {
     let lint_one = |path: &PathBuf| -> std::io::Result<FileReport> {
         if path.as_os_str() == "-" {
-            let bytes = read_limited(std::io::stdin().lock(), 0)?;
+            let bytes = match stdin {
+                Some(bytes) => bytes.to_vec(),
+                None => read_limited(std::io::stdin().lock(), 0)?,
+            };
             return Ok(linter.lint_bytes(stdin_name.unwrap_or("<stdin>").to_owned(), bytes));
         }
         let file = std::fs::File::open(path)?;

@@ -159,6 +159,22 @@ fn lint_online_runs_the_rules_on_live_facts() {
     assert_eq!(piped.code, 1, "{}", piped.transcript());
     assert!(piped.stdout.contains("AZ003"), "{}", piped.stdout);
 
+    // A lookup that fails keeps the offline report and exits 2 after printing it.
+    let mut command = linkplan_command(&["lint", "--online", "--format", "json", sparse]);
+    command.env("LINKPLAN_CONFLUENT_URL", "http://127.0.0.1:9").env("LINKPLAN_TIDBCLOUD_URL", "http://127.0.0.1:9");
+    for (name, value) in [
+        ("CONFLUENT_CLOUD_API_KEY", "K"),
+        ("CONFLUENT_CLOUD_API_SECRET", "S"),
+        ("TIDBCLOUD_PUBLIC_KEY", "P"),
+        ("TIDBCLOUD_PRIVATE_KEY", "Q"),
+    ] {
+        command.env(name, value);
+    }
+    let unreachable = run_command(command);
+    assert_eq!(unreachable.code, 2, "{}", unreachable.transcript());
+    assert!(unreachable.stdout.contains("\"PL007\""), "the offline report: {}", unreachable.stdout);
+    assert!(unreachable.stderr.contains("not looked up online"), "{}", unreachable.stderr);
+
     // A file with errors is reported offline and not looked up.
     let broken = linkplan(&["lint", "--online", "--sandbox", "fixtures/lint/CL001/fail_standard_cluster.yaml"]);
     assert_eq!(broken.code, 1, "{}", broken.transcript());

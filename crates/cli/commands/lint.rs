@@ -44,18 +44,23 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
         false => None,
     };
     let mut reports = Vec::with_capacity(files.len());
+    // The file behind each report (unreadable files have none).
+    let mut read: Vec<&PathBuf> = Vec::with_capacity(files.len());
     let stdin_name = args.stdin_filename.as_deref();
     for (path, result) in files.iter().zip(lint_all(&linter, &files, stdin_name, stdin.as_deref())) {
         match result {
-            Ok(report) => reports.push(report),
+            Ok(report) => {
+                reports.push(report);
+                read.push(path);
+            }
             Err(error) => {
                 io_failed = true;
                 printer::io_error(path, &error);
             }
         }
     }
-    if args.online {
-        online(&linter, &files, &mut reports, stdin.as_deref(), args)?;
+    if args.online && !online(&linter, &read, &mut reports, stdin.as_deref(), args)? {
+        io_failed = true;
     }
     let to_file = args.output_file.is_some();
     let text = match args.format {
@@ -82,28 +87,46 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
 }
 
 /// `--online`: for every file without errors, observe both clouds and lint again with the live
-/// facts merged in. One engine (and, with `--sandbox`, one simulator) serves every file.
+/// facts merged in. One engine (and, with `--sandbox`, one simulator) serves every file. A file
+/// whose lookup fails keeps its offline report, with a warning; returns whether all succeeded.
 fn online(
     linter: &Linter,
-    files: &[PathBuf],
+    files: &[&PathBuf],
     reports: &mut [FileReport],
     stdin: Option<&[u8]>,
     args: &LintArgs,
-) -> miette::Result<()> {
+) -> miette::Result<bool> {
     let runtime = super::plan::runtime()?;
     runtime.block_on(async {
-        let target = super::plan::Target::start(&args.cloud).await?;
+        let target = match super::plan::Target::start(&args.cloud).await {
+            Ok(target) => target,
+            Err(report) => {
+                printer::error(&report);
+                printer::warning("not looked up online: the offline checks ran; see the report");
+                return Ok(false);
+            }
+        };
+        let mut all = true;
         for (path, report) in files.iter().zip(reports.iter_mut()) {
             if report.max_severity() == Some(Severity::Error) {
                 continue;
             }
-            let text = match (path.as_os_str() == "-", stdin) {
-                (true, Some(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+            // The bytes the offline pass read (a file is read again only when the offline pass,
+            // finding nothing, let go of its text).
+            let bytes = match (path.as_os_str() == "-", stdin) {
+                (true, Some(bytes)) => bytes.to_vec(),
                 (true, None) => continue,
-                (false, _) => std::fs::read_to_string(path)
-                    .into_diagnostic()
-                    .wrap_err_with(|| format!("cannot read `{}`", path.display()))?,
+                (false, _) if !report.text.is_empty() => report.text.clone().into_bytes(),
+                (false, _) => match std::fs::File::open(path).and_then(|f| read_limited(f, 0)) {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        printer::io_error(path, &e);
+                        all = false;
+                        continue;
+                    }
+                },
             };
+            let Ok(text) = String::from_utf8(bytes) else { continue };
             let Ok(document) = Document::parse(&text) else { continue };
             let Some(view) = PlanView::new(&document) else { continue };
             let desired = match Desired::from_plan(&view) {
@@ -113,14 +136,15 @@ fn online(
                     continue;
                 }
             };
-            let observed = target
-                .engine
-                .observe(&desired)
-                .await
-                .map_err(|e| miette!(help = "the offline checks ran; see the report", "{}: {e}", report.path))?;
-            *report = linter.lint_online(report.path.clone(), text, &live_facts(&observed));
+            match target.engine.observe(&desired).await {
+                Ok(observed) => *report = linter.lint_online(report.path.clone(), text, &live_facts(&observed)),
+                Err(e) => {
+                    printer::warning(&format!("{}: not looked up online (offline checks only): {e}", report.path));
+                    all = false;
+                }
+            }
         }
-        Ok(())
+        Ok(all)
     })
 }
 

@@ -148,7 +148,7 @@ impl Linter {
     /// Lints a plan's text and returns its findings, ordered.
     pub fn lint_text(&self, text: &str) -> Vec<Finding> {
         match Document::parse(text) {
-            Ok(document) => self.lint_document(text, &document, &[]),
+            Ok(document) => self.lint_document(text, &document),
             Err(error) => self.finish(text, vec![rules::invalid_yaml::finding(&error)], Vec::new()),
         }
     }
@@ -172,14 +172,20 @@ impl Linter {
                         merged.push((span, fact));
                     }
                 }
-                self.lint_document(&text, &document, &merged)
+                let offline = match Document::parse(&text) {
+                    Ok(original) => self.lint_document(&text, &original),
+                    Err(_) => Vec::new(),
+                };
+                let mut findings = self.lint_document(&text, &document);
+                label_live(&mut findings, &offline, &merged);
+                findings
             }
             Err(error) => self.finish(&text, vec![rules::invalid_yaml::finding(&error)], Vec::new()),
         };
         FileReport { path, text, findings }
     }
 
-    fn lint_document(&self, text: &str, document: &Document, live: &[(Span, &LiveFact)]) -> Vec<Finding> {
+    fn lint_document(&self, text: &str, document: &Document) -> Vec<Finding> {
         let mut findings: Vec<Finding> = document.problems().iter().map(rules::duplicate_key::finding).collect();
         let schema_findings = self.schema.check(document, &document.to_json());
         let mut ctx = Context::new(&RULES[0]);
@@ -197,19 +203,6 @@ impl Linter {
         findings.extend(schema_findings.into_iter().filter(|f| !covered.contains(&f.span)));
         findings.append(&mut ctx.findings);
         findings.extend(rules::fact_not_declared::findings(&ctx.missing));
-        // A label on a looked-up value says where it came from.
-        let source = |span: Span| live.iter().find(|(at, _)| *at == span).map(|(_, fact)| fact.source);
-        for finding in &mut findings {
-            if let Some(source) = source(finding.span) {
-                let own = finding.label.take().unwrap_or_default();
-                finding.label = Some(format!("{own} (live, from {source})").trim_start().to_owned());
-            }
-            for (span, label) in &mut finding.related {
-                if let Some(source) = source(*span) {
-                    label.push_str(&format!(" (live, from {source})"));
-                }
-            }
-        }
         let scalars = suppress::scalars_with_hash(text, document);
         self.finish(text, findings, suppress::parse(text, &scalars))
     }
@@ -229,6 +222,26 @@ impl Linter {
         }
         findings.sort_by(|a, b| a.span.start.cmp(&b.span.start).then(a.code.cmp(b.code)));
         findings
+    }
+}
+
+/// Labels say where a looked-up value came from, on the findings the live values brought (a
+/// finding the plan alone already gets is about what the user wrote, even at the same span).
+fn label_live(findings: &mut [Finding], offline: &[Finding], live: &[(Span, &LiveFact)]) {
+    let source = |span: Span| live.iter().find(|(at, _)| *at == span).map(|(_, fact)| fact.source);
+    for finding in findings {
+        if offline.iter().any(|f| f.code == finding.code && f.span == finding.span && f.message == finding.message) {
+            continue;
+        }
+        if let Some(source) = source(finding.span) {
+            let own = finding.label.take().unwrap_or_default();
+            finding.label = Some(format!("{own} (live, from {source})").trim_start().to_owned());
+        }
+        for (span, label) in &mut finding.related {
+            if let Some(source) = source(*span) {
+                label.push_str(&format!(" (live, from {source})"));
+            }
+        }
     }
 }
 

@@ -117,20 +117,19 @@ fn destroy_shows_the_reverse_and_keeps_what_linkplan_did_not_create() {
     let journal = dir.path().join("journal.jsonl").display().to_string();
     let world = "fixtures/sim/worlds/already-connected.yaml";
     let run = linkplan(&["destroy", "--sandbox", "--world", world, "examples/orders-cdc.yaml", "--journal", &journal]);
-    // No terminal and no --auto-approve: shown, not done.
-    assert_eq!(run.code, 2, "{}", run.transcript());
+    // This journal never saw any of it created: everything is kept, with why, and nothing asked.
+    assert_eq!(run.code, 0, "{}", run.transcript());
     for line in [
-        "- tidbcloud.domains/10140100115280519574/confluent-orders/CONFLUENT",
-        "- tidbcloud.private_link_connection/10140100115280519574/confluent-orders",
-        // This journal never saw them created: the access may serve other connections.
+        "= tidbcloud.domains/10140100115280519574/confluent-orders/CONFLUENT",
+        "= tidbcloud.private_link_connection/10140100115280519574/confluent-orders",
         "= confluent.private_link_access/n-abc123/123456789012",
         "kept: no journal record says linkplan created it; other connections from AWS account 123456789012",
         "= confluent.cluster/n-abc123/orders",
-        "Destroy: 2 to delete, 2 kept.",
+        "Destroy: 0 to delete, 4 kept.",
     ] {
         assert!(run.stdout.contains(line), "missing {line:?}:\n{}", run.stdout);
     }
-    assert!(run.stderr.contains("pass --auto-approve"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing to delete"), "{}", run.stderr);
 }
 
 /// `lint --online` merges what the clouds say into a plan that leaves it out, then runs every

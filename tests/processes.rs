@@ -206,7 +206,7 @@ fn two_applies_started_together_make_one_of_each() {
         path: None,
         after: 3,
         times: Some(1),
-        action: FaultAction::Hang { millis: 5_000, after_apply: false },
+        action: FaultAction::Hang { millis: 20_000, after_apply: false },
     });
     let holder = cloud.spawn(&apply_args(&journal));
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -229,7 +229,20 @@ fn apply_converges_through_a_429_storm() {
     let cloud = Cloud::start();
     let dir = TempDir::new("storm");
     let journal = dir.path().join("apply.jsonl").display().to_string();
-    // Bursts of four in a row (one call's retry budget is five attempts), all through the run.
+    // Every create's first attempt: a 429 is retried whatever the method (the request was
+    // refused, not carried out).
+    for path in ["/networking/v1/private-link-accesses", "/cmk/v2/clusters", "/v1beta1/clusters/"] {
+        cloud.sim.add_fault(Fault {
+            vendor: None,
+            method: Some("POST".to_owned()),
+            path: Some(path.to_owned()),
+            after: 0,
+            times: Some(1),
+            action: FaultAction::RateLimit { retry_after: 0 },
+        });
+    }
+    // Bursts of three in a row, all through the run: with a create's own 429, four failures in a
+    // row at most, inside one call's budget of five attempts.
     for (after, action) in [
         (0, FaultAction::RateLimit { retry_after: 0 }),
         (6, FaultAction::RateLimit { retry_after: 1 }),
@@ -237,7 +250,7 @@ fn apply_converges_through_a_429_storm() {
         (18, FaultAction::RateLimit { retry_after: 0 }),
         (24, FaultAction::ServerError { status: 502 }),
     ] {
-        cloud.sim.add_fault(Fault { vendor: None, method: None, path: None, after, times: Some(4), action });
+        cloud.sim.add_fault(Fault { vendor: None, method: None, path: None, after, times: Some(3), action });
     }
     let run = cloud.run(&apply_args(&journal));
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -311,4 +324,37 @@ fn verbose_request_logs_never_show_a_credential() {
             assert!(!text.contains(marker), "`{marker}` in the output");
         }
     }
+}
+
+/// Destroy after apply, with the apply's journal: the connection and domains go; the access
+/// stays with the referenced network unless `--delete-access`; the Kafka cluster only with
+/// `--delete-kafka-cluster`. With another journal (no record of creating anything) nothing goes.
+#[test]
+fn destroy_deletes_what_the_journal_says_linkplan_created() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("destroy-journal");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    let other = dir.path().join("other.jsonl").display().to_string();
+    assert_eq!(cloud.run(&apply_args(&journal)).code, 0);
+
+    let stranger = cloud.run(&["destroy", "--auto-approve", "--journal", &other, PLAN]);
+    assert_eq!(stranger.code, 0, "{}", stranger.stderr);
+    assert!(stranger.stderr.contains("nothing to delete"), "{}", stranger.stderr);
+    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+
+    let first = cloud.run(&["destroy", "--auto-approve", "--journal", &journal, PLAN]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let after = cloud.sim.inventory();
+    assert_eq!((after.private_link_connections, after.attached_domains), (0, 0), "{after:?}");
+    assert_eq!((after.private_link_accesses, after.kafka_clusters, after.networks), (1, 1, 1), "{after:?}");
+
+    let all = ["destroy", "--auto-approve", "--journal", &journal, "--delete-access", "--delete-kafka-cluster", PLAN];
+    let second = cloud.run(&all);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    let gone = cloud.sim.inventory();
+    assert_eq!(
+        (gone.private_link_accesses, gone.kafka_clusters, gone.networks),
+        (0, 0, 1),
+        "the network is only referenced"
+    );
 }

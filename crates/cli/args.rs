@@ -41,10 +41,10 @@ pub enum Command {
     /// Undo the plan in reverse: detach the domains, delete the connection, then the Confluent
     /// resources linkplan created.
     ///
-    /// The access, the network and the Kafka cluster are deleted only when the journal shows an
-    /// apply of this plan created them; what the plan only references (`network.id`,
-    /// `cluster.id`) never; the Kafka cluster, which holds data, only with
-    /// --delete-kafka-cluster. Exit status: 0 done, 1 failed.
+    /// Only what the journal shows an apply of this plan created is deleted (without the journal,
+    /// nothing); what the plan only references (`network.id`, `cluster.id`) never; the Kafka
+    /// cluster, which holds data, only with --delete-kafka-cluster; the PrivateLink access only
+    /// with the network or --delete-access. Exit status: 0 done, 1 failed.
     Destroy(DestroyArgs),
     /// Show every step's live state and any drift (the plan, read as a status).
     ///
@@ -123,6 +123,10 @@ pub struct DestroyArgs {
     /// Also delete the Kafka cluster linkplan created, and with it all its data.
     #[arg(long)]
     pub delete_kafka_cluster: bool,
+    /// Also delete the PrivateLink access linkplan created, though the network stays (other TiDB
+    /// clusters on the same AWS account may connect through it).
+    #[arg(long)]
+    pub delete_access: bool,
     /// The journal (and its lock); default `.linkplan/<plan file>.journal.jsonl` beside the plan
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]

@@ -148,8 +148,11 @@ pub(crate) fn destroy(args: &DestroyArgs) -> miette::Result<ExitStatus> {
         let target = Target::start(&args.target.cloud).await?;
         let observed = target.engine.observe(&desired).await.map_err(|e| miette!("{e}"))?;
         let entries = Journal::read(journal.path()).map_err(|e| miette!("{e}"))?;
-        let options =
-            DestroyOptions { delete_kafka_cluster: args.delete_kafka_cluster, created: Journal::created(&entries) };
+        let options = DestroyOptions {
+            delete_kafka_cluster: args.delete_kafka_cluster,
+            delete_access: args.delete_access,
+            created: Journal::created(&entries),
+        };
         let plan = destroy_plan(&desired, &observed, &options);
         printer::stdout(&plan.to_string());
         if plan.steps.iter().all(|s| s.action != Action::Delete) {

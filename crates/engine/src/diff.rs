@@ -29,6 +29,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> StepPlan {
         drift: drift(desired, observed),
         resolved,
         observed_fingerprint: observed.fingerprint(),
+        destroy: false,
     }
 }
 

@@ -186,6 +186,9 @@ pub struct StepPlan {
     pub resolved: Resolved,
     /// [`Observed::fingerprint`] of the state this plan was made from.
     pub observed_fingerprint: String,
+    /// Made by [`crate::destroy_plan`] (its summary counts deletes and kept resources).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy: bool,
 }
 
 impl StepPlan {
@@ -234,7 +237,7 @@ impl fmt::Display for StepPlan {
         }
         let count = |pred: fn(Action) -> bool| self.steps.iter().filter(|s| pred(s.action)).count();
         let deletes = count(|a| a == Action::Delete);
-        if deletes > 0 {
+        if self.destroy {
             write!(f, "Destroy: {deletes} to delete, {} kept.", count(|a| a == Action::Unchanged))?;
         } else {
             write!(

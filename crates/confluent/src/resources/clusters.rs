@@ -198,14 +198,18 @@ impl<'c> Clusters<'c> {
     pub async fn find(&self, environment: &str, network: &str, display_name: &str) -> Result<Option<Cluster>, Error> {
         let filter = ClusterFilter { network: vec![network.to_owned()] };
         let found = self.list(environment, &filter).await?;
-        let matching = found
+        let mut matching: Vec<Cluster> = found
             .into_iter()
-            .filter(|c| c.network_id() == Some(network) && c.spec.display_name.as_deref() == Some(display_name));
+            .filter(|c| c.network_id() == Some(network) && c.spec.display_name.as_deref() == Some(display_name))
+            .collect();
+        // Oldest first, so that applies racing on the same name adopt the same one.
+        super::oldest_first(&mut matching, |c| (&c.metadata, &c.id));
         Ok(prefer_live(matching, |c| c.metadata.deleted_at.is_some()))
     }
 
-    /// Every live (not deleted) cluster in `network` named `display_name`, oldest first: after a
-    /// create, more than one means a concurrent apply made one too, and the oldest is kept.
+    /// Every live (not deleted, not FAILED) cluster in `network` named `display_name`, oldest
+    /// first: after a create, more than one means a concurrent apply made one too, and the
+    /// oldest is kept.
     pub async fn find_all(&self, environment: &str, network: &str, display_name: &str) -> Result<Vec<Cluster>, Error> {
         let filter = ClusterFilter { network: vec![network.to_owned()] };
         let mut found: Vec<Cluster> = self
@@ -216,6 +220,7 @@ impl<'c> Clusters<'c> {
                 c.network_id() == Some(network)
                     && c.spec.display_name.as_deref() == Some(display_name)
                     && c.metadata.deleted_at.is_none()
+                    && c.phase() != Some(&ClusterPhase::Failed)
             })
             .collect();
         super::oldest_first(&mut found, |c| (&c.metadata, &c.id));

@@ -197,12 +197,16 @@ impl<'c> Networks<'c> {
     pub async fn find(&self, environment: &str, display_name: &str) -> Result<Option<Network>, Error> {
         let filter = NetworkFilter { display_name: vec![display_name.to_owned()], ..NetworkFilter::default() };
         let found = self.list(environment, &filter).await?;
-        let matching = found.into_iter().filter(|n| n.spec.display_name.as_deref() == Some(display_name));
+        let mut matching: Vec<Network> =
+            found.into_iter().filter(|n| n.spec.display_name.as_deref() == Some(display_name)).collect();
+        // Oldest first, so that applies racing on the same name adopt the same one.
+        super::oldest_first(&mut matching, |n| (&n.metadata, &n.id));
         Ok(prefer_live(matching, |n| n.metadata.deleted_at.is_some() || n.phase() == Some(&Phase::Deprovisioning)))
     }
 
-    /// Every live network named `display_name`, oldest first: after a create, more than one
-    /// means a concurrent apply made one too, and the oldest is kept.
+    /// Every live (not deprovisioning, not FAILED) network named `display_name`, oldest first:
+    /// after a create, more than one means a concurrent apply made one too, and the oldest is
+    /// kept.
     pub async fn find_all(&self, environment: &str, display_name: &str) -> Result<Vec<Network>, Error> {
         let filter = NetworkFilter { display_name: vec![display_name.to_owned()], ..NetworkFilter::default() };
         let mut found: Vec<Network> = self
@@ -212,7 +216,7 @@ impl<'c> Networks<'c> {
             .filter(|n| {
                 n.spec.display_name.as_deref() == Some(display_name)
                     && n.metadata.deleted_at.is_none()
-                    && n.phase() != Some(&Phase::Deprovisioning)
+                    && !matches!(n.phase(), Some(Phase::Deprovisioning | Phase::Failed))
             })
             .collect();
         super::oldest_first(&mut found, |n| (&n.metadata, &n.id));

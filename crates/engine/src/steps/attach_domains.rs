@@ -90,7 +90,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             };
             let attach = || plcs.attach_domains(cluster_id, &connection, &request);
             let made = create_unless_found(ctx, find, attach, settles, fail).await?;
-            created = made.1;
+            created = made.1 > 0;
             made.0
         }
     };

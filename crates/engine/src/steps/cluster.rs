@@ -64,7 +64,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 .map_err(|e| vendor("looking the Kafka cluster up", &e)),
         }
     };
-    let mut created = false;
+    // Creates this step sent (0: found by its natural key).
+    let mut sent = 0;
     let cluster = match (find().await?, &wanted.id) {
         (Some(c), _) => c,
         (None, Some(id)) => {
@@ -97,7 +98,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 |e| vendor(DOING, &e),
             )
             .await?;
-            created = made.1;
+            sent = made.1;
             made.0
         }
     };
@@ -112,7 +113,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                     ))
                 })
             })?;
-        if !created {
+        if sent == 0 {
             break;
         }
         let list = || async {
@@ -128,14 +129,14 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 Err(e) => Err(vendor("deleting the duplicate Kafka cluster", &e)),
             }
         };
-        match keep_oldest(&id, |c: &linkplan_confluent::resources::clusters::Cluster| c.id.as_str(), list, delete)
+        match keep_oldest(&id, sent, |c: &linkplan_confluent::resources::clusters::Cluster| c.id.as_str(), list, delete)
             .await?
         {
-            Some(first) => (id, created) = (first.id, false),
+            Some(first) => (id, sent) = (first.id, 0),
             None => break,
         }
     }
-    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+    Ok(StepOutcome { resource_id: id, created: sent > 0, ..StepOutcome::default() })
 }
 
 /// Destroy (only when asked for explicitly): delete the cluster, then wait until a GET says 404.

@@ -49,7 +49,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     let env = desired.environment.as_str();
     let networks = ctx.engine.confluent.networks();
     let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
-    let mut created = false;
+    // Creates this step sent (0: found by its natural key).
+    let mut sent = 0;
     let network = match networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e))? {
         Some(n) => n,
         None => {
@@ -75,7 +76,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 |e| vendor("creating the network", &e),
             )
             .await?;
-            created = made.1;
+            sent = made.1;
             made.0
         }
     };
@@ -94,7 +95,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                     Some(format!("delete network {id} in Confluent Cloud, then run apply again to recreate it"))
                 })
             })?;
-        if !created {
+        if sent == 0 {
             break ready;
         }
         let list = || async {
@@ -110,10 +111,10 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 Err(e) => Err(vendor("deleting the duplicate network", &e)),
             }
         };
-        match keep_oldest(&id, |n: &linkplan_confluent::resources::networks::Network| n.id.as_str(), list, delete)
+        match keep_oldest(&id, sent, |n: &linkplan_confluent::resources::networks::Network| n.id.as_str(), list, delete)
             .await?
         {
-            Some(first) => (id, created) = (first.id, false),
+            Some(first) => (id, sent) = (first.id, 0),
             None => break ready,
         }
     };
@@ -125,7 +126,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             r.unique_name = observed.unique_name();
         }
     });
-    let mut outcome = StepOutcome { resource_id: observed.id.clone(), created, ..StepOutcome::default() };
+    let mut outcome = StepOutcome { resource_id: observed.id.clone(), created: sent > 0, ..StepOutcome::default() };
     outcome.outputs.extend(observed.unique_name().map(|s| ("unique_name".to_owned(), s)));
     outcome.outputs.extend(observed.service_name.map(|s| ("service_name".to_owned(), s)));
     Ok(outcome)

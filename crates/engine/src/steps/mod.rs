@@ -168,16 +168,17 @@ const SETTLE: Duration = Duration::from_secs(5);
 
 /// Create a resource the natural-key lookup did not find. After a failure `settles` accepts
 /// (an ambiguous one — a timeout, a dropped connection, a 5xx — or a 409), look it up again, at
-/// once and after [`SETTLE`]: found → adopt it (ours, or a concurrent apply's; `false`: not
-/// known to be made by this call); still absent → the request never took effect, so send it
-/// again, up to [`CREATE_ATTEMPTS`] in all. Any other error fails the step.
+/// once and after [`SETTLE`]: found → adopt it (ours, or a concurrent apply's); still absent →
+/// the request never took effect, so send it again, up to [`CREATE_ATTEMPTS`] in all. Any other
+/// error fails the step. Returns the resource and how many creates were sent (each may have
+/// landed late: [`keep_oldest`] cleans up after them).
 pub(crate) async fn create_unless_found<T, E, F, FindFut, C, CreateFut>(
     ctx: &ApplyCtx<'_>,
     find: F,
     create: C,
     settles: impl Fn(&E) -> bool,
     fail: impl Fn(E) -> StepError,
-) -> Result<(T, bool), StepError>
+) -> Result<(T, u32), StepError>
 where
     F: Fn() -> FindFut,
     FindFut: Future<Output = Result<Option<T>, StepError>>,
@@ -189,16 +190,16 @@ where
     loop {
         sent += 1;
         let error = match create().await {
-            Ok(made) => return Ok((made, true)),
+            Ok(made) => return Ok((made, sent)),
             Err(e) if settles(&e) => e,
             Err(e) => return Err(fail(e)),
         };
         if let Some(found) = find().await? {
-            return Ok((found, false));
+            return Ok((found, sent));
         }
         clock.sleep(SETTLE).await;
         if let Some(found) = find().await? {
-            return Ok((found, false));
+            return Ok((found, sent));
         }
         if sent >= CREATE_ATTEMPTS {
             return Err(fail(error));
@@ -207,12 +208,16 @@ where
 }
 
 /// Two applies that share no lock (two machines, two journals) can both find nothing and both
-/// create. So once a resource this apply created is ready (minutes later, when any racer's
-/// create is long visible), list every live resource with the natural key: all racers sort
-/// them the same way (oldest first, then id) and keep the first. Returns `Some(first)` when
-/// ours (`ours`) is not it: ours is deleted, and the caller adopts and waits for the first.
+/// create; a create that timed out can land after its retry. So once a resource this apply
+/// created is ready (minutes later, when every such create is long visible), list the live
+/// resources with the natural key: all racers sort them the same way (oldest first, then id;
+/// FAILED ones left out) and keep the first. Ours (`ours`), if it is not the first, is deleted;
+/// when this apply sent several creates (`sent`), every other duplicate is too, since any of
+/// them may be ours and a racer keeps only the first anyway. Returns `Some(first)` when the
+/// caller must adopt (and wait for) another resource than `ours`.
 pub(crate) async fn keep_oldest<T, L, LFut, D, DFut>(
     ours: &str,
+    sent: u32,
     id: impl Fn(&T) -> &str,
     list: L,
     delete: D,
@@ -220,19 +225,57 @@ pub(crate) async fn keep_oldest<T, L, LFut, D, DFut>(
 where
     L: FnOnce() -> LFut,
     LFut: Future<Output = Result<Vec<T>, StepError>>,
-    D: FnOnce(String) -> DFut,
+    D: Fn(String) -> DFut,
     DFut: Future<Output = Result<(), StepError>>,
 {
-    match list().await?.into_iter().next() {
-        Some(first) if id(&first) != ours => {
-            delete(ours.to_owned()).await?;
-            Ok(Some(first))
+    let mut all = list().await?.into_iter();
+    let Some(first) = all.next() else { return Ok(None) };
+    for other in all {
+        if id(&other) == ours || sent > 1 {
+            delete(id(&other).to_owned()).await?;
         }
-        _ => Ok(None),
     }
+    Ok((id(&first) != ours).then_some(first))
 }
 
 /// A resource id the plan recorded, or an error naming what is missing.
 pub(crate) fn recorded(step: &Step, doing: &str, id: Option<String>) -> Result<String, StepError> {
     id.ok_or_else(|| StepError::new(step, doing, "the plan recorded no id for it", retry_hint()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// `keep_oldest` on a listing (oldest first); returns what it adopted and what it deleted.
+    async fn keep(listing: &[&'static str], ours: &str, sent: u32) -> (Option<&'static str>, Vec<String>) {
+        let deleted = Mutex::new(Vec::new());
+        let delete = |id: String| {
+            deleted.lock().unwrap_or_else(PoisonError::into_inner).push(id);
+            async { Ok(()) }
+        };
+        let list = || async { Ok(listing.to_vec()) };
+        let adopted =
+            keep_oldest(ours, sent, |s: &&'static str| *s, list, delete).await.unwrap_or_else(|e| panic!("{e}"));
+        (adopted, deleted.into_inner().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    #[tokio::test]
+    async fn the_oldest_is_kept_and_only_our_duplicates_go() {
+        // Alone, or the oldest: kept, nothing deleted (a racer's newer one is the racer's to delete).
+        assert_eq!(keep(&["ours"], "ours", 1).await, (None, vec![]));
+        assert_eq!(keep(&["ours", "theirs"], "ours", 1).await, (None, vec![]));
+        // A racer's is older: ours goes, theirs is adopted.
+        assert_eq!(keep(&["theirs", "ours"], "ours", 1).await, (Some("theirs"), vec!["ours".to_owned()]));
+        // Several creates sent (a timed-out one landed late): every duplicate but the oldest goes.
+        assert_eq!(
+            keep(&["early", "ours", "late"], "ours", 2).await,
+            (Some("early"), vec!["ours".to_owned(), "late".to_owned()])
+        );
+        assert_eq!(keep(&["ours", "late"], "ours", 3).await, (None, vec!["late".to_owned()]));
+        // Nothing listed (gone meanwhile): keep what we have.
+        assert_eq!(keep(&[], "ours", 1).await, (None, vec![]));
+    }
 }

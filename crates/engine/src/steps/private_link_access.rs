@@ -64,7 +64,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             let settles = |e: &linkplan_confluent::Error| e.is_conflict() || e.is_ambiguous();
             let made =
                 create_unless_found(ctx, find, || accesses.create(&request), settles, |e| vendor(DOING, &e)).await?;
-            created = made.1;
+            created = made.1 > 0;
             made.0
         }
     };

@@ -65,7 +65,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     let find = || async {
         plcs.find(cluster_id, &service_name).await.map_err(|e| vendor("looking the private link connection up", &e))
     };
-    let mut created = false;
+    // Creates this step sent (0: found by its natural key).
+    let mut sent = 0;
     let plc = match find().await? {
         Some(p) => p,
         None => {
@@ -83,7 +84,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 |e| vendor(DOING, &e),
             )
             .await?;
-            created = made.1;
+            sent = made.1;
             made.0
         }
     };
@@ -128,7 +129,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 )),
             })
         })?;
-        if !created {
+        if sent == 0 {
             break;
         }
         let list = || async {
@@ -143,12 +144,14 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 Err(e) => Err(vendor("deleting the duplicate private link connection", &e)),
             }
         };
-        match keep_oldest(&id, |p: &PrivateLinkConnection| p.private_link_connection_id.as_str(), list, delete).await? {
-            Some(first) => (id, created) = (first.private_link_connection_id, false),
+        match keep_oldest(&id, sent, |p: &PrivateLinkConnection| p.private_link_connection_id.as_str(), list, delete)
+            .await?
+        {
+            Some(first) => (id, sent) = (first.private_link_connection_id, 0),
             None => break,
         }
     }
-    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+    Ok(StepOutcome { resource_id: id, created: sent > 0, ..StepOutcome::default() })
 }
 
 /// Destroy: delete the connection (after the domains are detached), then wait until a GET says

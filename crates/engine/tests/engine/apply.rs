@@ -138,10 +138,12 @@ async fn an_ambiguous_create_is_found_again_not_duplicated() {
         .filter_map(|(id, o)| plan.step(id).map(|s| (s.kind, o.created)))
         .filter(|(k, _)| matches!(k, StepKind::PrivateLinkAccess | StepKind::Cluster))
         .collect();
-    assert!(created.iter().all(|(_, c)| !c), "found again after the dropped response: {created:?}");
+    // Found again after the dropped response, and known as this apply's own (it sent the create).
+    assert_eq!(created, [(StepKind::PrivateLinkAccess, true), (StepKind::Cluster, true)]);
     let (observed, again) = h.observe_and_plan(&desired).await;
     assert!(again.is_converged(), "{again}");
     assert_eq!(observed.accesses.len(), 1, "exactly one access");
+    assert_eq!(count_clusters(&h).await, 1, "exactly one cluster");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,13 +391,18 @@ async fn destroy_undoes_in_reverse_and_keeps_what_is_only_referenced() {
     h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
 
     let observed = h.engine.observe(&desired).await.expect("observe");
-    // A destroy with no journal (another machine, a lost file) deletes only the plan's own
-    // TiDB-side resources: the shared access and the cluster may predate linkplan.
+    // A destroy with no journal (another machine, a lost file) deletes nothing: as far as it
+    // knows, linkplan created none of it.
     let strange = destroy_plan(&desired, &observed, &DestroyOptions::default());
-    let deletes: Vec<StepKind> = strange.steps.iter().filter(|s| s.action == Action::Delete).map(|s| s.kind).collect();
-    assert_eq!(deletes, [StepKind::AttachDomains, StepKind::PrivateLinkConnection], "{strange}");
+    assert!(strange.steps.iter().all(|s| s.action == Action::Unchanged), "{strange}");
     let created = Journal::created(&Journal::read(&h.journal_path()).expect("journal reads"));
-    let destroy = destroy_plan(&desired, &observed, &DestroyOptions { created, ..DestroyOptions::default() });
+    // By default the access stays with the referenced network (other TiDB clusters on the same
+    // AWS account may use it) and so does the Kafka cluster (its data).
+    let options = DestroyOptions { created, ..DestroyOptions::default() };
+    let kept = destroy_plan(&desired, &observed, &options);
+    let deletes: Vec<StepKind> = kept.steps.iter().filter(|s| s.action == Action::Delete).map(|s| s.kind).collect();
+    assert_eq!(deletes, [StepKind::AttachDomains, StepKind::PrivateLinkConnection], "{kept}");
+    let destroy = destroy_plan(&desired, &observed, &DestroyOptions { delete_access: true, ..options });
     // Destroy steps carry apply's ids (the same natural keys).
     assert!(destroy.steps.iter().all(|s| plan.step(&s.id).is_some()), "{destroy}");
     insta::with_settings!({ filters => vec![(r"\b(lkc|pla|plc)-[a-z0-9]+", "$1-[id]"), (r"id: \d+", "id: [id]")] }, {
@@ -423,7 +430,8 @@ async fn destroy_with_the_cluster_removes_everything_linkplan_created() {
     h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
     let observed = h.engine.observe(&desired).await.expect("observe");
     let created = Journal::created(&Journal::read(&h.journal_path()).expect("journal reads"));
-    let destroy = destroy_plan(&desired, &observed, &DestroyOptions { delete_kafka_cluster: true, created });
+    let options = DestroyOptions { delete_kafka_cluster: true, created, ..DestroyOptions::default() };
+    let destroy = destroy_plan(&desired, &observed, &options);
     let symbols: Vec<(char, StepKind)> = destroy.steps.iter().map(|s| (s.action.symbol(), s.kind)).collect();
     assert_eq!(
         symbols,

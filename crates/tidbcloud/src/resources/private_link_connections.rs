@@ -216,20 +216,23 @@ impl<'c> PrivateLinkConnections<'c> {
     /// The AWS connection of `cluster_id` to `service_name` (the natural key); one that is not
     /// being deleted wins.
     pub async fn find(&self, cluster_id: &str, service_name: &str) -> Result<Option<PrivateLinkConnection>, Error> {
-        let mut fallback = None;
-        for plc in self.list(cluster_id, None).await? {
-            if plc.aws_service_name() != Some(service_name) {
-                continue;
-            }
-            if plc.state != Some(PrivateLinkConnectionState::Deleting) {
-                return Ok(Some(plc));
-            }
-            fallback.get_or_insert(plc);
-        }
-        Ok(fallback)
+        let mut matching: Vec<PrivateLinkConnection> = self
+            .list(cluster_id, None)
+            .await?
+            .into_iter()
+            .filter(|p| p.aws_service_name() == Some(service_name))
+            .collect();
+        // Oldest first, so that applies racing on the same service adopt the same one.
+        oldest_first(&mut matching);
+        let deleting = |p: &PrivateLinkConnection| p.state == Some(PrivateLinkConnectionState::Deleting);
+        let live = matching.iter().position(|p| !deleting(p));
+        Ok(match live {
+            Some(idx) => Some(matching.swap_remove(idx)),
+            None => matching.into_iter().next(),
+        })
     }
 
-    /// Every live (not deleting) connection to `service_name`, oldest first (`createTime`, RFC
+    /// Every live (not deleting, not FAILED) connection to `service_name`, oldest first (`createTime`, RFC
     /// 3339 UTC, then id): after a create, more than one means a concurrent apply made one too,
     /// and the oldest is kept.
     pub async fn find_all(&self, cluster_id: &str, service_name: &str) -> Result<Vec<PrivateLinkConnection>, Error> {
@@ -238,13 +241,14 @@ impl<'c> PrivateLinkConnections<'c> {
             .await?
             .into_iter()
             .filter(|p| {
-                p.aws_service_name() == Some(service_name) && p.state != Some(PrivateLinkConnectionState::Deleting)
+                p.aws_service_name() == Some(service_name)
+                    && !matches!(
+                        p.state,
+                        Some(PrivateLinkConnectionState::Deleting | PrivateLinkConnectionState::Failed)
+                    )
             })
             .collect();
-        found.sort_by(|a, b| {
-            let rank = |p: &PrivateLinkConnection| (p.create_time.is_none(), p.create_time.clone());
-            rank(a).cmp(&rank(b)).then_with(|| a.private_link_connection_id.cmp(&b.private_link_connection_id))
-        });
+        oldest_first(&mut found);
         Ok(found)
     }
 
@@ -396,6 +400,15 @@ struct AttachSpec<'a> {
 #[serde(rename_all = "camelCase")]
 struct DetachBody<'a> {
     attach_domain_id: &'a str,
+}
+
+/// Oldest first by `createTime` (RFC 3339 UTC, which sorts as text), then id; connections
+/// without a creation time last. Every concurrent apply computes the same order.
+fn oldest_first(connections: &mut [PrivateLinkConnection]) {
+    connections.sort_by(|a, b| {
+        let rank = |p: &PrivateLinkConnection| (p.create_time.is_none(), p.create_time.clone());
+        rank(a).cmp(&rank(b)).then_with(|| a.private_link_connection_id.cmp(&b.private_link_connection_id))
+    });
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ impl Engine {
                 .collect();
             return Err(ApplyError::Blocked { reasons });
         }
-        let ctx = ApplyCtx { engine: self, desired, resolved: Mutex::new(plan.resolved.clone()), progress };
+        let ctx = ApplyCtx { engine: self, desired, resolved: Mutex::new(plan.resolved.clone()), progress, journal };
         let mut report = ApplyReport::default();
         let mut started: BTreeSet<&StepId> = BTreeSet::new();
         let mut done: BTreeSet<&StepId> = BTreeSet::new();

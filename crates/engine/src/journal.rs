@@ -23,8 +23,8 @@ use crate::step::{Action, StepId};
 /// How often [`Journal::open_waiting`] tries the lock again.
 const LOCK_POLL: Duration = Duration::from_millis(200);
 
-/// The journal line format version.
-pub const JOURNAL_VERSION: u32 = 1;
+/// The journal line format version (2 added `create_sent`; version 1 lines are still read).
+pub const JOURNAL_VERSION: u32 = 2;
 
 /// Journal and lock errors.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,8 @@ pub enum JournalError {
 #[serde(rename_all = "snake_case")]
 pub enum JournalEvent {
     Started,
+    /// A create request is about to be sent: from here the resource may exist, and it is ours.
+    CreateSent,
     Succeeded,
     Failed,
 }
@@ -163,16 +165,19 @@ impl Journal {
         Ok(entries)
     }
 
-    /// The steps whose resources linkplan created and has not deleted since: a create was
-    /// started for them (the plan saw no such resource, so whatever exists under that natural key
-    /// now came from an apply, even one killed before it heard back), or a create succeeded;
-    /// a delete that succeeded ends it. Destroy deletes shared resources only when listed here.
+    /// The steps whose resources linkplan created and has not deleted since: a create request
+    /// was sent for them (even if the process died before hearing back), or a create succeeded;
+    /// a delete that succeeded ends it. Destroy deletes only what is listed here. (Version 1
+    /// journals had no `create_sent`: there a started create counts.)
     pub fn created(entries: &[Entry]) -> BTreeSet<StepId> {
         let mut out = BTreeSet::new();
         for e in entries {
             let created = e.outputs.get("created").is_some_and(|c| c == "true");
             match (e.event, e.action) {
-                (JournalEvent::Started, Some(Action::Create)) => {
+                (JournalEvent::CreateSent, _) => {
+                    out.insert(e.step_id.clone());
+                }
+                (JournalEvent::Started, Some(Action::Create)) if e.version < 2 => {
                     out.insert(e.step_id.clone());
                 }
                 (JournalEvent::Succeeded, Some(Action::Delete)) => {
@@ -198,6 +203,7 @@ impl Journal {
                 JournalEvent::Started | JournalEvent::Failed => {
                     out.remove(&e.step_id);
                 }
+                JournalEvent::CreateSent => (),
             }
         }
         out
@@ -237,8 +243,8 @@ mod tests {
         }
         let mut text =
             std::fs::read_to_string(&path).map_err(|source| JournalError::Io { path: path.clone(), source })?;
-        assert!(text.starts_with(r#"{"version":1,"step_id":"a/1","event":"started","at":1}"#), "{text}");
-        text.push_str(r#"{"version":1,"step_id":"b/1","ev"#);
+        assert!(text.starts_with(r#"{"version":2,"step_id":"a/1","event":"started","at":1}"#), "{text}");
+        text.push_str(r#"{"version":2,"step_id":"b/1","ev"#);
         std::fs::write(&path, &text).map_err(|source| JournalError::Io { path: path.clone(), source })?;
         let entries = Journal::read(&path)?;
         assert_eq!(entries.len(), 3);
@@ -253,8 +259,8 @@ mod tests {
         let write = |text: &str| std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
         write("not json\n{\"version\":1,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n");
         assert!(matches!(Journal::read(&path), Err(JournalError::Corrupt { line: 1, .. })));
-        write("{\"version\":2,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n");
-        assert!(matches!(Journal::read(&path), Err(JournalError::Version { found: 2, .. })));
+        write("{\"version\":3,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n");
+        assert!(matches!(Journal::read(&path), Err(JournalError::Version { found: 3, .. })));
         assert!(matches!(Journal::read(&path.with_file_name("absent.jsonl")), Ok(v) if v.is_empty()));
     }
 
@@ -263,22 +269,28 @@ mod tests {
         let with = |step: &str, event, action| Entry { action: Some(action), ..entry(step, event) };
         let mut adopted = with("found/1", JournalEvent::Succeeded, Action::Wait);
         adopted.outputs.insert("created".to_owned(), "false".to_owned());
+        let v1 = |e: Entry| Entry { version: 1, ..e };
         let entries = [
-            // Killed after starting the create: the resource may exist, and it is ours.
+            // Killed after sending the create: the resource may exist, and it is ours.
             with("killed/1", JournalEvent::Started, Action::Create),
+            with("killed/1", JournalEvent::CreateSent, Action::Create),
+            // Started a create but found one meanwhile: not ours.
+            with("raced/1", JournalEvent::Started, Action::Create),
             adopted,
             with("gone/1", JournalEvent::Started, Action::Create),
+            with("gone/1", JournalEvent::CreateSent, Action::Create),
             with("gone/1", JournalEvent::Succeeded, Action::Create),
             with("gone/1", JournalEvent::Started, Action::Delete),
             with("gone/1", JournalEvent::Succeeded, Action::Delete),
-            // An older line without `action`, from a create that succeeded.
-            Entry {
+            // Version 1 lines: a started create counts; so does a success that says it created.
+            v1(with("v1/1", JournalEvent::Started, Action::Create)),
+            v1(Entry {
                 outputs: BTreeMap::from([("created".to_owned(), "true".to_owned())]),
-                ..entry("old/1", JournalEvent::Succeeded)
-            },
+                ..entry("v1/2", JournalEvent::Succeeded)
+            }),
         ];
         let owned: Vec<String> = Journal::created(&entries).iter().map(|s| s.as_str().to_owned()).collect();
-        assert_eq!(owned, ["killed/1", "old/1"]);
+        assert_eq!(owned, ["killed/1", "v1/1", "v1/2"]);
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 )
             };
             let attach = || plcs.attach_domains(cluster_id, &connection, &request);
-            let made = create_unless_found(ctx, find, attach, settles, fail).await?;
+            let made = create_unless_found(ctx, step, find, attach, settles, fail).await?;
             created = made.1 > 0;
             made.0
         }

@@ -92,6 +92,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             };
             let made = create_unless_found(
                 ctx,
+                step,
                 find,
                 || clusters.create(&request),
                 linkplan_confluent::Error::is_ambiguous,

@@ -70,6 +70,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                 || async { networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e)) };
             let made = create_unless_found(
                 ctx,
+                step,
                 find,
                 || networks.create(&request),
                 linkplan_confluent::Error::is_ambiguous,

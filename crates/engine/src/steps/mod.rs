@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use crate::Engine;
 use crate::desired::Desired;
+use crate::journal::{Entry, JOURNAL_VERSION, Journal, JournalEvent};
 use crate::progress::{Event, Progress};
 use crate::step::{Resolved, Step, StepId};
 use crate::wait::{Acceptor, Transient, WaitError, WaitPolicy, wait_for};
@@ -56,6 +57,7 @@ pub struct ApplyCtx<'a> {
     pub(crate) desired: &'a Desired,
     pub(crate) resolved: Mutex<Resolved>,
     pub(crate) progress: &'a dyn Progress,
+    pub(crate) journal: &'a Journal,
 }
 
 impl ApplyCtx<'_> {
@@ -66,6 +68,28 @@ impl ApplyCtx<'_> {
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut Resolved)) {
         f(&mut self.resolved.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Journal that a create request for `step` is about to go out: from now on the resource
+    /// may exist, and destroy may delete it ([`Journal::created`]).
+    pub(crate) fn create_sent(&self, step: &Step) -> Result<(), StepError> {
+        let entry = Entry {
+            version: JOURNAL_VERSION,
+            step_id: step.id.clone(),
+            event: JournalEvent::CreateSent,
+            at: self.engine.clock.unix_ms(),
+            action: Some(step.action),
+            outputs: BTreeMap::new(),
+            message: None,
+        };
+        self.journal.record(&entry).map_err(|e| {
+            StepError::new(
+                step,
+                "recording the create in the journal",
+                e.to_string(),
+                Some("check the journal's disk, then run apply again".to_owned()),
+            )
+        })
     }
 
     /// Wait through the single polling loop, reporting each pending state as progress.
@@ -174,6 +198,7 @@ const SETTLE: Duration = Duration::from_secs(5);
 /// landed late: [`keep_oldest`] cleans up after them).
 pub(crate) async fn create_unless_found<T, E, F, FindFut, C, CreateFut>(
     ctx: &ApplyCtx<'_>,
+    step: &Step,
     find: F,
     create: C,
     settles: impl Fn(&E) -> bool,
@@ -189,6 +214,7 @@ where
     let mut sent = 0;
     loop {
         sent += 1;
+        ctx.create_sent(step)?;
         let error = match create().await {
             Ok(made) => return Ok((made, sent)),
             Err(e) if settles(&e) => e,

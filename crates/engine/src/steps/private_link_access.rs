@@ -63,7 +63,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             // 409: someone else created it meanwhile; ambiguous: ours may have landed.
             let settles = |e: &linkplan_confluent::Error| e.is_conflict() || e.is_ambiguous();
             let made =
-                create_unless_found(ctx, find, || accesses.create(&request), settles, |e| vendor(DOING, &e)).await?;
+                create_unless_found(ctx, step, find, || accesses.create(&request), settles, |e| vendor(DOING, &e))
+                    .await?;
             created = made.1 > 0;
             made.0
         }

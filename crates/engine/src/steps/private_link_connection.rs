@@ -78,6 +78,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             };
             let made = create_unless_found(
                 ctx,
+                step,
                 find,
                 || plcs.create(&request),
                 linkplan_tidbcloud::Error::is_ambiguous,

@@ -126,7 +126,14 @@ impl Engine {
         }
     }
 
-    fn entry(&self, step: &Step, event: JournalEvent, outcome: Option<&StepOutcome>, message: Option<String>) -> Entry {
+    /// A journal line for `step` (its action on everything but a failure; the outcome's outputs).
+    pub(crate) fn entry(
+        &self,
+        step: &Step,
+        event: JournalEvent,
+        outcome: Option<&StepOutcome>,
+        message: Option<String>,
+    ) -> Entry {
         let mut outputs = outcome.map(|o| o.outputs.clone()).unwrap_or_default();
         if let Some(o) = outcome {
             outputs.insert("id".to_owned(), o.resource_id.clone());

@@ -23,8 +23,8 @@ use linkplan_confluent::resources::Cloud;
 use linkplan_confluent::resources::clusters::{Availability, CreateCluster};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, keep_oldest, phase_acceptor, recorded, retry_hint,
-    wait_failed, wait_gone,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed,
+    wait_gone, wait_keeping_oldest,
 };
 use crate::desired;
 use crate::observe::{ClusterObserved, Observed, cluster_observed};
@@ -103,41 +103,33 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             made.0
         }
     };
-    let mut id = cluster.id.clone();
-    loop {
-        ctx.wait(step, ctx.engine.config.cluster, || clusters.get(env, &id), |c| acceptor(&cluster_observed(c)))
+    let clusters = &clusters;
+    let wait = |id: String| async move {
+        let policy = ctx.engine.config.cluster;
+        ctx.wait(step, policy, || clusters.get(env, &id), |c| acceptor(&cluster_observed(c))).await.map_err(|e| {
+            wait_failed(step, "waiting for the Kafka cluster", e, |_| {
+                Some(format!(
+                    "see cluster {id} in the Confluent Cloud console; delete it and run apply again to recreate it"
+                ))
+            })
+        })
+    };
+    let list = || async {
+        clusters
+            .find_all(env, &network, &wanted.display_name)
             .await
-            .map_err(|e| {
-                wait_failed(step, "waiting for the Kafka cluster", e, |_| {
-                    Some(format!(
-                        "see cluster {id} in the Confluent Cloud console; delete it and run apply again to recreate it"
-                    ))
-                })
-            })?;
-        if sent == 0 {
-            break;
+            .map_err(|e| vendor("looking for a concurrent apply's cluster", &e))
+    };
+    let delete = |id: String| async move {
+        match clusters.delete(env, &id).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(vendor("deleting the duplicate Kafka cluster", &e)),
         }
-        let list = || async {
-            clusters
-                .find_all(env, &network, &wanted.display_name)
-                .await
-                .map_err(|e| vendor("looking for a concurrent apply's cluster", &e))
-        };
-        let delete = |id: String| async move {
-            match clusters.delete(env, &id).await {
-                Ok(()) => Ok(()),
-                Err(e) if e.is_not_found() => Ok(()),
-                Err(e) => Err(vendor("deleting the duplicate Kafka cluster", &e)),
-            }
-        };
-        match keep_oldest(&id, sent, |c: &linkplan_confluent::resources::clusters::Cluster| c.id.as_str(), list, delete)
-            .await?
-        {
-            Some(first) => (id, sent) = (first.id, 0),
-            None => break,
-        }
-    }
-    Ok(StepOutcome { resource_id: id, created: sent > 0, ..StepOutcome::default() })
+    };
+    let id_of: fn(&linkplan_confluent::resources::clusters::Cluster) -> &str = |c| c.id.as_str();
+    let (id, _, created) = wait_keeping_oldest(cluster.id, sent, wait, id_of, list, delete).await?;
+    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
 }
 
 /// Destroy (only when asked for explicitly): delete the cluster, then wait until a GET says 404.

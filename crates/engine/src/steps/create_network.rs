@@ -23,8 +23,8 @@ use linkplan_confluent::resources::Cloud;
 use linkplan_confluent::resources::networks::{ConnectionType, CreateNetwork, DnsResolution};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, keep_oldest, phase_acceptor, recorded, retry_hint,
-    wait_failed, wait_gone,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed,
+    wait_gone, wait_keeping_oldest,
 };
 use crate::desired::{self, NetworkSource};
 use crate::observe::{NetworkObserved, Observed, network_observed};
@@ -81,44 +81,29 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             made.0
         }
     };
-    let mut id = network.id.clone();
-    let ready = loop {
-        let ready = ctx
-            .wait(
-                step,
-                ctx.engine.config.network,
-                || networks.get(env, &id),
-                |n| acceptor(&network_observed(n.clone())),
-            )
-            .await
-            .map_err(|e| {
+    let networks = &networks;
+    let wait = |id: String| async move {
+        let policy = ctx.engine.config.network;
+        ctx.wait(step, policy, || networks.get(env, &id), |n| acceptor(&network_observed(n.clone()))).await.map_err(
+            |e| {
                 wait_failed(step, "waiting for the network", e, |_| {
                     Some(format!("delete network {id} in Confluent Cloud, then run apply again to recreate it"))
                 })
-            })?;
-        if sent == 0 {
-            break ready;
-        }
-        let list = || async {
-            networks
-                .find_all(env, display_name)
-                .await
-                .map_err(|e| vendor("looking for a concurrent apply's network", &e))
-        };
-        let delete = |id: String| async move {
-            match networks.delete(env, &id).await {
-                Ok(()) => Ok(()),
-                Err(e) if e.is_not_found() => Ok(()),
-                Err(e) => Err(vendor("deleting the duplicate network", &e)),
-            }
-        };
-        match keep_oldest(&id, sent, |n: &linkplan_confluent::resources::networks::Network| n.id.as_str(), list, delete)
-            .await?
-        {
-            Some(first) => (id, sent) = (first.id, 0),
-            None => break ready,
+            },
+        )
+    };
+    let list = || async {
+        networks.find_all(env, display_name).await.map_err(|e| vendor("looking for a concurrent apply's network", &e))
+    };
+    let delete = |id: String| async move {
+        match networks.delete(env, &id).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(vendor("deleting the duplicate network", &e)),
         }
     };
+    let id_of: fn(&linkplan_confluent::resources::networks::Network) -> &str = |n| n.id.as_str();
+    let (_, ready, created) = wait_keeping_oldest(network.id, sent, wait, id_of, list, delete).await?;
     let observed = network_observed(ready);
     ctx.update(|r| {
         r.network_id = Some(observed.id.clone());
@@ -127,7 +112,7 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             r.unique_name = observed.unique_name();
         }
     });
-    let mut outcome = StepOutcome { resource_id: observed.id.clone(), created: sent > 0, ..StepOutcome::default() };
+    let mut outcome = StepOutcome { resource_id: observed.id.clone(), created, ..StepOutcome::default() };
     outcome.outputs.extend(observed.unique_name().map(|s| ("unique_name".to_owned(), s)));
     outcome.outputs.extend(observed.service_name.map(|s| ("service_name".to_owned(), s)));
     Ok(outcome)

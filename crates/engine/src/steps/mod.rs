@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::Engine;
 use crate::desired::Desired;
-use crate::journal::{Entry, JOURNAL_VERSION, Journal, JournalEvent};
+use crate::journal::{Journal, JournalEvent};
 use crate::progress::{Event, Progress};
 use crate::step::{Resolved, Step, StepId};
 use crate::wait::{Acceptor, Transient, WaitError, WaitPolicy, wait_for};
@@ -73,15 +73,7 @@ impl ApplyCtx<'_> {
     /// Journal that a create request for `step` is about to go out: from now on the resource
     /// may exist, and destroy may delete it ([`Journal::created`]).
     pub(crate) fn create_sent(&self, step: &Step) -> Result<(), StepError> {
-        let entry = Entry {
-            version: JOURNAL_VERSION,
-            step_id: step.id.clone(),
-            event: JournalEvent::CreateSent,
-            at: self.engine.clock.unix_ms(),
-            action: Some(step.action),
-            outputs: BTreeMap::new(),
-            message: None,
-        };
+        let entry = self.engine.entry(step, JournalEvent::CreateSent, None, None);
         self.journal.record(&entry).map_err(|e| {
             StepError::new(
                 step,
@@ -244,7 +236,7 @@ where
 pub(crate) async fn keep_oldest<T, L, LFut, D, DFut>(
     ours: &str,
     sent: u32,
-    id: impl Fn(&T) -> &str,
+    id: fn(&T) -> &str,
     list: L,
     delete: D,
 ) -> Result<Option<T>, StepError>
@@ -262,6 +254,38 @@ where
         }
     }
     Ok((id(&first) != ours).then_some(first))
+}
+
+/// Wait for resource `id` (`wait` gets the id, polls through [`ApplyCtx::wait`] and maps its
+/// error); then, when this step sent creates (`sent`), [`keep_oldest`]: if another resource is
+/// kept, adopt it and wait for that one. Returns the id kept, what its wait returned, and whether
+/// it is one this step created.
+pub(crate) async fn wait_keeping_oldest<T, R, W, WFut, L, LFut, D, DFut>(
+    mut id: String,
+    mut sent: u32,
+    wait: W,
+    id_of: fn(&T) -> &str,
+    list: L,
+    delete: D,
+) -> Result<(String, R, bool), StepError>
+where
+    W: Fn(String) -> WFut,
+    WFut: Future<Output = Result<R, StepError>>,
+    L: Fn() -> LFut,
+    LFut: Future<Output = Result<Vec<T>, StepError>>,
+    D: Fn(String) -> DFut,
+    DFut: Future<Output = Result<(), StepError>>,
+{
+    loop {
+        let ready = wait(id.clone()).await?;
+        if sent == 0 {
+            return Ok((id, ready, false));
+        }
+        match keep_oldest(&id, sent, id_of, &list, &delete).await? {
+            Some(first) => (id, sent) = (id_of(&first).to_owned(), 0),
+            None => return Ok((id, ready, true)),
+        }
+    }
 }
 
 /// A resource id the plan recorded, or an error naming what is missing.

@@ -27,7 +27,8 @@ use std::time::Duration;
 use linkplan_tidbcloud::resources::private_link_connections::{CreatePrivateLinkConnection, PrivateLinkConnection};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, keep_oldest, recorded, retry_hint, wait_failed, wait_gone,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone,
+    wait_keeping_oldest,
 };
 use crate::observe::{ConnectionObserved, Observed, connection_observed};
 use crate::step::Step;
@@ -89,7 +90,6 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             made.0
         }
     };
-    let mut id = plc.private_link_connection_id.clone();
 
     // PENDING_ACCEPTANCE clears by itself once the access is READY; if it lasts past the grace
     // period, the access (or its account) is wrong.
@@ -116,9 +116,11 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     };
     let account = resolved.account.unwrap_or_else(|| "(unknown)".to_owned());
     let network = resolved.network_id.unwrap_or_else(|| "(unknown)".to_owned());
-    loop {
+    let (plcs, accept) = (&plcs, &accept);
+    let (account, network) = (&account, &network);
+    let wait = |id: String| async move {
         ctx.update(|r| r.connection_id = Some(id.clone()));
-        ctx.wait(step, ctx.engine.config.connection, || plcs.get(cluster_id, &id), &accept).await.map_err(|e| {
+        ctx.wait(step, ctx.engine.config.connection, || plcs.get(cluster_id, &id), accept).await.map_err(|e| {
             wait_failed(step, "waiting for the private link connection", e, |state| match state {
                 PENDING_ACCEPTANCE => Some(format!(
                     "the PrivateLink access for TiDB Cloud's AWS account {account} on network {network} is missing \
@@ -129,30 +131,23 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
                      run apply again"
                 )),
             })
-        })?;
-        if sent == 0 {
-            break;
+        })
+    };
+    let list = || async {
+        plcs.find_all(cluster_id, &service_name)
+            .await
+            .map_err(|e| vendor("looking for a concurrent apply's connection", &e))
+    };
+    let delete = |id: String| async move {
+        match plcs.delete(cluster_id, &id).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(vendor("deleting the duplicate private link connection", &e)),
         }
-        let list = || async {
-            plcs.find_all(cluster_id, &service_name)
-                .await
-                .map_err(|e| vendor("looking for a concurrent apply's connection", &e))
-        };
-        let delete = |id: String| async move {
-            match plcs.delete(cluster_id, &id).await {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_not_found() => Ok(()),
-                Err(e) => Err(vendor("deleting the duplicate private link connection", &e)),
-            }
-        };
-        match keep_oldest(&id, sent, |p: &PrivateLinkConnection| p.private_link_connection_id.as_str(), list, delete)
-            .await?
-        {
-            Some(first) => (id, sent) = (first.private_link_connection_id, 0),
-            None => break,
-        }
-    }
-    Ok(StepOutcome { resource_id: id, created: sent > 0, ..StepOutcome::default() })
+    };
+    let id_of: fn(&PrivateLinkConnection) -> &str = |p| p.private_link_connection_id.as_str();
+    let (id, _, created) = wait_keeping_oldest(plc.private_link_connection_id, sent, wait, id_of, list, delete).await?;
+    Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
 }
 
 /// Destroy: delete the connection (after the domains are detached), then wait until a GET says

@@ -111,14 +111,14 @@ fn online(
             if report.max_severity() == Some(Severity::Error) {
                 continue;
             }
-            // The bytes the offline pass read (a file is read again only when the offline pass,
-            // finding nothing, let go of its text).
-            let bytes = match (path.as_os_str() == "-", stdin) {
-                (true, Some(bytes)) => bytes.to_vec(),
-                (true, None) => continue,
-                (false, _) if !report.text.is_empty() => report.text.clone().into_bytes(),
+            // The text the offline pass read (a file is read again only when the offline pass,
+            // finding nothing, let go of its text; the offline report keeps its own for snippets).
+            let text = match (path.as_os_str() == "-", stdin) {
+                (true, Some(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
+                (true, None) => None,
+                (false, _) if !report.text.is_empty() => Some(report.text.clone()),
                 (false, _) => match std::fs::File::open(path).and_then(|f| read_limited(f, 0)) {
-                    Ok(bytes) => bytes,
+                    Ok(bytes) => String::from_utf8(bytes).ok(),
                     Err(e) => {
                         printer::io_error(path, &e);
                         all = false;
@@ -126,7 +126,7 @@ fn online(
                     }
                 },
             };
-            let Ok(text) = String::from_utf8(bytes) else { continue };
+            let Some(text) = text else { continue };
             let Ok(document) = Document::parse(&text) else { continue };
             let Some(view) = PlanView::new(&document) else { continue };
             let desired = match Desired::from_plan(&view) {

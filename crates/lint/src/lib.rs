@@ -158,7 +158,10 @@ impl Linter {
     /// (its label says where the value came from). `text` is the file as the user wrote it.
     pub fn lint_online(&self, path: String, text: String, live: &[LiveFact]) -> FileReport {
         let findings = match Document::parse(&text) {
-            Ok(mut document) => {
+            Ok(original) => {
+                // What the plan alone gets: labels go only on what the live values add.
+                let offline = self.lint_document(&text, &original);
+                let mut document = original;
                 let mut merged = Vec::new();
                 for fact in live {
                     let Some(span) = anchor(&document, &fact.from) else { continue };
@@ -172,10 +175,6 @@ impl Linter {
                         merged.push((span, fact));
                     }
                 }
-                let offline = match Document::parse(&text) {
-                    Ok(original) => self.lint_document(&text, &original),
-                    Err(_) => Vec::new(),
-                };
                 let mut findings = self.lint_document(&text, &document);
                 label_live(&mut findings, &offline, &merged);
                 findings

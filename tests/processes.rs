@@ -69,12 +69,7 @@ impl Cloud {
 }
 
 fn finish(child: Child) -> Run {
-    let output = child.wait_with_output().unwrap_or_else(|e| panic!("linkplan did not finish: {e}"));
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    crate::util::finish(child.wait_with_output().unwrap_or_else(|e| panic!("linkplan did not finish: {e}")))
 }
 
 const PLAN: &str = "examples/orders-cdc.yaml";

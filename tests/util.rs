@@ -21,7 +21,8 @@ impl Run {
     }
 }
 
-fn finish(output: Output) -> Run {
+/// The [`Run`] of a finished process.
+pub(crate) fn finish(output: Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -71,7 +71,7 @@ impl Display {
         let ci = std::env::var_os("CI");
         let logging = tracing::level_filters::LevelFilter::current() != tracing::level_filters::LevelFilter::OFF;
         let mode = if wants_spinners(std::io::stderr().is_terminal(), term.as_deref(), ci.as_deref(), logging) {
-            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color = !crate::printer::no_color();
             Mode::Spinners(Spinners::new(color))
         } else {
             Mode::Lines(Mutex::new(Lines::new(std::io::stderr())))

@@ -498,6 +498,19 @@ async fn two_applies_without_a_shared_lock_converge_on_one_of_each() {
     );
     a.expect("the first apply converges");
     b.expect("the second apply converges");
+    // The race happened: both sent the cluster's and the access's create; Confluent refused the
+    // second access.
+    for (path, racers) in [("/cmk/v2/clusters", 2), ("/networking/v1/private-link-accesses", 2)] {
+        let posts = |h: &Harness| {
+            let sent = [201, 202, 409].map(|s| h.requests.with_status(s));
+            sent.iter().flatten().filter(|l| *l == &format!("POST {path}")).count()
+        };
+        assert_eq!(posts(&first) + posts(&second), racers, "POST {path}");
+    }
+    let conflicts = [&first, &second].map(|h| h.requests.with_status(409)).concat();
+    assert!(conflicts.contains(&"POST /networking/v1/private-link-accesses".to_owned()), "{conflicts:?}");
+    // Any other 409 is the domains' attach conflict, which the step settles by looking again.
+    assert!(conflicts.iter().all(|c| c.ends_with("/private-link-accesses") || c.ends_with(":attachDomains")));
     let (observed, again) = first.observe_and_plan(&desired).await;
     assert!(again.is_converged(), "{again}");
     assert_eq!(observed.accesses.len(), 1);

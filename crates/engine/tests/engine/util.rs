@@ -42,12 +42,40 @@ pub(crate) fn example_world_with(extra: &str) -> World {
     World::from_yaml(&format!("{text}\n{extra}")).expect("the test world parses")
 }
 
+/// What the engine's clients sent: every attempt counted, and `METHOD path status` of each.
+#[derive(Default)]
+pub(crate) struct Requests {
+    count: AtomicUsize,
+    lines: std::sync::Mutex<Vec<String>>,
+}
+
+impl Requests {
+    pub(crate) fn load(&self, order: Ordering) -> usize {
+        self.count.load(order)
+    }
+
+    /// The attempts that got this status, as `METHOD path`.
+    pub(crate) fn with_status(&self, status: u16) -> Vec<String> {
+        let suffix = format!(" {status}");
+        let lines = self.lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        lines.iter().filter_map(|l| l.strip_suffix(&suffix).map(str::to_owned)).collect()
+    }
+}
+
 pub(crate) struct Harness {
     pub(crate) sim: Arc<RunningSim>,
     pub(crate) engine: Engine,
     /// Requests the engine's clients sent (every attempt).
-    pub(crate) requests: Arc<AtomicUsize>,
+    pub(crate) requests: Arc<Requests>,
     dir: PathBuf,
+}
+
+/// A fresh directory for one test's journal.
+fn test_dir(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("the test directory is created");
+    dir
 }
 
 impl Harness {
@@ -57,12 +85,9 @@ impl Harness {
 
     pub(crate) async fn with_config(world: World, config: SimConfig, test: &str) -> Harness {
         let sim = Arc::new(Sim::start(world, config).await.expect("the simulator starts"));
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("the test directory is created");
-        let requests = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Requests::default());
         let engine = engine_for(&sim, &requests);
-        Harness { sim, engine, requests, dir }
+        Harness { sim, engine, requests, dir: test_dir(test) }
     }
 
     /// The same world and directory with a new engine (new clients, new clock).
@@ -74,12 +99,9 @@ impl Harness {
     /// A second apply on another machine: the same world, its own engine, clock and journal
     /// directory (so no shared lock).
     pub(crate) fn twin(&self, test: &str) -> Harness {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("the test directory is created");
-        let requests = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Requests::default());
         let engine = engine_for(&self.sim, &requests);
-        Harness { sim: Arc::clone(&self.sim), engine, requests, dir }
+        Harness { sim: Arc::clone(&self.sim), engine, requests, dir: test_dir(test) }
     }
 
     /// An engine whose clients never retry and whose waits give up after five simulated
@@ -129,18 +151,21 @@ impl Harness {
     }
 }
 
-fn engine_for(sim: &Arc<RunningSim>, requests: &Arc<AtomicUsize>) -> Engine {
+fn engine_for(sim: &Arc<RunningSim>, requests: &Arc<Requests>) -> Engine {
     engine_with(sim, requests, 5)
 }
 
-fn engine_with(sim: &Arc<RunningSim>, requests: &Arc<AtomicUsize>, max_attempts: u32) -> Engine {
+fn engine_with(sim: &Arc<RunningSim>, requests: &Arc<Requests>, max_attempts: u32) -> Engine {
     let env: std::collections::HashMap<String, String> =
         sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     let lookup = |name: &str| env.get(name).cloned();
     let observer = || {
         let requests = Arc::clone(requests);
-        move |_: &linkplan_confluent::Exchange<'_>| {
-            requests.fetch_add(1, Ordering::SeqCst);
+        move |exchange: &linkplan_confluent::Exchange<'_>| {
+            requests.count.fetch_add(1, Ordering::SeqCst);
+            let status = exchange.status.map_or(0, |s| s.as_u16());
+            let line = format!("{} {} {status}", exchange.method, exchange.path());
+            requests.lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
         }
     };
     let retry = linkplan_confluent::RetryPolicy {

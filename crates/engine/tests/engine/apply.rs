@@ -491,6 +491,19 @@ async fn two_applies_without_a_shared_lock_converge_on_one_of_each() {
     let second = first.twin("race-b");
     let (_, plan_a) = first.observe_and_plan(&desired).await;
     let (_, plan_b) = second.observe_and_plan(&desired).await;
+    // Force the race rather than hope for it: each racer's lookup before its create reads the
+    // world at once and then has its answer held back, so both lookups see nothing and both
+    // creates go out, however the two applies are scheduled.
+    for path in ["/cmk/v2/clusters", "/networking/v1/private-link-accesses"] {
+        first.sim.add_fault(Fault {
+            vendor: Some(Vendor::Confluent),
+            method: Some("GET".to_owned()),
+            path: Some(path.to_owned()),
+            after: 0,
+            times: Some(2),
+            action: FaultAction::Hang { millis: 750, after_apply: true },
+        });
+    }
     let (journal_a, journal_b) = (first.journal(), second.journal());
     let (a, b) = tokio::join!(
         first.engine.apply(&desired, &plan_a, &journal_a, &NoProgress),

@@ -97,8 +97,16 @@ pub fn for_transport(transient: bool, maybe_sent: bool, replay: Replay) -> Retry
 
 /// The server's requested wait for an error response: `Retry-After` (seconds or an HTTP-date,
 /// see [`retry_after_header`]), or on 429 the vendor's rate-limit `reset_header` (seconds).
+///
+/// An HTTP-date is the server's clock, so it is measured from the response's own `Date` header
+/// when there is one (a client clock minutes off would otherwise wait minutes too long, or not
+/// at all); from this machine's clock only when the server sent no usable `Date`.
 pub fn retry_after(status: reqwest::StatusCode, headers: &HeaderMap, reset_header: &str) -> Option<Duration> {
-    let header = retry_after_header(headers, SystemTime::now());
+    let server_now = headers
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v.trim()).ok());
+    let header = retry_after_header(headers, server_now.unwrap_or_else(SystemTime::now));
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         header.or_else(|| seconds_header(headers, reset_header))
     } else {
@@ -302,6 +310,20 @@ mod tests {
         let soon = retry_after_value(&httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60)));
         let wait = retry_after(reqwest::StatusCode::SERVICE_UNAVAILABLE, &soon, "x-ratelimit-reset");
         assert!(wait.is_some_and(|w| w > Duration::from_secs(55) && w <= Duration::from_secs(60)), "{wait:?}");
+    }
+
+    #[test]
+    fn an_http_date_is_measured_on_the_servers_clock() {
+        // The server's clock says 07:28:00 and asks for 07:29:30: ninety seconds, however far
+        // this machine's clock is from 2015.
+        let mut h = retry_after_value("Wed, 21 Oct 2015 07:29:30 GMT");
+        h.insert("date", reqwest::header::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        let wait = retry_after(reqwest::StatusCode::SERVICE_UNAVAILABLE, &h, "x-ratelimit-reset");
+        assert_eq!(wait, Some(Duration::from_secs(90)));
+        // A `Date` that does not parse falls back to this machine's clock (2015 is long past).
+        h.insert("date", reqwest::header::HeaderValue::from_static("yesterday"));
+        let wait = retry_after(reqwest::StatusCode::SERVICE_UNAVAILABLE, &h, "x-ratelimit-reset");
+        assert_eq!(wait, Some(Duration::ZERO));
     }
 
     #[test]

@@ -1,30 +1,83 @@
-//! One logical API call: attempts under the [`RetryPolicy`], each failure turned into the
-//! client's own error and judged by it. Both clients' `send` is this loop around their own
+//! One logical API call: a [`Call`] (method, target, body, and whether it may be replayed),
+//! sent by [`run`] as attempts under the [`RetryPolicy`], each failure turned into the client's
+//! [`Error`] and judged by [`Error::retry`]. Both clients' `send` is this loop around their own
 //! authentication (Basic: one request an attempt; Digest: one, or two after a fresh challenge).
 
-use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
 
 use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::retry::{Attempts, Replay, Retry, RetryPolicy, ambiguous_status, retry_after};
+use crate::error::{EncodeError, Error, VendorError};
+use crate::retry::{Attempts, Replay, RetryPolicy, ambiguous_status, retry_after};
 use crate::transport::{Incoming, TransportError};
 
-/// What a client's error type must offer the loop.
-pub trait CallError: Display + Sized {
-    /// The vendor's rate-limit reset header, read when a 429 has no usable `Retry-After`.
-    const RESET_HEADER: &'static str;
+/// One logical API call (its attempts share the body and the retry budget).
+#[derive(Debug)]
+pub struct Call {
+    /// The method.
+    pub method: Method,
+    /// Path and query.
+    pub target: String,
+    /// The JSON body, encoded once.
+    pub body: Option<Vec<u8>>,
+    /// Whether an attempt that may have reached the server can be sent again.
+    pub replay: Replay,
+}
 
-    /// A non-2xx answer (`ambiguous`: a create that may have happened, see
-    /// [`ambiguous_status`]).
-    fn api(method: &Method, path: &str, response: &Incoming, retry_after: Option<Duration>, ambiguous: bool) -> Self;
+impl Call {
+    /// A read: always safe to repeat.
+    pub fn get(target: String) -> Call {
+        Call { method: Method::GET, target, body: None, replay: Replay::Safe }
+    }
 
-    /// No answer (`ambiguous`: a create that may have reached the server).
-    fn transport(source: TransportError, ambiguous: bool) -> Self;
+    /// A delete: safe to repeat (deleting twice cannot delete two things).
+    pub fn delete(target: String) -> Call {
+        Call { method: Method::DELETE, target, body: None, replay: Replay::Safe }
+    }
 
-    /// Whether and when to try again.
-    fn retry(&self, replay: Replay) -> Retry;
+    /// A create: never replayed once it may have reached the server.
+    pub fn create(target: String, body: &impl Serialize) -> Result<Call, EncodeError> {
+        Call::post(target, body, Replay::Unsafe)
+    }
+
+    /// A POST that changes nothing, or removes by id (a validate-only attach, a detach).
+    pub fn post_idempotent(target: String, body: &impl Serialize) -> Result<Call, EncodeError> {
+        Call::post(target, body, Replay::Safe)
+    }
+
+    fn post(target: String, body: &impl Serialize, replay: Replay) -> Result<Call, EncodeError> {
+        match serde_json::to_vec(body) {
+            Ok(body) => Ok(Call { method: Method::POST, target, body: Some(body), replay }),
+            Err(source) => Err(EncodeError { path: target, source }),
+        }
+    }
+
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(self.target.as_str(), |(p, _)| p)
+    }
+
+    /// A [`Error::Protocol`] about this call's answer.
+    pub fn protocol<A: VendorError>(&self, reason: impl Into<String>) -> Error<A> {
+        Error::Protocol { method: self.method.clone(), path: self.path().to_owned(), reason: reason.into() }
+    }
+}
+
+/// Decode a success body, reporting where it failed to match (a create's body that does not
+/// decode still means the object exists: the error says so).
+pub fn decode<T: DeserializeOwned, A: VendorError>(call: &Call, response: &Incoming) -> Result<T, Error<A>> {
+    let mut de = serde_json::Deserializer::from_slice(&response.body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
+        ambiguous: call.replay == Replay::Unsafe,
+        method: call.method.clone(),
+        path: call.path().to_owned(),
+        at: e.path().to_string(),
+        request_id: response.request_id.clone(),
+        source: e.into_inner(),
+    })
 }
 
 /// The fixed parts of one call.
@@ -32,10 +85,9 @@ pub trait CallError: Display + Sized {
 pub struct CallSpec<'a> {
     /// `"confluent"` or `"tidbcloud"`, for logs.
     pub vendor: &'static str,
-    pub method: &'a Method,
-    /// The path, without the query (for errors and logs).
-    pub path: &'a str,
-    pub replay: Replay,
+    /// The call.
+    pub call: &'a Call,
+    /// Attempts, backoff and the overall deadline.
     pub policy: RetryPolicy,
     /// The per-request timeout (shortened to what is left of the policy's deadline).
     pub timeout: Duration,
@@ -44,28 +96,29 @@ pub struct CallSpec<'a> {
 /// Runs `attempt(number, timeout)` until it gets a 2xx answer or the policy says stop; the last
 /// failure is returned as the client's error. Sleeps between attempts with tokio's timer (these
 /// are a single call's retries, seconds at most; waiting for resources is the engine's business).
-pub async fn run<E, F, Fut>(spec: CallSpec<'_>, mut attempt: F) -> Result<Incoming, E>
+pub async fn run<A, F, Fut>(spec: CallSpec<'_>, mut attempt: F) -> Result<Incoming, Error<A>>
 where
-    E: CallError,
+    A: VendorError,
     F: FnMut(u32, Duration) -> Fut,
     Fut: Future<Output = Result<Incoming, TransportError>>,
 {
+    let (method, path, replay) = (&spec.call.method, spec.call.path(), spec.call.replay);
     let mut attempts = Attempts::start(spec.policy);
     loop {
         let number = attempts.begin();
         let error = match attempt(number, attempts.timeout(spec.timeout)).await {
             Ok(response) if response.status.is_success() => return Ok(response),
             Ok(response) => {
-                let after = retry_after(response.status, &response.headers, E::RESET_HEADER);
-                let ambiguous = ambiguous_status(response.status, spec.replay);
-                E::api(spec.method, spec.path, &response, after, ambiguous)
+                let after = retry_after(response.status, &response.headers, A::RESET_HEADER);
+                let ambiguous = ambiguous_status(response.status, replay);
+                Error::Api(Box::new(A::from_response(method, path, &response, after, ambiguous)))
             }
             Err(source) => {
-                let ambiguous = spec.replay == Replay::Unsafe && source.maybe_sent();
-                E::transport(source, ambiguous)
+                let ambiguous = replay == Replay::Unsafe && source.maybe_sent();
+                Error::Transport { ambiguous, source }
             }
         };
-        match attempts.next_delay(error.retry(spec.replay)) {
+        match attempts.next_delay(error.retry(replay)) {
             Some(delay) => {
                 // Info, not debug: `-v` shows the retries without every request.
                 tracing::info!(
@@ -74,8 +127,8 @@ where
                     attempt = number,
                     delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                     "{} {} will be retried: {error}",
-                    spec.method,
-                    spec.path,
+                    method,
+                    path,
                 );
                 tokio::time::sleep(delay).await;
             }

@@ -2,21 +2,29 @@
 //!
 //! Public API: [`Secret`] (a credential that never prints), [`BaseUrl`] (HTTPS, or plain HTTP
 //! to a loopback address only) and the other configuration checks in [`config`], the
-//! [`Transport`] that sends one attempt with a timeout, logs it at debug level and tells an
-//! [`Observer`], the backoff mechanics in [`retry`] ([`RetryPolicy`], [`Attempts`]), and the
-//! [`open_enum!`] macro for vendor enums that keep unknown values.
+//! [`ClientBuilder`] both clients are built with (a vendor crate describes itself as a
+//! [`Vendor`]), the [`Transport`] that sends one attempt with a timeout, logs it at debug level
+//! and tells an [`Observer`], the [`Call`] loop in [`call`] with the retry decisions and backoff
+//! mechanics in [`retry`] ([`RetryPolicy`], [`Attempts`]), the one [`Error`] type (generic over
+//! the vendor's decoded error body, a [`VendorError`]), and the [`open_enum!`] macro for vendor
+//! enums that keep unknown values.
 //!
-//! What is retried stays vendor policy, in each client crate's `retry.rs`; so do authentication
-//! and error decoding.
+//! What stays in the client crates: authentication, the error body's shape, which calls are
+//! safe to replay (the `Call` constructor each operation uses) and the typed operations.
 
 pub mod call;
+mod client;
 pub mod config;
+mod error;
 mod open_enum;
 pub mod retry;
 mod secret;
 pub mod transport;
 
+pub use call::Call;
+pub use client::{ClientBuilder, Http, Vendor};
 pub use config::{BaseUrl, ConfigError};
+pub use error::{EncodeError, Error, VendorError};
 pub use retry::{Attempts, Retry, RetryPolicy};
 pub use secret::Secret;
 pub use transport::{Exchange, Incoming, Observer, Outgoing, Transport, TransportConfig, TransportError};

@@ -64,6 +64,7 @@
 
 mod convert;
 mod path;
+pub mod recorder;
 #[cfg(test)]
 mod tests;
 

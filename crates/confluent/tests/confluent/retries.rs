@@ -184,7 +184,7 @@ async fn slow_responses_hit_the_timeout() {
 #[tokio::test]
 async fn connection_refused_is_retried_even_for_a_create() {
     // Nothing listens on port 1: the request is never sent, so even a create may be repeated.
-    let requests = Recorder::default();
+    let requests = Recorder::new(linkplan_conformance::Vendor::Confluent);
     let recorder = requests.clone();
     let client = ClientBuilder::new(Credentials::new("K", "S"))
         .base_url("http://127.0.0.1:1")

@@ -171,7 +171,7 @@ async fn the_deadline_bounds_a_storm() {
 
 #[tokio::test]
 async fn connection_refused_is_retried_even_for_a_create() {
-    let requests = Recorder::default();
+    let requests = Recorder::new(linkplan_conformance::Vendor::Tidbcloud);
     let recorder = requests.clone();
     let client = ClientBuilder::new(Credentials::new("K", "P"))
         .base_url("http://127.0.0.1:1")

@@ -2,11 +2,10 @@
 //! recorder that sees every HTTP attempt the client makes.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use linkplan_sim::{Fault, FaultAction, RunningSim, Sim, SimConfig, Vendor, World};
-use linkplan_tidbcloud::{Client, ClientBuilder, Exchange, RetryPolicy};
+use linkplan_tidbcloud::{Client, ClientBuilder, RetryPolicy};
 
 pub(crate) const CLUSTER: &str = "10140100115280519574";
 pub(crate) const ENV: &str = "env-abc123";
@@ -15,81 +14,7 @@ pub(crate) const ACCOUNT: &str = "123456789012";
 pub(crate) const SERVICE: &str = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0";
 pub(crate) const UNIQUE_NAME: &str = "domnprzqrog.us-east-1";
 
-/// One HTTP attempt as the client's observer saw it.
-#[derive(Debug, Clone)]
-pub(crate) struct Record {
-    pub(crate) method: String,
-    pub(crate) target: String,
-    pub(crate) status: Option<u16>,
-    pub(crate) request_body: Option<serde_json::Value>,
-    pub(crate) request_id: Option<String>,
-    pub(crate) error: Option<String>,
-}
-
-/// Collects every attempt, and checks every request body against the vendor's document for its
-/// operation (`linkplan-conformance`); [`Harness`] fails the test on a non-conforming request.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Recorder(Arc<Mutex<Vec<Record>>>, Arc<Mutex<Vec<String>>>);
-
-impl Recorder {
-    pub(crate) fn observe(&self, e: &Exchange<'_>) {
-        self.check_request(e);
-        let record = Record {
-            method: e.method.to_string(),
-            target: e.target.to_owned(),
-            status: e.status.map(|s| s.as_u16()),
-            request_body: e.request_body.and_then(|b| serde_json::from_slice(b).ok()),
-            request_id: e.request_id.map(str::to_owned),
-            error: e.error.map(ToString::to_string),
-        };
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).push(record);
-    }
-
-    fn check_request(&self, e: &Exchange<'_>) {
-        let Ok(specs) = linkplan_conformance::Specs::shared() else {
-            return; // No vendor documents here (CI always has them): nothing to check against.
-        };
-        let body: Option<serde_json::Value> = match e.request_body.map(serde_json::from_slice).transpose() {
-            Ok(body) => body,
-            Err(error) => {
-                self.1
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(format!("{} {}: body is not JSON: {error}", e.method, e.target));
-                return;
-            }
-        };
-        let violations =
-            specs.validate_request(linkplan_conformance::Vendor::Tidbcloud, e.method.as_str(), e.target, body.as_ref());
-        let mut found = self.1.lock().unwrap_or_else(PoisonError::into_inner);
-        found
-            .extend(violations.into_iter().map(|v| format!("{} {}: {}: {}", e.method, e.target, v.pointer, v.message)));
-    }
-
-    /// Requests the vendor's document does not accept, so far.
-    pub(crate) fn violations(&self) -> Vec<String> {
-        self.1.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// The violations so far, forgotten: for a test that sends a bad request on purpose.
-    #[allow(dead_code)]
-    pub(crate) fn take_violations(&self) -> Vec<String> {
-        std::mem::take(&mut *self.1.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// Every attempt so far, and forget them.
-    pub(crate) fn take(&self) -> Vec<Record> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    pub(crate) fn count(&self) -> usize {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
-    }
-
-    pub(crate) fn statuses(&self) -> Vec<Option<u16>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|r| r.status).collect()
-    }
-}
+pub(crate) use linkplan_conformance::recorder::Recorder;
 
 /// Milliseconds instead of seconds, so retry tests do not sleep for long.
 pub(crate) fn fast_retry() -> RetryPolicy {
@@ -125,7 +50,7 @@ impl Harness {
     pub(crate) async fn with_world(world: World) -> Harness {
         let sim = Sim::start(world, SimConfig::explicit()).await.expect("the simulator starts");
         let env: HashMap<String, String> = sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        let requests = Recorder::default();
+        let requests = Recorder::new(linkplan_conformance::Vendor::Tidbcloud);
         let client = builder(&env, &requests).build().expect("the client builds");
         Harness { sim, client, requests, env }
     }

@@ -26,5 +26,5 @@ pub mod resources;
 mod retry;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, ErrorBody};
 pub use linkplan_http::{ConfigError, Exchange, RetryPolicy, Secret};

@@ -53,17 +53,9 @@ pub(crate) async fn list_all<T: DeserializeOwned>(
         let next_token = query_param(&next, "page_token").filter(|t| !t.is_empty());
         match next_token {
             Some(t) if token.as_ref() != Some(&t) => token = Some(t),
-            Some(_) => return Err(protocol(&call, "metadata.next repeats the current page token")),
-            None => return Err(protocol(&call, "metadata.next has no page_token")),
+            Some(_) => return Err(call.protocol("metadata.next repeats the current page token")),
+            None => return Err(call.protocol("metadata.next has no page_token")),
         }
     }
-    Err(Error::Protocol {
-        method: linkplan_http::Method::GET,
-        path: path.to_owned(),
-        reason: format!("more than {MAX_PAGES} pages"),
-    })
-}
-
-fn protocol(call: &Call, reason: &str) -> Error {
-    Error::Protocol { method: call.method.clone(), path: call.path().to_owned(), reason: reason.to_owned() }
+    Err(Call::get(path.to_owned()).protocol(format!("more than {MAX_PAGES} pages")))
 }

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{EncodeError, Error, VendorError};
+use crate::error::{ApiError, EncodeError, Error, VendorBody};
 use crate::retry::{Attempts, Replay, RetryPolicy, ambiguous_status, retry_after};
 use crate::transport::{Incoming, TransportError};
 
@@ -61,14 +61,14 @@ impl Call {
     }
 
     /// A [`Error::Protocol`] about this call's answer.
-    pub fn protocol<A: VendorError>(&self, reason: impl Into<String>) -> Error<A> {
+    pub fn protocol<B: VendorBody>(&self, reason: impl Into<String>) -> Error<B> {
         Error::Protocol { method: self.method.clone(), path: self.path().to_owned(), reason: reason.into() }
     }
 }
 
 /// Decode a success body, reporting where it failed to match (a create's body that does not
 /// decode still means the object exists: the error says so).
-pub fn decode<T: DeserializeOwned, A: VendorError>(call: &Call, response: &Incoming) -> Result<T, Error<A>> {
+pub fn decode<T: DeserializeOwned, B: VendorBody>(call: &Call, response: &Incoming) -> Result<T, Error<B>> {
     let mut de = serde_json::Deserializer::from_slice(&response.body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
         ambiguous: call.replay == Replay::Unsafe,
@@ -96,9 +96,9 @@ pub struct CallSpec<'a> {
 /// Runs `attempt(number, timeout)` until it gets a 2xx answer or the policy says stop; the last
 /// failure is returned as the client's error. Sleeps between attempts with tokio's timer (these
 /// are a single call's retries, seconds at most; waiting for resources is the engine's business).
-pub async fn run<A, F, Fut>(spec: CallSpec<'_>, mut attempt: F) -> Result<Incoming, Error<A>>
+pub async fn run<B, F, Fut>(spec: CallSpec<'_>, mut attempt: F) -> Result<Incoming, Error<B>>
 where
-    A: VendorError,
+    B: VendorBody,
     F: FnMut(u32, Duration) -> Fut,
     Fut: Future<Output = Result<Incoming, TransportError>>,
 {
@@ -109,9 +109,9 @@ where
         let error = match attempt(number, attempts.timeout(spec.timeout)).await {
             Ok(response) if response.status.is_success() => return Ok(response),
             Ok(response) => {
-                let after = retry_after(response.status, &response.headers, A::RESET_HEADER);
+                let after = retry_after(response.status, &response.headers, B::RESET_HEADER);
                 let ambiguous = ambiguous_status(response.status, replay);
-                Error::Api(Box::new(A::from_response(method, path, &response, after, ambiguous)))
+                Error::Api(Box::new(ApiError::from_response(method, path, &response, after, ambiguous)))
             }
             Err(source) => {
                 let ambiguous = replay == Replay::Unsafe && source.maybe_sent();

@@ -13,7 +13,7 @@ use reqwest::Url;
 
 use crate::call::{Call, CallSpec};
 use crate::config::{BaseUrl, ConfigError, env_var};
-use crate::error::{Error, VendorError};
+use crate::error::{Error, VendorBody};
 use crate::retry::RetryPolicy;
 use crate::transport::{Exchange, Incoming, Observer, Transport, TransportConfig, TransportError};
 
@@ -170,15 +170,15 @@ impl Http {
     }
 
     /// The absolute URL of a call's target.
-    pub fn url<A: VendorError>(&self, call: &Call) -> Result<Url, Error<A>> {
+    pub fn url<B: VendorBody>(&self, call: &Call) -> Result<Url, Error<B>> {
         self.transport.url(&call.method, &call.target).map_err(|source| Error::Transport { ambiguous: false, source })
     }
 
     /// Run a call: `attempt(number, timeout)` sends one authenticated attempt; the retry policy
     /// decides what is repeated ([`crate::call::run`]).
-    pub async fn run<A, F, Fut>(&self, call: &Call, attempt: F) -> Result<Incoming, Error<A>>
+    pub async fn run<B, F, Fut>(&self, call: &Call, attempt: F) -> Result<Incoming, Error<B>>
     where
-        A: VendorError,
+        B: VendorBody,
         F: FnMut(u32, Duration) -> Fut,
         Fut: Future<Output = Result<Incoming, TransportError>>,
     {

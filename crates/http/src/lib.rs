@@ -6,7 +6,7 @@
 //! [`Vendor`]), the [`Transport`] that sends one attempt with a timeout, logs it at debug level
 //! and tells an [`Observer`], the [`Call`] loop in [`call`] with the retry decisions and backoff
 //! mechanics in [`retry`] ([`RetryPolicy`], [`Attempts`]), the one [`Error`] type (generic over
-//! the vendor's decoded error body, a [`VendorError`]), and the [`open_enum!`] macro for vendor
+//! the vendor's decoded error body, a [`VendorBody`], as is the [`ApiError`] response), and the [`open_enum!`] macro for vendor
 //! enums that keep unknown values.
 //!
 //! What stays in the client crates: authentication, the error body's shape, which calls are
@@ -24,7 +24,7 @@ pub mod transport;
 pub use call::Call;
 pub use client::{ClientBuilder, Http, Vendor};
 pub use config::{BaseUrl, ConfigError};
-pub use error::{EncodeError, Error, VendorError};
+pub use error::{ApiError, EncodeError, Error, VendorBody};
 pub use retry::{Attempts, Retry, RetryPolicy};
 pub use secret::Secret;
 pub use transport::{Exchange, Incoming, Observer, Outgoing, Transport, TransportConfig, TransportError};

@@ -82,11 +82,16 @@ pub enum Replay {
 /// 500/502/503/504 only when the call is safe to replay; anything else never.
 pub fn for_status(status: reqwest::StatusCode, retry_after: Option<Duration>, replay: Replay) -> Retry {
     let after = || retry_after.map_or(Retry::Backoff, Retry::After);
-    match status.as_u16() {
-        429 => after(),
-        500 | 502 | 503 | 504 if replay == Replay::Safe => after(),
+    match status {
+        reqwest::StatusCode::TOO_MANY_REQUESTS => after(),
+        s if transient_status(s) && replay == Replay::Safe => after(),
         _ => Retry::Never,
     }
+}
+
+/// The statuses after which the same call may succeed later: 429 and 500/502/503/504.
+pub fn transient_status(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// The verdict for a transport failure: transient ones are repeated when the call is safe to

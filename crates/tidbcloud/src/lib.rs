@@ -28,5 +28,5 @@ pub mod resources;
 mod retry;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_PRIVATE_KEY, ENV_PUBLIC_KEY};
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, ErrorBody};
 pub use linkplan_http::{ConfigError, Exchange, RetryPolicy, Secret};

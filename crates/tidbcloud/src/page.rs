@@ -39,18 +39,10 @@ pub(crate) async fn list_all<B: ListBody>(
         match next.filter(|t| !t.is_empty()) {
             None => return Ok(items),
             Some(t) if token.as_ref() == Some(&t) => {
-                return Err(Error::Protocol {
-                    method: call.method.clone(),
-                    path: call.path().to_owned(),
-                    reason: "nextPageToken repeats the current page token".to_owned(),
-                });
+                return Err(call.protocol("nextPageToken repeats the current page token"));
             }
             Some(t) => token = Some(t),
         }
     }
-    Err(Error::Protocol {
-        method: linkplan_http::Method::GET,
-        path: path.to_owned(),
-        reason: format!("more than {MAX_PAGES} pages"),
-    })
+    Err(Call::get(path.to_owned()).protocol(format!("more than {MAX_PAGES} pages")))
 }

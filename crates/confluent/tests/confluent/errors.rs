@@ -24,7 +24,7 @@ async fn a_bad_key_is_401_and_not_retried() {
     let err = wrong.environments().get(ENV).await.expect_err("refused");
     assert!(err.is_unauthorized(), "{err}");
     assert!(!err.is_retryable() && !err.is_not_found() && !err.is_conflict());
-    assert_eq!(err.api().and_then(|a| a.code()), Some("user_unauthenticated"));
+    assert_eq!(err.api().and_then(|a| a.body()).and_then(|b| b.code()), Some("user_unauthenticated"));
     assert!(err.request_id().is_some());
     assert_eq!(h.requests.count(), 1, "a 401 is not retried");
 }
@@ -35,11 +35,12 @@ async fn not_found_keeps_the_vendor_error() {
     let err = h.client.networks().get(ENV, "n-nope").await.expect_err("404");
     assert!(err.is_not_found() && !err.is_retryable(), "{err}");
     let api = err.api().expect("an API error");
-    assert_eq!(api.code(), Some("resource_not_found"));
-    assert_eq!(api.title(), Some("Not Found"));
-    assert!(api.detail().is_some_and(|d| d.contains("n-nope")));
+    let body = api.body().expect("Confluent's error body");
+    assert_eq!(body.code(), Some("resource_not_found"));
+    assert_eq!(body.title(), Some("Not Found"));
+    assert!(body.detail().is_some_and(|d| d.contains("n-nope")));
     assert!(api.request_id().is_some());
-    assert!(api.error_id().is_some());
+    assert!(body.error_id().is_some());
     assert_eq!(api.path(), "/networking/v1/networks/n-nope");
     let text = err.to_string();
     assert!(text.contains("404") && text.contains("resource_not_found") && text.contains("request id"), "{text}");
@@ -53,7 +54,7 @@ async fn bad_requests_point_at_the_problem() {
     // An empty environment id: the required query parameter is missing (400).
     let err = h.client.networks().get("", "n-abc123").await.expect_err("400");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
-    assert_eq!(err.api().and_then(|a| a.source_parameter()), Some("environment"));
+    assert_eq!(err.api().and_then(|a| a.body()).and_then(|b| b.source_parameter()), Some("environment"));
     assert!(!err.is_retryable());
 
     // Two zones instead of three: a validation error pointing into the body (422).
@@ -68,7 +69,7 @@ async fn bad_requests_point_at_the_problem() {
     };
     let err = h.client.networks().create(&request).await.expect_err("422");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422), "{err}");
-    assert_eq!(err.api().and_then(|a| a.source_pointer()), Some("/spec/zones"));
+    assert_eq!(err.api().and_then(|a| a.body()).and_then(|b| b.source_pointer()), Some("/spec/zones"));
     assert!(!err.is_ambiguous(), "a 4xx create did nothing");
     // The vendor's document rejects that request too: the conformance check sees client requests.
     let violations = h.requests.take_violations();

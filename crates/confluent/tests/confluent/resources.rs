@@ -106,7 +106,7 @@ async fn private_link_access_lifecycle() {
 
     let second = accesses.create(&request).await.expect_err("a second access for the same account");
     assert!(second.is_conflict(), "{second}");
-    assert_eq!(second.api().and_then(|a| a.code()), Some("resource_already_exists"));
+    assert_eq!(second.api().and_then(|a| a.body()).and_then(|b| b.code()), Some("resource_already_exists"));
     assert!(!second.is_retryable() && !second.is_ambiguous());
 
     accesses.delete(ENV, &created.id).await.expect("delete");

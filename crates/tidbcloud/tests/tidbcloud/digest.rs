@@ -91,7 +91,7 @@ async fn a_wrong_key_is_refused_without_looping() {
         .expect("builds");
     let err = wrong.clusters().get(CLUSTER).await.expect_err("refused");
     assert!(err.is_unauthorized() && !err.is_retryable(), "{err}");
-    assert!(err.api().and_then(|a| a.code()).is_some());
+    assert!(err.api().and_then(|a| a.body()).and_then(|b| b.code()).is_some());
     assert!(err.request_id().is_some());
     assert_eq!(h.requests.statuses(), [Some(401), Some(401)], "challenge, then the refused answer");
     h.requests.take();

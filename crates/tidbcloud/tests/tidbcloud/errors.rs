@@ -11,9 +11,10 @@ async fn not_found_keeps_the_vendor_error() {
     let err = h.client.clusters().get("404404").await.expect_err("404");
     assert!(err.is_not_found() && !err.is_retryable(), "{err}");
     let api = err.api().expect("an API error");
-    assert_eq!(api.code(), Some(40_400_005));
-    assert!(api.message().is_some_and(|m| m.contains("404404")));
-    assert!(api.trace_id().is_some());
+    let body = api.body().expect("TiDB's error body");
+    assert_eq!(body.code(), Some(40_400_005));
+    assert!(body.message().is_some_and(|m| m.contains("404404")));
+    assert!(api.request_id().is_some());
     let text = err.to_string();
     assert!(text.contains("404") && text.contains("trace id"), "{text}");
     let plc = h.client.private_link_connections().get(CLUSTER, "plc-nope").await.expect_err("404");
@@ -33,7 +34,7 @@ async fn bad_requests_are_400() {
     let err = h.client.private_link_connections().create(&request).await.expect_err("400");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
     assert!(!err.is_retryable() && !err.is_ambiguous());
-    assert_eq!(err.api().and_then(|a| a.code()), Some(40_000_003));
+    assert_eq!(err.api().and_then(|a| a.body()).and_then(|b| b.code()), Some(40_000_003));
 }
 
 #[test]

@@ -54,7 +54,7 @@ async fn an_endless_429_gives_up_after_max_attempts() {
     let h = primed().await;
     h.fault("GET", CLUSTERS, None, FaultAction::RateLimit { retry_after: 0 });
     let err = h.client.clusters().get(CLUSTER).await.expect_err("gives up");
-    assert_eq!(err.api().and_then(|a| a.code()), Some(49_900_007));
+    assert_eq!(err.api().and_then(|a| a.body()).and_then(|b| b.code()), Some(49_900_007));
     assert!(err.is_retryable() && !err.is_ambiguous());
     assert_eq!(h.requests.count(), 5);
 }

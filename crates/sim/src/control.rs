@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::faults::Fault;
 use crate::http::{App, Ids, json, read_json};
+use crate::state::AcceptError;
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/_sim/clock/advance", post(advance))
         .route("/_sim/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/_sim/resources/{id}/fail", post(fail))
+        .route("/_sim/resources/{id}/accept", post(accept))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -94,5 +96,16 @@ async fn fail(AxState(app): AxState<App>, Ids(id): Ids<String>, body: Body) -> R
         json(StatusCode::OK, &json!({ "ok": true }))
     } else {
         error(StatusCode::NOT_FOUND, format!("no resource with id {id}"))
+    }
+}
+
+/// The endpoint service's owner accepts a PENDING_ACCEPTANCE private link connection.
+async fn accept(AxState(app): AxState<App>, Ids(id): Ids<String>) -> Response {
+    match app.world().accept(&id) {
+        Ok(()) => json(StatusCode::OK, &json!({ "ok": true })),
+        Err(AcceptError::NotFound) => error(StatusCode::NOT_FOUND, format!("no private link connection with id {id}")),
+        Err(AcceptError::NotPending(state)) => {
+            error(StatusCode::CONFLICT, format!("private link connection {id} is {state}, not PENDING_ACCEPTANCE"))
+        }
     }
 }

@@ -243,6 +243,12 @@ impl RunningSim {
         s.force_failed(id, message)
     }
 
+    /// The owner of the endpoint service accepts a PENDING_ACCEPTANCE connection (by id); false
+    /// when there is no such connection or it is not waiting for acceptance.
+    pub fn accept(&self, id: &str) -> bool {
+        self.app.lock().accept(id).is_ok()
+    }
+
     /// Stop serving and wait for the server task to end.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {

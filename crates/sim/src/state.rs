@@ -58,6 +58,8 @@ pub(crate) struct Network {
     pub(crate) service_name: String,
     pub(crate) cf_account: String,
     pub(crate) vpc: String,
+    /// Endpoints wait in PENDING_ACCEPTANCE for the owner (never for a network made over the API).
+    pub(crate) acceptance_required: bool,
     pub(crate) phase: &'static str,
     pub(crate) error: Option<String>,
     pub(crate) meta: Meta,
@@ -127,6 +129,11 @@ pub(crate) struct Plc {
     pub(crate) region: Option<String>,
     pub(crate) state: &'static str,
     pub(crate) message: Option<String>,
+    /// The endpoint service allowed TiDB's account when the connection was created: AWS checks
+    /// a service's principals once, when the endpoint is requested.
+    pub(crate) allowed: bool,
+    /// The endpoint service's owner accepted the endpoint (`/_sim/resources/{id}/accept`).
+    pub(crate) accepted: bool,
     pub(crate) endpoint_id: Option<String>,
     pub(crate) az_ids: Vec<String>,
     pub(crate) created_by: String,
@@ -208,6 +215,7 @@ impl State {
                 service_name: n.service_name.clone(),
                 cf_account: ids.digits(12),
                 vpc: format!("vpc-{}", ids.hex(17)),
+                acceptance_required: n.acceptance_required,
                 phase: seed_phase(n.phase.as_deref(), READY),
                 error: None,
                 meta: seed_meta(now, seed_phase(n.phase.as_deref(), READY), delays.network, delays.network_delete),
@@ -301,6 +309,12 @@ impl State {
             plcs,
             nonces: HashMap::new(),
         };
+        // A seeded connection was requested at time zero, with the world's accesses.
+        let allowed: Vec<bool> =
+            state.plcs.iter().map(|p| state.allows_cluster(&p.service_name, &p.cluster_id)).collect();
+        for (p, allowed) in state.plcs.iter_mut().zip(allowed) {
+            p.allowed = allowed;
+        }
         // A seeded PENDING_ACCEPTANCE connection says what it waits for, as a created one would.
         let waiting: Vec<Option<String>> = state
             .plcs
@@ -339,6 +353,18 @@ impl State {
             .map(|f| f.message.clone())
     }
 
+    /// Whether endpoint service `service` allows TiDB cluster `cluster`'s AWS account now: a READY
+    /// access for the account on the READY network behind the service.
+    pub(crate) fn allows_cluster(&self, service: &str, cluster: &str) -> bool {
+        let Some(account) = self.tidb_clusters.iter().find(|c| c.id == cluster).map(|c| &c.account) else {
+            return false;
+        };
+        self.networks
+            .iter()
+            .filter(|n| n.phase == READY && n.service_name == service)
+            .any(|n| self.accesses.iter().any(|a| a.network == n.id && &a.account == account && a.phase == READY))
+    }
+
     /// Count a request against its key's window; `Err(reset_secs)` when over an enforced limit.
     /// Returns (limit, remaining, reset_secs).
     pub(crate) fn rate_check(&mut self, vendor: Vendor, key: &str) -> Result<(u32, u32, u64), u64> {
@@ -361,6 +387,18 @@ impl State {
         }
         entry.1 += 1;
         Ok((limit, limit - entry.1, reset))
+    }
+
+    /// The owner of the endpoint service accepts a PENDING_ACCEPTANCE connection (it turns
+    /// ACTIVE now, or FAILED when the link became impossible meanwhile).
+    pub(crate) fn accept(&mut self, id: &str) -> Result<(), AcceptError> {
+        let p = self.plcs.iter_mut().find(|p| p.id == id).ok_or(AcceptError::NotFound)?;
+        if p.state != PENDING_ACCEPTANCE {
+            return Err(AcceptError::NotPending(p.state));
+        }
+        p.accepted = true;
+        self.tick();
+        Ok(())
     }
 
     /// Force a resource (any kind, by id) into FAILED now.
@@ -524,47 +562,93 @@ impl State {
     }
 
     /// Where a TiDB connection to an endpoint service stands, given the Confluent side.
+    ///
+    /// As AWS decides it: the service must exist (a READY network with that service name) in the
+    /// connection's region, which must be the cluster's, and share an AZ with the cluster. AWS
+    /// refuses the interface endpoint (FAILED when CREATING ends) unless the service allowed
+    /// TiDB's account — a READY access for it on the network — when the connection was created;
+    /// an access made later does not revive it. An allowed endpoint is ACTIVE at once, unless the
+    /// service requires acceptance: then it waits in PENDING_ACCEPTANCE until the owner accepts it.
     fn link(&self, p: &Plc) -> Link {
         let fail = |message: String| Link { state: FAILED, message: Some(message), az_ids: Vec::new() };
         let Some(cluster) = self.tidb_clusters.iter().find(|c| c.id == p.cluster_id) else {
             return fail("the cluster no longer exists".to_owned());
         };
+        let service = &p.service_name;
         let target_region = p.region.as_deref().unwrap_or(&cluster.region);
-        let Some(net) = self.networks.iter().find(|n| n.phase == READY && n.service_name == p.service_name) else {
+        let Some(net) = self.networks.iter().find(|n| n.phase == READY && &n.service_name == service) else {
             return fail(format!(
-                "endpoint service {} does not exist in region {target_region}, or is not available",
-                p.service_name
+                "endpoint service {service} does not exist in region {target_region}, or is not available"
             ));
         };
-        if net.region != target_region || net.region != cluster.region {
-            return fail(format!(
-                "endpoint service {} is in region {}, but the connection is in region {target_region}",
-                p.service_name, net.region
-            ));
+        if let Some(problem) = region_problem(service, &net.region, p.region.as_deref(), cluster) {
+            return fail(problem);
         }
         let shared: Vec<String> = cluster.azs.iter().filter(|az| net.zones.contains(az)).cloned().collect();
         if shared.is_empty() {
             return fail(format!(
-                "endpoint service {} has no availability zone in common with the cluster (service: {}; cluster: {})",
-                p.service_name,
+                "endpoint service {service} has no availability zone in common with the cluster (service: {}; cluster: {})",
                 net.zones.join(", "),
                 cluster.azs.join(", ")
             ));
         }
-        let allowed =
-            self.accesses.iter().any(|a| a.network == net.id && a.account == cluster.account && a.phase == READY);
-        if !allowed {
+        let account = &cluster.account;
+        let waits = if p.state == PENDING_ACCEPTANCE {
+            // Already past AWS's principal check; only its owner moves it on.
+            !p.accepted
+        } else {
+            if !p.allowed {
+                return fail(format!(
+                    "endpoint service {service} is not available to AWS account {account}: the service does not \
+                     allow the account as a principal"
+                ));
+            }
+            net.acceptance_required && !p.accepted
+        };
+        if waits {
             return Link {
                 state: PENDING_ACCEPTANCE,
                 message: Some(format!(
-                    "waiting for the endpoint service owner to accept the connection from AWS account {}",
-                    cluster.account
+                    "waiting for the owner of endpoint service {service} to accept the endpoint from AWS account \
+                     {account}"
                 )),
                 az_ids: Vec::new(),
             };
         }
         Link { state: ACTIVE, message: None, az_ids: shared }
     }
+}
+
+/// Why the regions of a connection, its endpoint service and its cluster do not fit, saying
+/// which region is whose: the service must be in the connection's region (the
+/// `awsEndpointService.region` given at creation, else the cluster's), and that must be the
+/// cluster's.
+fn region_problem(service: &str, service_region: &str, given: Option<&str>, cluster: &TidbCluster) -> Option<String> {
+    let (id, cluster_region) = (&cluster.id, &cluster.region);
+    match given {
+        Some(given) if given != service_region => Some(format!(
+            "endpoint service {service} is in region {service_region}, not in {given} (the connection's \
+             awsEndpointService.region)"
+        )),
+        Some(_) if service_region != cluster_region => Some(format!(
+            "endpoint service {service} is in region {service_region} (as the connection's \
+             awsEndpointService.region says), but TiDB cluster {id} is in region {cluster_region}: the service \
+             must be in the cluster's region"
+        )),
+        None if service_region != cluster_region => Some(format!(
+            "endpoint service {service} is in region {service_region}, but TiDB cluster {id} is in region \
+             {cluster_region} (the connection's region, as no awsEndpointService.region was given): the service \
+             must be in the cluster's region"
+        )),
+        _ => None,
+    }
+}
+
+/// Why [`State::accept`] did not accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AcceptError {
+    NotFound,
+    NotPending(&'static str),
 }
 
 /// The outcome of evaluating a connection.
@@ -648,6 +732,8 @@ fn seed_connections(
             region: p.region.clone(),
             state,
             message,
+            allowed: false,
+            accepted: false,
             endpoint_id,
             az_ids,
             created_by: created_by.clone(),

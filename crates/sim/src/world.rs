@@ -248,6 +248,12 @@ pub struct NetworkSeed {
     /// Phase, default `READY`.
     #[serde(default)]
     pub phase: Option<String>,
+    /// The endpoint service makes every endpoint wait in PENDING_ACCEPTANCE until its owner
+    /// accepts it (`POST /_sim/resources/{id}/accept`). Confluent's services do not: they accept
+    /// the accounts an access allows by themselves, so this is off (and networks created through
+    /// the API never have it).
+    #[serde(default)]
+    pub acceptance_required: bool,
 }
 
 fn default_cf_cloud() -> String {
@@ -633,8 +639,14 @@ impl World {
         else {
             return Some(format!("no READY network has service name {}", p.service_name));
         };
-        if net.region != cluster.region || p.region.as_ref().is_some_and(|r| r != &cluster.region) {
-            return Some(format!("network {} is in {}, the cluster in {}", net.id, net.region, cluster.region));
+        if let Some(r) = p.region.as_ref().filter(|r| *r != &net.region) {
+            return Some(format!("network {} is in {}, but the connection's region is {r}", net.id, net.region));
+        }
+        if net.region != cluster.region {
+            return Some(format!(
+                "network {} is in {}, but TiDB cluster {} is in {}",
+                net.id, net.region, cluster.id, cluster.region
+            ));
         }
         if !cluster.availability_zones.iter().any(|az| net.zones.contains(az)) {
             return Some(format!("network {} shares no availability zone with the cluster", net.id));

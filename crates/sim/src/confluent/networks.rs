@@ -206,6 +206,7 @@ pub(crate) async fn create(AxState(app): AxState<App>, body: Body) -> CfResult {
         service_name: format!("com.amazonaws.vpce.{region}.vpce-svc-{}", s.ids.hex(17)),
         cf_account: s.ids.digits(12),
         vpc: format!("vpc-{}", s.ids.hex(17)),
+        acceptance_required: false,
         phase: PROVISIONING,
         error: None,
         meta: Meta { created: now, updated: now, deleted: None, due },

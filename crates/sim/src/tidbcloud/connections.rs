@@ -166,6 +166,8 @@ pub(crate) async fn collection_post(
     if c.state != "ACTIVE" {
         return Err(TiError::bad_request(format!("cluster {cluster} is {}, not ACTIVE", c.state)));
     }
+    // TiDB requests the endpoint now: AWS checks the service's principals at this moment.
+    let allowed = s.allows_cluster(&name, &cluster);
     let now = s.now();
     let due = s.due_in(s.delays.private_link_connection);
     let id = format!("plc-{}", s.ids.alnum(20));
@@ -178,6 +180,8 @@ pub(crate) async fn collection_post(
         region,
         state: CREATING,
         message: None,
+        allowed,
+        accepted: false,
         endpoint_id: None,
         az_ids: Vec::new(),
         created_by: caller(who),

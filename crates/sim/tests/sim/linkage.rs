@@ -200,24 +200,73 @@ async fn the_runbook_connects_and_tears_down() {
 }
 
 #[tokio::test]
-async fn without_an_access_the_connection_waits_then_activates() {
+async fn a_connection_made_before_the_account_is_allowed_fails_naming_service_and_account() {
     let h = Harness::new().await;
+    // An access for another account does not allow TiDB's.
+    create_pla(&h, NETWORK, "999999999999").await;
+    h.advance(60);
     let id = create_plc(&h, SERVICE).await;
     h.advance(60);
     let p = plc(&h, &id).await;
-    assert_eq!(p["state"], "PENDING_ACCEPTANCE");
-    assert!(p["message"].as_str().expect("message").contains(ACCOUNT));
+    assert_eq!(p["state"], "FAILED", "{p}");
+    let message = p["message"].as_str().expect("message");
+    assert!(message.contains("not available to AWS account 123456789012"), "{message}");
+    assert!(message.contains(SERVICE), "{message}");
+    assert!(p["awsEndpointService"].get("endpointId").is_none(), "{p}");
 
-    // An access for another account does not help.
-    create_pla(&h, NETWORK, "999999999999").await;
+    // Allowing the account afterwards does not revive it: AWS refused the endpoint.
+    create_pla(&h, NETWORK, ACCOUNT).await;
     h.advance(60);
-    assert_eq!(plc(&h, &id).await["state"], "PENDING_ACCEPTANCE");
+    assert_eq!(plc(&h, &id).await["state"], "FAILED");
+    // A connection made once the account is allowed becomes ACTIVE at once (Confluent's
+    // services accept allowed accounts by themselves).
+    let again = create_plc(&h, SERVICE).await;
+    h.advance(60);
+    let p = plc(&h, &again).await;
+    assert_eq!(p["state"], "ACTIVE", "{p}");
+    assert!(p.get("message").is_none(), "{p}");
+}
+
+#[tokio::test]
+async fn a_connection_made_while_the_access_is_provisioning_fails() {
+    let h = Harness::new().await;
+    let access = create_pla(&h, NETWORK, ACCOUNT).await;
+    assert_eq!(access["status"]["phase"], "PROVISIONING");
+    let id = create_plc(&h, SERVICE).await;
+    h.advance(60);
+    let p = plc(&h, &id).await;
+    assert_eq!(p["state"], "FAILED", "{p}");
+    assert!(p["message"].as_str().expect("message").contains("not available to AWS account"), "{p}");
+}
+
+#[tokio::test]
+async fn a_service_that_requires_acceptance_waits_for_its_owner() {
+    let world = linkplan_sim::world::EXAMPLE_WORLD
+        .replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      acceptance_required: true");
+    let h = Harness::with_yaml(&world).await;
+    // Not allowed: refused, acceptance or not.
+    let refused = create_plc(&h, SERVICE).await;
+    h.advance(60);
+    assert_eq!(plc(&h, &refused).await["state"], "FAILED");
 
     create_pla(&h, NETWORK, ACCOUNT).await;
     h.advance(60);
+    let id = create_plc(&h, SERVICE).await;
+    h.advance(600);
+    let p = plc(&h, &id).await;
+    assert_eq!(p["state"], "PENDING_ACCEPTANCE", "{p}");
+    let message = p["message"].as_str().expect("message");
+    assert!(message.contains(SERVICE) && message.contains(ACCOUNT) && message.contains("accept"), "{message}");
+
+    let accept = |id: &str| h.raw(Method::POST, &format!("/_sim/resources/{id}/accept"));
+    assert_eq!(h.send(accept("plc-nope")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(h.send(accept(&refused)).await.status, StatusCode::CONFLICT, "only a pending endpoint is accepted");
+    let r = h.send(accept(&id)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let p = plc(&h, &id).await;
     assert_eq!(p["state"], "ACTIVE", "{p}");
-    assert!(p.get("message").is_none());
+    assert!(p.get("message").is_none(), "{p}");
+    assert!(p["awsEndpointService"]["endpointId"].as_str().is_some_and(|e| e.starts_with("vpce-")), "{p}");
 }
 
 #[tokio::test]
@@ -250,7 +299,50 @@ async fn a_service_in_another_region_fails_the_connection() {
     h.advance(60);
     let p = plc(&h, &id).await;
     assert_eq!(p["state"], "FAILED");
-    assert!(p["message"].as_str().expect("message").contains("region"), "{p}");
+    let message = p["message"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("endpoint service {service} is in region us-west-2"))
+            && message.contains(&format!("TiDB cluster {CLUSTER} is in region us-east-1")),
+        "{message}"
+    );
+
+    // Naming the service's region in awsEndpointService.region does not make it the cluster's:
+    // the message says which region is whose (it once read "is in region us-west-2, but the
+    // connection is in region us-west-2").
+    let west = |name: &str, region: &str| {
+        let mut body = plc_body(name, &service);
+        body["privateLinkConnection"]["awsEndpointService"]["region"] = json!(region);
+        body
+    };
+    let path = format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections");
+    let r = h.ti(Method::POST, &path, Some(west("cross-region", "us-west-2"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["awsEndpointService"]["region"], "us-west-2");
+    let cross = r.body["privateLinkConnectionId"].as_str().expect("id").to_owned();
+    // A region that is not the service's at all.
+    let r = h.ti(Method::POST, &path, Some(west("wrong-region", "eu-west-1"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let wrong = r.body["privateLinkConnectionId"].as_str().expect("id").to_owned();
+    h.advance(60);
+
+    let p = plc(&h, &cross).await;
+    assert_eq!(p["state"], "FAILED");
+    let message = p["message"].as_str().expect("message");
+    assert!(!message.contains("but the connection is in region us-west-2"), "{message}");
+    assert!(
+        message.contains(&format!("endpoint service {service} is in region us-west-2"))
+            && message.contains("awsEndpointService.region")
+            && message.contains(&format!("TiDB cluster {CLUSTER} is in region us-east-1")),
+        "{message}"
+    );
+    let p = plc(&h, &wrong).await;
+    assert_eq!(p["state"], "FAILED");
+    let message = p["message"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("endpoint service {service} is in region us-west-2, not in eu-west-1"))
+            && message.contains("awsEndpointService.region"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

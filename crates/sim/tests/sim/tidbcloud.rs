@@ -141,8 +141,11 @@ async fn clusters_and_connections_read_back_and_page() {
     }
     assert_eq!(names, ["plc-0", "plc-1", "plc-2"]);
     h.advance(60);
+    // No access allows TiDB's account: AWS refused all three endpoints.
+    let failed = h.ti(Method::GET, &format!("{base}?state=FAILED"), None).await;
+    assert_eq!(failed.body["totalSize"], 3);
     let pending = h.ti(Method::GET, &format!("{base}?state=PENDING_ACCEPTANCE"), None).await;
-    assert_eq!(pending.body["totalSize"], 3);
+    assert_eq!(pending.body["privateLinkConnections"], json!([]));
     let active = h.ti(Method::GET, &format!("{base}?state=ACTIVE"), None).await;
     assert_eq!(active.body["privateLinkConnections"], json!([]));
 

@@ -286,7 +286,11 @@ async fn cross_region_fails_the_connection_with_the_region_reason() {
     let p = connection(&h, &id).await;
     assert_eq!(p["state"], "FAILED", "{p}");
     let message = p["message"].as_str().expect("message");
-    assert!(message.contains("region") && message.contains("us-west-2") && message.contains("us-east-1"), "{p}");
+    assert!(
+        message.contains(&format!("endpoint service {service} is in region us-west-2"))
+            && message.contains(&format!("TiDB cluster {CLUSTER} is in region us-east-1")),
+        "{p}"
+    );
 }
 
 #[tokio::test]
@@ -442,7 +446,7 @@ fn example_with_connection(connection: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_seeded_pending_connection_activates_once_the_access_is_ready() {
+async fn a_seeded_pending_connection_waits_for_the_owner_to_accept_it() {
     let yaml = example_with_connection(&format!(
         "    - {{ id: plc-seeded0000000000001, cluster_id: \"{CLUSTER}\", display_name: confluent-orders, \
          service_name: {SERVICE}, state: PENDING_ACCEPTANCE }}"
@@ -452,8 +456,12 @@ async fn a_seeded_pending_connection_activates_once_the_access_is_ready() {
     assert_eq!(p["state"], "PENDING_ACCEPTANCE", "{p}");
     assert!(p["message"].as_str().expect("message").contains(ACCOUNT), "{p}");
     assert_eq!(p["attachedDomains"], json!([]));
+    // An access does not accept an endpoint that already waits: its service's owner does.
     create_access(&h, NETWORK).await;
-    h.advance(60);
+    h.advance(600);
+    assert_eq!(connection(&h, "plc-seeded0000000000001").await["state"], "PENDING_ACCEPTANCE");
+    let r = h.send(h.raw(Method::POST, "/_sim/resources/plc-seeded0000000000001/accept")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let p = connection(&h, "plc-seeded0000000000001").await;
     assert_eq!(p["state"], "ACTIVE", "{p}");
     assert!(p["awsEndpointService"]["endpointId"].as_str().is_some_and(|e| e.starts_with("vpce-")), "{p}");

@@ -60,8 +60,8 @@ fn apply_without_a_terminal_needs_auto_approve() {
     let dir = TempDir::new("apply-no-tty");
     let journal = dir.path().join("journal.jsonl").display().to_string();
     let run = linkplan(&["apply", "--sandbox", "examples/orders-cdc.yaml", "--journal", &journal]);
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(run.stderr.contains("pass --auto-approve"), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(run.stderr.contains("pass --auto-approve to apply"), "{}", run.stderr);
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn a_saved_plan_is_applied_only_while_the_world_and_the_file_are_unchanged() {
 
     // Another world (the example's, not yet connected): refused as stale, nothing applied.
     let stale = linkplan(&["apply", "--sandbox", &saved, "--journal", &journal]);
-    assert_eq!(stale.code, 2, "{}", stale.transcript());
+    assert_eq!(stale.code, 1, "{}", stale.transcript());
     assert!(stale.stderr.contains("the clouds changed since the plan"), "{}", stale.stderr);
 
     // A saved plan whose plan file changed is refused too.
@@ -91,8 +91,49 @@ fn a_saved_plan_is_applied_only_while_the_world_and_the_file_are_unchanged() {
     assert_eq!(plan.code, 0, "{}", plan.transcript());
     dir.write("plan.yaml", example().replace("cku: 2", "cku: 4"));
     let changed = linkplan(&["apply", "--sandbox", "--world", connected, &saved2, "--journal", &journal]);
-    assert_eq!(changed.code, 2, "{}", changed.transcript());
+    assert_eq!(changed.code, 1, "{}", changed.transcript());
     assert!(changed.stderr.contains("changed since the plan"), "{}", changed.stderr);
+}
+
+/// A saved plan is checked as a whole: its steps cannot be edited (an action, a value), and the
+/// plan file it names is found beside it, from whatever directory apply runs in.
+#[test]
+fn a_saved_plan_cannot_be_edited_and_is_found_from_any_directory() {
+    let dir = TempDir::new("saved-edited");
+    let plan_file = dir.write("plans/orders.yaml", example()).display().to_string();
+    let saved = dir.path().join("out/saved.json");
+    std::fs::create_dir_all(dir.path().join("out")).unwrap_or_else(|e| panic!("{e}"));
+    let saved = saved.display().to_string();
+    let journal = dir.path().join("journal.jsonl").display().to_string();
+    let plan = linkplan(&["plan", "--sandbox", &plan_file, "--out", &saved]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    let text = std::fs::read_to_string(&saved).unwrap_or_default();
+    assert!(text.contains("\"plan_file\": \"../plans/orders.yaml\""), "{text}");
+
+    // Edits to the steps: an action, a value in a step's details, a dependency.
+    let edits = [("\"create\"", "\"unchanged\""), ("\"2\"", "\"6\""), ("\"depends_on\": [\n", "\"depends_on\": [ \n")];
+    for (from, to) in edits {
+        if !text.contains(from) {
+            continue;
+        }
+        let edited = dir.write("out/edited.json", text.replacen(from, to, 1)).display().to_string();
+        let run = linkplan(&["apply", "--sandbox", &edited, "--journal", &journal]);
+        if from.starts_with("\"depends_on") {
+            // Whitespace is not an edit of the steps.
+            assert!(!run.stderr.contains("was edited"), "{}", run.transcript());
+            continue;
+        }
+        assert_eq!(run.code, 1, "{from} → {to}: {}", run.transcript());
+        assert!(run.stderr.contains("the saved plan was edited"), "{from} → {to}: {}", run.transcript());
+        assert!(!run.stderr.contains("apply complete"), "{}", run.transcript());
+    }
+
+    // Unedited, from another directory: the plan file is found relative to the saved plan.
+    let mut command = linkplan_command(&["apply", "--sandbox", &saved, "--journal", &journal]);
+    command.current_dir(dir.path().join("out"));
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stderr.contains("apply complete"), "{}", run.transcript());
 }
 
 #[test]
@@ -106,7 +147,7 @@ fn status_reports_connected_or_remaining_steps() {
     ]);
     assert_eq!(connected.code, 0, "{}", connected.transcript());
     let fresh = linkplan(&["status", "--sandbox", "examples/orders-cdc.yaml", "--format", "json"]);
-    assert_eq!(fresh.code, 2, "{}", fresh.transcript());
+    assert_eq!(fresh.code, 0, "{}", fresh.transcript());
     let value: serde_json::Value = serde_json::from_str(&fresh.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["observed"]["network"]["id"], "n-abc123");
 }
@@ -123,7 +164,7 @@ fn destroy_shows_the_reverse_and_keeps_what_linkplan_did_not_create() {
         "= tidbcloud.domains/10140100115280519574/confluent-orders/CONFLUENT",
         "= tidbcloud.private_link_connection/10140100115280519574/confluent-orders",
         "= confluent.private_link_access/n-abc123/123456789012",
-        "kept: no journal record says linkplan created it; other connections from AWS account 123456789012",
+        "kept: no journal record says linkplan created it (--adopt claims it); other connections from AWS account 123456789012",
         "= confluent.cluster/n-abc123/orders",
         "Destroy: 0 to delete, 4 kept.",
     ] {
@@ -193,7 +234,7 @@ fn url_variables_are_ignored_by_the_sandbox_and_the_url_flags_conflict_with_it()
 
     for flag in ["--confluent-url", "--tidbcloud-url"] {
         let run = linkplan(&["plan", "--sandbox", flag, "https://api.example.com", "examples/orders-cdc.yaml"]);
-        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert_eq!(run.code, 1, "{}", run.transcript());
         assert!(run.stderr.contains("--sandbox") && run.stderr.contains(flag), "{}", run.stderr);
     }
 }
@@ -218,7 +259,7 @@ fn a_bad_base_url_names_where_it_came_from() {
         run_command(command)
     };
     let flag = plan(&["--tidbcloud-url", "http://example.com"], &[]);
-    assert_eq!(flag.code, 2, "{}", flag.transcript());
+    assert_eq!(flag.code, 1, "{}", flag.transcript());
     assert!(
         flag.stderr.contains("`http://example.com`") && flag.stderr.contains("fix --tidbcloud-url"),
         "{}",
@@ -227,11 +268,11 @@ fn a_bad_base_url_names_where_it_came_from() {
     assert!(flag.stderr.contains("https://"), "{}", flag.stderr);
 
     let scheme = plan(&["--confluent-url", "ftp://api.example.com"], &[]);
-    assert_eq!(scheme.code, 2, "{}", scheme.transcript());
+    assert_eq!(scheme.code, 1, "{}", scheme.transcript());
     assert!(scheme.stderr.contains("fix --confluent-url"), "{}", scheme.stderr);
 
     let variable = plan(&[], &[("LINKPLAN_CONFLUENT_URL", "http://example.com")]);
-    assert_eq!(variable.code, 2, "{}", variable.transcript());
+    assert_eq!(variable.code, 1, "{}", variable.transcript());
     assert!(
         variable.stderr.contains("fix LINKPLAN_CONFLUENT_URL (or override it with --confluent-url)"),
         "{}",
@@ -244,7 +285,7 @@ fn a_bad_base_url_names_where_it_came_from() {
         &["--confluent-url", "https://confluent.invalid", "--tidbcloud-url", "http://example.com"],
         &[("LINKPLAN_CONFLUENT_URL", "http://example.com")],
     );
-    assert_eq!(both.code, 2, "{}", both.transcript());
+    assert_eq!(both.code, 1, "{}", both.transcript());
     assert!(both.stderr.contains("TiDB Cloud") && both.stderr.contains("fix --tidbcloud-url"), "{}", both.stderr);
     for run in [&flag, &scheme, &variable, &both] {
         assert!(!run.stderr.contains("SECRET") && !run.stderr.contains("PRIVATE"), "{}", run.stderr);
@@ -299,4 +340,47 @@ fn verbose_sandbox_runs_log_requests_and_never_a_credential() {
             assert!(!text.contains(marker), "`{marker}` in the output");
         }
     }
+}
+
+/// An API key variable that is set but empty (or only blanks) says so, rather than "not set";
+/// an unset one still says "not set". Both before any request.
+#[test]
+fn an_empty_key_variable_is_reported_as_empty() {
+    let keys = [
+        ("CONFLUENT_CLOUD_API_KEY", "KEY"),
+        ("CONFLUENT_CLOUD_API_SECRET", "SECRET"),
+        ("TIDBCLOUD_PUBLIC_KEY", "PUBLIC"),
+        ("TIDBCLOUD_PRIVATE_KEY", "PRIVATE"),
+    ];
+    let plan = |env: &[(&str, &str)], unset: &[&str]| {
+        let mut command = linkplan_command(&["plan", "examples/orders-cdc.yaml"]);
+        // Nothing to reach: a request would fail with a connection error, not a key error.
+        command
+            .env("LINKPLAN_CONFLUENT_URL", "http://127.0.0.1:9")
+            .env("LINKPLAN_TIDBCLOUD_URL", "http://127.0.0.1:9")
+            .envs(keys)
+            .envs(env.iter().copied());
+        for name in unset {
+            command.env_remove(name);
+        }
+        run_command(command)
+    };
+    for (name, value) in
+        [("CONFLUENT_CLOUD_API_KEY", ""), ("TIDBCLOUD_PUBLIC_KEY", ""), ("TIDBCLOUD_PRIVATE_KEY", "  ")]
+    {
+        let run = plan(&[(name, value)], &[]);
+        assert_ne!(run.code, 0, "{}", run.transcript());
+        let said = unwrapped(&run.stderr);
+        assert!(said.contains(&format!("environment variable {name} is empty")), "{}", run.stderr);
+        assert!(!said.contains("not set"), "{}", run.stderr);
+    }
+    let unset = plan(&[], &["CONFLUENT_CLOUD_API_SECRET"]);
+    assert_ne!(unset.code, 0, "{}", unset.transcript());
+    let said = unwrapped(&unset.stderr);
+    assert!(said.contains("environment variable CONFLUENT_CLOUD_API_SECRET is not set"), "{}", unset.stderr);
+}
+
+/// An error report's words on one line (miette wraps them, with a `|` gutter).
+fn unwrapped(report: &str) -> String {
+    report.split_whitespace().filter(|word| *word != "|").collect::<Vec<_>>().join(" ")
 }

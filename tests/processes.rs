@@ -11,13 +11,13 @@ use crate::util::{Run, TempDir, linkplan_command};
 
 /// The example world with no provisioning delays (every wait is answered at its first poll),
 /// served on a runtime the test owns while it drives the binary.
-struct Cloud {
+pub(crate) struct Cloud {
     sim: RunningSim,
     _runtime: tokio::runtime::Runtime,
 }
 
 impl Cloud {
-    fn start() -> Cloud {
+    pub(crate) fn start() -> Cloud {
         Cloud::with_world(World::example())
     }
 
@@ -44,7 +44,7 @@ impl Cloud {
     }
 
     /// `linkplan ARGS…` pointed at this simulator with its keys, as a child process.
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = linkplan_command(args);
         command.envs(self.sim.env()).stdout(Stdio::piped()).stderr(Stdio::piped());
         command
@@ -210,8 +210,8 @@ fn two_applies_started_together_make_one_of_each() {
         std::thread::sleep(Duration::from_millis(1));
     }
     let refused = cloud.run(&apply_args(&journal));
-    assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("another apply of this plan is running"), "{}", refused.stderr);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("another linkplan run holds the journal"), "{}", refused.stderr);
     let holder = finish(holder);
     assert_eq!(holder.code, 0, "{}", holder.stderr);
     assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
@@ -272,7 +272,7 @@ fn base_url_flags_win_over_the_environment_and_must_be_https() {
     assert!(run.stdout.contains("+ "), "{}", run.stdout);
 
     let refused = cloud.run(&["plan", "--confluent-url", "http://example.com", PLAN]);
-    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("https://") && refused.stderr.contains("--confluent-url"), "{}", refused.stderr);
     assert_eq!(cloud.sim.inventory().private_link_accesses, 0);
 }

@@ -15,5 +15,7 @@ mod sarif;
 mod schema;
 // `linkplan sim`: export lines, Basic and Digest against the binary, SIGTERM, world errors.
 mod sim;
+// Every command × outcome: its exit code.
+mod exit_codes;
 // Apply as real processes: killed at every point and resumed, two at once, a 429 storm.
 mod processes;

@@ -30,25 +30,30 @@ pub enum Command {
     /// Observe both clouds and print the steps apply would take (+ create, ~ wait/attach,
     /// = unchanged).
     ///
-    /// Lints the file first: nothing is observed when lint finds an error. Exit status: 0, or
-    /// with --detailed-exitcode 0 no changes / 2 changes; 1 on lint errors or a blocked plan.
+    /// Lints the file first: nothing is observed when lint finds an error. Exit status (as
+    /// Terraform's): 0 success; 1 an error of any kind (lint errors, a blocked plan, a missing
+    /// file, no network, a refused key); with --detailed-exitcode 2 when there are changes.
     Plan(PlanArgs),
     /// Carry out the plan: create what is missing and wait until the two sides are connected.
     ///
-    /// Asks for confirmation unless --auto-approve. Re-running after a failure or a kill resumes
-    /// (every resource is looked up by its natural key first). Exit status: 0 converged, 1 failed.
+    /// Asks for confirmation unless --auto-approve. Re-running after a failure, a kill or Ctrl-C
+    /// resumes (every resource is looked up by its natural key first). Exit status: 0 converged
+    /// (or nothing to do), 1 an error of any kind (a failed step, a stale or edited saved plan, no
+    /// network, a cancelled prompt), 130 interrupted by Ctrl-C.
     Apply(ApplyArgs),
     /// Undo the plan in reverse: detach the domains, delete the connection, then the Confluent
     /// resources linkplan created.
     ///
-    /// Only what the journal shows an apply of this plan created is deleted (without the journal,
-    /// nothing); what the plan only references (`network.id`, `cluster.id`) never; the Kafka
-    /// cluster, which holds data, only with --delete-kafka-cluster; the PrivateLink access only
-    /// with the network or --delete-access. Exit status: 0 done, 1 failed.
+    /// Only a resource whose id the journal recorded as created by an apply of this plan is
+    /// deleted (without the journal, nothing, unless --adopt); what the plan only references
+    /// (`network.id`, `cluster.id`) never; the Kafka cluster, which holds data, only with
+    /// --delete-kafka-cluster; the PrivateLink access only with the network or --delete-access.
+    /// Exit status: 0 done (or nothing to delete), 1 an error of any kind, 130 interrupted.
     Destroy(DestroyArgs),
     /// Show every step's live state and any drift (the plan, read as a status).
     ///
-    /// Exit status: 0 connected, 2 steps remain, 1 blocked (lint errors, drift, preconditions).
+    /// Exit status: 0 success; 1 an error of any kind (lint errors, drift, a blocked plan, no
+    /// network); with --detailed-exitcode 2 when steps remain.
     Status(StatusArgs),
     /// Serve a simulator of the Confluent Cloud and TiDB Cloud APIs on 127.0.0.1.
     ///
@@ -58,10 +63,35 @@ pub enum Command {
     Sim(SimArgs),
 }
 
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Lint(_) => "lint",
+            Command::Explain(_) => "explain",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Destroy(_) => "destroy",
+            Command::Status(_) => "status",
+            Command::Sim(_) => "sim",
+        }
+    }
+}
+
 /// Which plan file, and which clouds to talk to.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// The plan file (for apply also a plan saved by `plan --out`).
+    /// The plan file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+}
+
+/// Which plan file (or saved plan), and which clouds to talk to.
+#[derive(Debug, Args)]
+pub struct ApplyTargetArgs {
+    /// The plan file, or a plan saved by `plan --out` (applied without a prompt while it is
+    /// current).
     pub file: PathBuf,
     #[command(flatten)]
     pub cloud: CloudArgs,
@@ -100,7 +130,7 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes to make (0 when none, 1 on errors).
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Also save the plan (JSON, version 1) to this file, for `linkplan apply FILE` later.
+    /// Also save the plan (JSON, version 2) to this file, for `linkplan apply FILE` later.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -127,6 +157,10 @@ pub struct DestroyArgs {
     /// clusters on the same AWS account may connect through it).
     #[arg(long)]
     pub delete_access: bool,
+    /// Claim every resource of this plan found by its natural key as linkplan's, even without a
+    /// journal record of creating it (after a lost journal); the other flags still apply.
+    #[arg(long)]
+    pub adopt: bool,
     /// The journal (and its lock); default `.linkplan/<plan file>.journal.jsonl` beside the plan
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]
@@ -144,12 +178,19 @@ pub struct StatusArgs {
     /// Output format (JSON: the observed state and the plan).
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
+    /// Exit 2 when steps remain (0 when connected, 1 on errors).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// The journal to read what linkplan owns from (never written); default
+    /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: ApplyTargetArgs,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
@@ -191,8 +232,8 @@ pub struct LintArgs {
     /// `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human, env = "LINKPLAN_FORMAT")]
+    /// Output format (`--output-format`, ruff's name, also works).
+    #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human, env = "LINKPLAN_FORMAT")]
     pub format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -10,6 +10,8 @@ pub mod args;
 mod commands;
 mod printer;
 mod progress;
+mod runner;
+mod session;
 mod walk;
 
 use std::process::ExitCode;
@@ -18,17 +20,21 @@ use clap::Parser;
 
 pub use args::Cli;
 
-/// How a command ended, as `ripgrep` and `ruff` map it to exit codes.
+/// How a command ended. `lint` and `explain` map it as ruff does (0 clean, 1 findings, 2 usage
+/// or I/O error); `plan`, `apply`, `destroy` and `status` as Terraform does (0 success, 1 error
+/// of any kind, 2 changes present — only with `--detailed-exitcode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// 0: clean.
+    /// 0: clean, converged, nothing to change.
     Success,
-    /// 1: findings at or above the deny level; a blocked or failed plan or apply.
+    /// 1: findings at or above the deny level; any error of plan, apply, destroy and status.
     Failure,
-    /// 2: usage or I/O error.
+    /// 2: a usage or I/O error of `lint` / `explain` / `sim`.
     Error,
-    /// 2: `plan --detailed-exitcode` found changes to make.
+    /// 2: `--detailed-exitcode` found changes to make.
     Changes,
+    /// 128 + the signal's number: stopped by Ctrl-C (130) or SIGTERM (143).
+    Interrupted(u8),
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -37,18 +43,43 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
             ExitStatus::Error | ExitStatus::Changes => ExitCode::from(2),
+            ExitStatus::Interrupted(code) => ExitCode::from(code),
         }
+    }
+}
+
+/// The status an error ends a command with: Terraform's 1 for the commands that talk to the
+/// clouds, ruff's 2 for the others.
+fn error_status(command: Option<&str>) -> ExitStatus {
+    match command {
+        Some("plan" | "apply" | "destroy" | "status") => ExitStatus::Failure,
+        _ => ExitStatus::Error,
     }
 }
 
 /// Parses `std::env::args` and runs the command.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            if !e.use_stderr() {
+                // --help, --version.
+                return ExitCode::SUCCESS;
+            }
+            // The subcommand is the first argument that is not a flag (the only global flag,
+            // -v, takes no value).
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            let command = args.iter().find(|a| !a.starts_with('-')).map(String::as_str);
+            return error_status(command).into();
+        }
+    };
+    let on_error = error_status(Some(cli.command.name()));
     match run(cli) {
         Ok(status) => status.into(),
         Err(report) => {
             printer::error(&report);
-            ExitStatus::Error.into()
+            on_error.into()
         }
     }
 }
@@ -62,8 +93,8 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Sim(args) => commands::sim::run(&args),
         args::Command::Plan(args) => commands::plan::run(&args),
         args::Command::Apply(args) => commands::apply::run(&args),
-        args::Command::Status(args) => commands::plan::status(&args),
-        args::Command::Destroy(args) => commands::apply::destroy(&args),
+        args::Command::Status(args) => commands::status::run(&args),
+        args::Command::Destroy(args) => commands::destroy::run(&args),
     }
 }
 

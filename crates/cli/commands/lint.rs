@@ -96,9 +96,9 @@ fn online(
     stdin: Option<&[u8]>,
     args: &LintArgs,
 ) -> miette::Result<bool> {
-    let runtime = super::plan::runtime()?;
+    let runtime = crate::session::runtime()?;
     runtime.block_on(async {
-        let target = match super::plan::Target::start(&args.cloud).await {
+        let target = match crate::session::Target::start(&args.cloud).await {
             Ok(target) => target,
             Err(report) => {
                 printer::error(&report);

@@ -1,7 +1,9 @@
 //! One module per subcommand, each with `pub(crate) fn run(&Args) -> miette::Result<ExitStatus>`.
 
 pub(crate) mod apply;
+pub(crate) mod destroy;
 pub(crate) mod explain;
 pub(crate) mod lint;
 pub(crate) mod plan;
 pub(crate) mod sim;
+pub(crate) mod status;

@@ -1,31 +1,27 @@
-//! `linkplan plan` and `linkplan status`: lint the plan file, observe both clouds, print the steps
-//! apply would take (status: the same, as the live state of every step).
-//! Also the setup `apply` shares: lint gate, desired state, the engine (real or `--sandbox`).
+//! `linkplan plan`: lint the plan file, observe both clouds, print the steps apply would take;
+//! `--out` saves them for a later `apply`.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Component, Path, PathBuf};
 
-use linkplan_engine::{Desired, Engine, Observed, SavedPlan, SetupError, StepPlan, SystemClock};
-use linkplan_lint::{Linter, Options, Severity};
-use linkplan_model::{Document, PlanView};
-use linkplan_sim::{RunningSim, Sim, SimConfig, World};
-use miette::{IntoDiagnostic, WrapErr, miette};
+use linkplan_engine::{Desired, Engine, Observed, SavedPlan, StepPlan};
+use miette::{IntoDiagnostic, WrapErr};
 
-use crate::args::{CloudArgs, PlanArgs, PlanFormat, StatusArgs};
+use crate::args::{PlanArgs, PlanFormat};
+use crate::session::{self, Target, failure};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
-    let Some((desired, plan_text)) = desired(&args.target.file)? else { return Ok(ExitStatus::Failure) };
-    runtime()?.block_on(async {
+    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
-        let (_, plan) = observe_and_plan(&target.engine, &desired).await?;
+        let (_, plan) = observe_and_plan(&target.engine, &input.desired).await?;
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => serde_json::to_string_pretty(&plan).into_diagnostic()? + "\n",
         };
         printer::stdout(&text);
         if let Some(out) = &args.out {
-            let saved = SavedPlan::new(&args.target.file.display().to_string(), &plan_text, plan.clone());
+            let saved = SavedPlan::new(&relative_to_saved(&input.path, out), &input.text, plan.clone());
             let json = serde_json::to_string_pretty(&saved).into_diagnostic()?;
             std::fs::write(out, json + "\n")
                 .into_diagnostic()
@@ -41,106 +37,78 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     })
 }
 
-/// The desired state of a lint-clean plan file, and the file's text; `None` (after printing the
-/// findings) when lint finds an error: nothing is observed or created then.
-pub(crate) fn desired(path: &Path) -> miette::Result<Option<(Desired, String)>> {
-    let bytes = std::fs::read(path).into_diagnostic().wrap_err_with(|| format!("cannot read `{}`", path.display()))?;
-    let linter = Linter::new(Options::default()).map_err(|e| miette!("{e}"))?;
-    let report = linter.lint_bytes(path.display().to_string(), bytes.clone());
-    if report.max_severity() == Some(Severity::Error) {
-        printer::stdout(&printer::human(&[report], false));
-        printer::status("lint found errors: nothing was observed or created");
-        return Ok(None);
-    }
-    let text = String::from_utf8(bytes).into_diagnostic()?;
-    let document = Document::parse(&text).map_err(|e| miette!("{e}"))?;
-    let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
-    let desired = Desired::from_plan(&view).map_err(|e| miette!("{e}"))?;
-    Ok(Some((desired, text)))
-}
-
-pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().into_diagnostic()
-}
-
-/// The base URL variables `--confluent-url` and `--tidbcloud-url` override.
-const CONFLUENT_URL_VAR: &str = "LINKPLAN_CONFLUENT_URL";
-const TIDBCLOUD_URL_VAR: &str = "LINKPLAN_TIDBCLOUD_URL";
-
-/// The engine and, with `--sandbox`, the in-process simulator it talks to.
-pub(crate) struct Target {
-    pub(crate) engine: Engine,
-    _sim: Option<RunningSim>,
-}
-
-impl Target {
-    pub(crate) async fn start(args: &CloudArgs) -> miette::Result<Target> {
-        let clock = Arc::new(SystemClock::new());
-        if !args.sandbox {
-            // The flags win over LINKPLAN_*_URL (read here, not by clap: see `CloudArgs`).
-            let lookup = |name: &str| match name {
-                CONFLUENT_URL_VAR if args.confluent_url.is_some() => args.confluent_url.clone(),
-                TIDBCLOUD_URL_VAR if args.tidbcloud_url.is_some() => args.tidbcloud_url.clone(),
-                _ => std::env::var(name).ok(),
-            };
-            let engine = Engine::from_env(&lookup, clock).map_err(|e| {
-                let help = if e.is_missing_key() {
-                    "set the API keys in the environment, or try it without keys: add --sandbox".to_owned()
-                } else if e.is_bad_url() {
-                    let (flag, var, given) = match &e {
-                        SetupError::Confluent(_) => ("--confluent-url", CONFLUENT_URL_VAR, &args.confluent_url),
-                        SetupError::Tidb(_) => ("--tidbcloud-url", TIDBCLOUD_URL_VAR, &args.tidbcloud_url),
-                    };
-                    let source =
-                        if given.is_some() { flag.to_owned() } else { format!("{var} (or override it with {flag})") };
-                    format!("fix {source}: an https:// URL, or http:// only to 127.0.0.1, [::1] or localhost")
-                } else {
-                    "check the API keys in the environment".to_owned()
-                };
-                miette!(help = help, "{e}")
-            })?;
-            return Ok(Target { engine, _sim: None });
-        }
-        let world = match &args.world {
-            Some(path) => World::from_path(path).map_err(|e| miette!("{e}"))?,
-            None => World::example(),
-        };
-        let sim = Sim::start(world, SimConfig::default()).await.map_err(|e| miette!("{e}"))?;
-        let env = sim.env();
-        let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-        let engine = Engine::from_env(&lookup, clock).map_err(|e| miette!("{e}"))?;
-        printer::status(&format!("sandbox: simulated Confluent Cloud and TiDB Cloud on {}", sim.confluent_url()));
-        Ok(Target { engine, _sim: Some(sim) })
-    }
-}
-
 pub(crate) async fn observe_and_plan(engine: &Engine, desired: &Desired) -> miette::Result<(Observed, StepPlan)> {
-    let observed = engine.observe(desired).await.map_err(|e| miette!("{e}"))?;
+    let observed = engine.observe(desired).await.map_err(|e| failure(&e, None))?;
     let plan = linkplan_engine::plan(desired, &observed);
     Ok((observed, plan))
 }
 
-/// `linkplan status`: every step's live state and any drift; exit 0 when converged, 1 when
-/// blocked, 2 when steps remain.
-pub(crate) fn status(args: &StatusArgs) -> miette::Result<ExitStatus> {
-    let Some((desired, _)) = desired(&args.target.file)? else { return Ok(ExitStatus::Failure) };
-    runtime()?.block_on(async {
-        let target = Target::start(&args.target.cloud).await?;
-        let (observed, plan) = observe_and_plan(&target.engine, &desired).await?;
-        let text = match args.format {
-            PlanFormat::Human => plan.to_string(),
-            PlanFormat::Json => {
-                let value = serde_json::json!({ "version": 1, "observed": observed, "plan": plan });
-                serde_json::to_string_pretty(&value).into_diagnostic()? + "\n"
+/// The plan file as a saved plan at `out` names it: relative to `out`'s directory, so the pair
+/// can be moved together and applied from any directory (absolute when no relative path exists,
+/// e.g. on another drive).
+fn relative_to_saved(plan: &Path, out: &Path) -> String {
+    let absolute = |p: &Path| std::path::absolute(p).ok().map(|p| normalize(&p));
+    let out_dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let (Some(plan), Some(base)) = (absolute(plan), absolute(out_dir)) else {
+        return plan.display().to_string();
+    };
+    let (plan_parts, base_parts): (Vec<_>, Vec<_>) = (plan.components().collect(), base.components().collect());
+    if plan_parts.first() != base_parts.first() {
+        return plan.display().to_string();
+    }
+    let common = plan_parts.iter().zip(&base_parts).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..base_parts.len() {
+        relative.push("..");
+    }
+    for part in &plan_parts[common..] {
+        relative.push(part);
+    }
+    relative.display().to_string()
+}
+
+/// `a/./b/../c` → `a/c`, lexically (the paths are only compared, never opened).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => (),
+            Component::ParentDir => {
+                out.pop();
             }
-        };
-        printer::stdout(&text);
-        Ok(if !plan.can_apply() {
-            ExitStatus::Failure
-        } else if plan.is_converged() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Changes
-        })
-    })
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Where the plan file a saved plan at `saved` names is: relative to the saved plan's directory.
+pub(crate) fn resolve_saved(saved: &Path, plan_file: &str) -> PathBuf {
+    let plan_file = Path::new(plan_file);
+    if plan_file.is_absolute() {
+        return plan_file.to_owned();
+    }
+    saved.parent().unwrap_or(Path::new("")).join(plan_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_file_is_named_relative_to_the_saved_plan() {
+        let cases = [
+            ("examples/orders.yaml", "saved.json", "examples/orders.yaml"),
+            ("examples/orders.yaml", "out/saved.json", "../examples/orders.yaml"),
+            ("./a/b/../orders.yaml", "a/c/saved.json", "../orders.yaml"),
+            ("orders.yaml", "orders.json", "orders.yaml"),
+        ];
+        for (plan, out, expected) in cases {
+            let named = relative_to_saved(Path::new(plan), Path::new(out));
+            assert_eq!(named, expected, "{plan} saved as {out}");
+            let resolved = normalize(&std::path::absolute(resolve_saved(Path::new(out), &named)).unwrap_or_default());
+            let direct = normalize(&std::path::absolute(plan).unwrap_or_default());
+            assert_eq!(resolved, direct, "{plan} saved as {out}");
+        }
+    }
 }

@@ -35,6 +35,11 @@ pub struct ApplyReport {
     pub completed: Vec<(StepId, StepOutcome)>,
     /// `=` steps: nothing to do.
     pub skipped: Vec<StepId>,
+    /// Resources of this plan that exist but that the journal does not record linkplan as
+    /// having created (step and live id): found by natural key, made by someone else or by a
+    /// run whose journal was lost. Destroy keeps them (unless told to adopt them). What the plan
+    /// only references (`confluent.cluster.id`) is not listed.
+    pub not_owned: Vec<(StepId, String)>,
 }
 
 type Running<'a> = Pin<Box<dyn Future<Output = (StepId, Result<StepOutcome, StepError>, Duration)> + Send + 'a>>;
@@ -122,7 +127,12 @@ impl Engine {
         }
         match failure {
             Some(error) => Err(ApplyError::Step(error)),
-            None => Ok(report),
+            None => {
+                if !plan.destroy {
+                    report.not_owned = not_owned(desired, plan, &report, journal);
+                }
+                Ok(report)
+            }
         }
     }
 
@@ -150,6 +160,27 @@ impl Engine {
             message,
         }
     }
+}
+
+/// [`ApplyReport::not_owned`]: every step whose resource exists (found by this run, or `=`)
+/// without a journal record of linkplan creating that id.
+fn not_owned(desired: &Desired, plan: &StepPlan, report: &ApplyReport, journal: &Journal) -> Vec<(StepId, String)> {
+    let owned = Journal::owned(&journal.entries());
+    let live = report.completed.iter().map(|(id, outcome)| (id, Some(outcome.resource_id.clone()))).chain(
+        report.skipped.iter().map(|id| {
+            let step = plan.step(id);
+            (id, step.and_then(|s| s.details.iter().find(|(k, _)| k == "id")).map(|(_, v)| v.clone()))
+        }),
+    );
+    let referenced = |id: &StepId| {
+        desired.confluent.cluster.id.is_some() && plan.step(id).is_some_and(|s| s.kind == StepKind::Cluster)
+    };
+    live.filter_map(|(step, id)| {
+        let id = id?;
+        let ours = owned.get(step).and_then(|o| o.id.as_deref()) == Some(id.as_str());
+        (!ours && !referenced(step)).then(|| (step.clone(), id))
+    })
+    .collect()
 }
 
 async fn run_step(ctx: &ApplyCtx<'_>, step: &Step) -> (StepId, Result<StepOutcome, StepError>, Duration) {

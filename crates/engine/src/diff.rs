@@ -412,6 +412,9 @@ impl Planner<'_> {
             "unique_name",
             resolved.unique_name.clone().unwrap_or_else(|| "(known once the network is READY)".to_owned()),
         )];
+        if let Some(id) = attached.and_then(|a| a.id.clone()) {
+            details.insert(0, ("id", id));
+        }
         match (attached, &self.observed.domains_preview) {
             (Some(a), _) => {
                 let names: Vec<String> = a

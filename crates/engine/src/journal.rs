@@ -1,17 +1,29 @@
-//! The apply journal: append-only JSON lines, each `fsync`ed, plus the lock that keeps two
-//! applies of the same plan apart.
+//! The apply journal: append-only JSON lines, each `fsync`ed, read back and checked when it is
+//! opened, and locked so two applies of the same plan cannot run at once.
 //!
 //! The journal is a record and a hint; observed state is the truth. On resume apply observes
-//! again and every step whose resource is already done is `=`. Each line carries `version`
-//! (a serialization boundary). A torn last line (a kill mid-write) is ignored when reading.
+//! again and every step whose resource is already done is `=`. What the journal is the only
+//! source of is **ownership**: which resource ids linkplan created ([`Journal::owned`]), the
+//! ones destroy may delete.
 //!
-//! The lock is an OS advisory lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on
-//! Windows) on `<journal>.lock`, held for the [`Journal`]'s lifetime. The OS drops it when the
-//! process dies, so a killed apply never leaves a stale lock behind.
+//! One reading rule for every reader ([`Journal::open`] for apply and destroy, [`Journal::load`]
+//! for status):
+//! - a torn *last* line (no newline: a kill mid-write) is recovered. `open` truncates it away
+//!   before anything is appended (or, when it is a whole entry that only lost its newline, adds
+//!   the newline), `load` leaves the file alone; both report it ([`Recovered`]) so the caller warns;
+//! - any other line that is not an entry of a version this linkplan knows (garbage, binary bytes,
+//!   a newer version) is an error naming the line and the way out ([`JournalError::help`]):
+//!   linkplan never appends after it and never skips it.
+//!
+//! The lock is an OS advisory lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on Windows)
+//! on the journal file itself, held for the [`Journal`]'s lifetime. The OS drops it when the
+//! process dies, so a killed apply never leaves a stale lock behind. On Unix, the path must keep
+//! naming the locked file: a journal deleted or replaced under a running apply is noticed at the
+//! next record, which fails instead of writing into a file no one will read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -30,9 +42,9 @@ pub const JOURNAL_VERSION: u32 = 2;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JournalError {
-    #[error("another apply of this plan is running (it holds {})", path.display())]
+    #[error("another linkplan run holds the journal {}", path.display())]
     Locked { path: PathBuf },
-    #[error("cannot use {}", path.display())]
+    #[error("cannot use the journal {}", path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -45,8 +57,36 @@ pub enum JournalError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("{}:{line}: journal version {found} is newer than this linkplan understands ({JOURNAL_VERSION})", path.display())]
+    #[error("{}:{line}: journal version {found} is not one this linkplan understands (1 to {JOURNAL_VERSION})", path.display())]
     Version { path: PathBuf, line: usize, found: u32 },
+    #[error("the journal {} was deleted or replaced while this run held it", path.display())]
+    Replaced { path: PathBuf },
+}
+
+impl JournalError {
+    /// The way out, for the edge to show as help.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            JournalError::Locked { .. } => {
+                Some("wait for the other run to finish, or pass --lock-timeout to wait for it here".to_owned())
+            }
+            JournalError::Io { .. } => None,
+            JournalError::Corrupt { path, line, .. } => Some(format!(
+                "linkplan never appends after a damaged record: look at line {line} of {}. If it is damage, \
+                 remove that line and run again. To start a new record, move the file aside; linkplan then \
+                 knows of nothing it created (`linkplan destroy --adopt` deletes what it finds by name)",
+                path.display()
+            )),
+            JournalError::Version { .. } => {
+                Some("a newer linkplan wrote this journal: run that version (or newer) instead".to_owned())
+            }
+            JournalError::Replaced { .. } => Some(
+                "another process removed the file this run was recording into; stopping before a record is \
+                 lost. Run the command again: it observes the clouds and resumes"
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// What happened to a step.
@@ -77,34 +117,96 @@ pub struct Entry {
     pub message: Option<String>,
 }
 
+/// A torn last line found when the journal was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// Its line number.
+    pub line: usize,
+    /// How many bytes it had.
+    pub bytes: usize,
+    /// Whether it was a whole entry that only lost its newline (kept), or a partial write
+    /// (dropped: truncated away by [`Journal::open`], ignored by [`Journal::load`]).
+    pub kept: bool,
+}
+
+impl std::fmt::Display for Recovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kept {
+            write!(f, "line {} was a whole entry without its newline; kept", self.line)
+        } else {
+            write!(
+                f,
+                "line {} was torn ({} bytes, no newline: a run was stopped while writing it); dropped",
+                self.line, self.bytes
+            )
+        }
+    }
+}
+
+/// A journal as read, without taking the lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub entries: Vec<Entry>,
+    /// The torn last line, if there was one.
+    pub recovered: Option<Recovered>,
+}
+
+/// What the journal says linkplan created for one step, and has not deleted since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owned {
+    /// The id of the resource linkplan created; `None` when a create was sent but the run
+    /// stopped before it learned the id (a resume records it).
+    pub id: Option<String>,
+}
+
 /// An open, locked journal.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
-    file: Mutex<File>,
-    _lock: File,
+    /// The file, and every entry in it: those read at open, then those recorded since.
+    file: Mutex<(File, Vec<Entry>)>,
+    /// The entries it held when opened.
+    opened_with: usize,
+    recovered: Option<Recovered>,
 }
 
 impl Journal {
-    /// Lock `<path>.lock` and open `path` for appending (created if absent).
+    /// Lock the journal at `path` (created if absent), read and check every entry (a torn last
+    /// line is truncated away, see the module docs), and open it for appending.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let lock_path = lock_path(path);
-        let io = |p: &Path| {
-            let p = p.to_owned();
-            move |source| JournalError::Io { path: p, source }
+        let io = |source| JournalError::Io { path: path.to_owned(), source };
+        // The path can be replaced between the open and the lock: lock again until the locked
+        // file is the one the path names.
+        let mut file = loop {
+            let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(io)?;
+            match file.try_lock() {
+                Ok(()) => (),
+                Err(TryLockError::WouldBlock) => return Err(JournalError::Locked { path: path.to_owned() }),
+                Err(TryLockError::Error(source)) => return Err(io(source)),
+            }
+            if same_file(path, &file).map_err(io)? {
+                break file;
+            }
         };
-        let lock =
-            OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io(&lock_path))?;
-        match lock.try_lock() {
-            Ok(()) => (),
-            Err(TryLockError::WouldBlock) => return Err(JournalError::Locked { path: lock_path }),
-            Err(TryLockError::Error(source)) => return Err(JournalError::Io { path: lock_path, source }),
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let (entries, recovered) = parse(path, &bytes)?;
+        match &recovered {
+            Some(r) if r.kept => {
+                file.write_all(b"\n").map_err(io)?;
+                file.sync_data().map_err(io)?;
+            }
+            Some(r) => {
+                file.set_len((bytes.len() - r.bytes) as u64).map_err(io)?;
+                file.sync_data().map_err(io)?;
+            }
+            None => (),
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io(path))?;
-        Ok(Journal { path: path.to_owned(), file: Mutex::new(file), _lock: lock })
+        let opened_with = entries.len();
+        Ok(Journal { path: path.to_owned(), file: Mutex::new((file, entries)), opened_with, recovered })
     }
 
-    /// [`Journal::open`], waiting up to `timeout` for another apply to let go of the lock
+    /// [`Journal::open`], waiting up to `timeout` for another run to let go of the lock
     /// (`on_wait` is called once, when the wait begins). Polls the lock every 200 ms.
     pub fn open_waiting(path: &Path, timeout: Duration, on_wait: impl FnOnce()) -> Result<Journal, JournalError> {
         let start = Instant::now();
@@ -126,70 +228,103 @@ impl Journal {
         &self.path
     }
 
-    /// Append one entry and `fsync` it before returning.
+    /// Every entry: those the journal held when it was opened, then those recorded since.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.file.lock().unwrap_or_else(PoisonError::into_inner).1.clone()
+    }
+
+    /// Whether the journal held no entry when it was opened (a first run, or a lost journal).
+    pub fn was_empty(&self) -> bool {
+        self.opened_with == 0
+    }
+
+    /// The torn last line [`Journal::open`] recovered, if any (the caller warns).
+    pub fn recovered(&self) -> Option<&Recovered> {
+        self.recovered.as_ref()
+    }
+
+    /// Append one entry and `fsync` it before returning. Fails, writing nothing, when the path
+    /// no longer names the locked file.
     pub fn record(&self, entry: &Entry) -> Result<(), JournalError> {
         let mut line =
             serde_json::to_vec(entry).map_err(|e| JournalError::Io { path: self.path.clone(), source: e.into() })?;
         line.push(b'\n');
-        let file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let (file, entries) = &mut *guard;
         let io = |source| JournalError::Io { path: self.path.clone(), source };
+        match same_file(&self.path, file) {
+            Ok(true) => (),
+            Ok(false) => return Err(JournalError::Replaced { path: self.path.clone() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(JournalError::Replaced { path: self.path.clone() });
+            }
+            Err(e) => return Err(io(e)),
+        }
         (&*file).write_all(&line).map_err(io)?;
-        file.sync_data().map_err(io)
+        file.sync_data().map_err(io)?;
+        entries.push(entry.clone());
+        Ok(())
     }
 
-    /// Every entry of the journal at `path` (empty when it does not exist).
-    pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+    /// The journal at `path` without locking it (for readers such as `status`): empty when it
+    /// does not exist; a torn last line is reported, not repaired.
+    pub fn load(path: &Path) -> Result<Loaded, JournalError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
             Err(source) => return Err(JournalError::Io { path: path.to_owned(), source }),
         };
-        let complete = text.ends_with('\n');
-        let lines: Vec<&str> = text.lines().collect();
-        let mut entries = Vec::with_capacity(lines.len());
-        for (idx, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let entry: Entry = match serde_json::from_str(line) {
-                Ok(entry) => entry,
-                // A kill while writing leaves a torn last line: it never completed.
-                Err(_) if idx + 1 == lines.len() && !complete => break,
-                Err(source) => return Err(JournalError::Corrupt { path: path.to_owned(), line: idx + 1, source }),
-            };
-            if entry.version > JOURNAL_VERSION {
-                return Err(JournalError::Version { path: path.to_owned(), line: idx + 1, found: entry.version });
-            }
-            entries.push(entry);
-        }
-        Ok(entries)
+        let (entries, recovered) = parse(path, &bytes)?;
+        Ok(Loaded { entries, recovered })
     }
 
-    /// The steps whose resources linkplan created and has not deleted since: a create request
-    /// was sent for them (even if the process died before hearing back), or a create succeeded;
-    /// a delete that succeeded ends it. Destroy deletes only what is listed here. (Version 1
-    /// journals had no `create_sent`: there a started create counts.)
-    pub fn created(entries: &[Entry]) -> BTreeSet<StepId> {
-        let mut out = BTreeSet::new();
+    /// Every entry of the journal at `path` ([`Journal::load`] without the report).
+    pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
+        Journal::load(path).map(|l| l.entries)
+    }
+
+    /// What linkplan created and has not deleted since, by step: a create request was sent
+    /// (even if the process died before hearing back: the id is then unknown until a resume
+    /// finds the resource), or a create succeeded (its id). A step that found someone else's
+    /// resource (no create sent) owns nothing; a delete that succeeded ends ownership. (Version
+    /// 1 journals had no `create_sent`: there a started create counts.)
+    pub fn owned(entries: &[Entry]) -> BTreeMap<StepId, Owned> {
+        let mut out: BTreeMap<StepId, Owned> = BTreeMap::new();
         for e in entries {
+            let id = e.outputs.get("id").filter(|id| !id.is_empty()).cloned();
             let created = e.outputs.get("created").is_some_and(|c| c == "true");
             match (e.event, e.action) {
                 (JournalEvent::CreateSent, _) => {
-                    out.insert(e.step_id.clone());
+                    // Only sent when the lookup found nothing: an id recorded before is gone.
+                    out.insert(e.step_id.clone(), Owned { id: None });
                 }
                 (JournalEvent::Started, Some(Action::Create)) if e.version < 2 => {
-                    out.insert(e.step_id.clone());
+                    out.insert(e.step_id.clone(), Owned { id: None });
                 }
                 (JournalEvent::Succeeded, Some(Action::Delete)) => {
                     out.remove(&e.step_id);
                 }
                 (JournalEvent::Succeeded, _) if created => {
-                    out.insert(e.step_id.clone());
+                    out.insert(e.step_id.clone(), Owned { id });
+                }
+                (JournalEvent::Succeeded, _) => {
+                    // Found by its natural key after a create whose answer was lost: that
+                    // create's resource (or the oldest racer's, which the step kept).
+                    if let Some(owned) = out.get_mut(&e.step_id)
+                        && owned.id.is_none()
+                    {
+                        owned.id = id;
+                    }
                 }
                 _ => (),
             }
         }
         out
+    }
+
+    /// The steps [`Journal::owned`] lists.
+    pub fn created(entries: &[Entry]) -> BTreeSet<StepId> {
+        Journal::owned(entries).into_keys().collect()
     }
 
     /// The last outputs of every step that succeeded (a hint for resume and status).
@@ -210,10 +345,60 @@ impl Journal {
     }
 }
 
-fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
-    name.push(".lock");
-    path.with_file_name(name)
+/// The entries of a journal's bytes, and its torn last line. Whitespace-only lines carry no
+/// record and are passed over; any other line must be an entry of a known version.
+fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Entry>, Option<Recovered>), JournalError> {
+    let (body, tail) = match bytes.iter().rposition(|b| *b == b'\n') {
+        Some(last) => bytes.split_at(last + 1),
+        None => (&[][..], bytes),
+    };
+    let mut entries = Vec::new();
+    let mut line_no = 0;
+    for line in body.split_inclusive(|b| *b == b'\n') {
+        line_no += 1;
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        entries.push(entry(path, line_no, line)?);
+    }
+    if tail.is_empty() {
+        return Ok((entries, None));
+    }
+    line_no += 1;
+    let recovered = match serde_json::from_slice::<Entry>(tail) {
+        Ok(_) => {
+            entries.push(entry(path, line_no, tail)?);
+            Recovered { line: line_no, bytes: tail.len(), kept: true }
+        }
+        Err(_) => Recovered { line: line_no, bytes: tail.len(), kept: false },
+    };
+    Ok((entries, Some(recovered)))
+}
+
+fn entry(path: &Path, line: usize, bytes: &[u8]) -> Result<Entry, JournalError> {
+    let entry: Entry = serde_json::from_slice(bytes).map_err(|source| JournalError::Corrupt {
+        path: path.to_owned(),
+        line,
+        source,
+    })?;
+    if entry.version == 0 || entry.version > JOURNAL_VERSION {
+        return Err(JournalError::Version { path: path.to_owned(), line, found: entry.version });
+    }
+    Ok(entry)
+}
+
+/// Whether `path` still names `file` (on Unix: the same device and inode).
+#[cfg(unix)]
+fn same_file(path: &Path, file: &File) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let (named, held) = (std::fs::metadata(path)?, file.metadata()?);
+    Ok(named.dev() == held.dev() && named.ino() == held.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(path: &Path, _file: &File) -> io::Result<bool> {
+    std::fs::metadata(path).map(|_| true)
 }
 
 #[cfg(test)]
@@ -232,56 +417,115 @@ mod tests {
         Entry { version: JOURNAL_VERSION, step_id, event, at: 1, action: None, outputs: BTreeMap::new(), message: None }
     }
 
+    fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+        std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
+    fn text(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    const LINE: &str = r#"{"version":2,"step_id":"a/1","event":"started","at":1}"#;
+
     #[test]
-    fn appends_reads_back_and_ignores_a_torn_last_line() -> Result<(), JournalError> {
+    fn a_torn_last_line_is_truncated_before_the_next_append() -> Result<(), JournalError> {
         let path = temp("torn");
+        write(&path, format!("{LINE}\n{}", r#"{"version":2,"step_id":"b/1","ev"#));
+        // A reader without the lock reports it and leaves the file alone.
+        let loaded = Journal::load(&path)?;
+        assert_eq!(loaded.entries.len(), 1);
+        assert_eq!(loaded.recovered, Some(Recovered { line: 2, bytes: 32, kept: false }));
+        assert!(text(&path).ends_with("\"ev"));
         {
             let journal = Journal::open(&path)?;
-            journal.record(&entry("a/1", JournalEvent::Started))?;
-            journal.record(&entry("a/1", JournalEvent::Succeeded))?;
-            journal.record(&entry("b/1", JournalEvent::Started))?;
+            assert_eq!(journal.recovered().map(|r| r.line), Some(2));
+            assert_eq!(journal.entries().len(), 1);
+            journal.record(&entry("c/1", JournalEvent::Started))?;
         }
-        let mut text =
-            std::fs::read_to_string(&path).map_err(|source| JournalError::Io { path: path.clone(), source })?;
-        assert!(text.starts_with(r#"{"version":2,"step_id":"a/1","event":"started","at":1}"#), "{text}");
-        text.push_str(r#"{"version":2,"step_id":"b/1","ev"#);
-        std::fs::write(&path, &text).map_err(|source| JournalError::Io { path: path.clone(), source })?;
-        let entries = Journal::read(&path)?;
-        assert_eq!(entries.len(), 3);
-        let done = Journal::succeeded(&entries);
-        assert_eq!(done.keys().map(StepId::as_str).collect::<Vec<_>>(), ["a/1"]);
+        // The next append starts on its own line: every reader reads the whole journal.
+        let reread = Journal::load(&path)?;
+        assert_eq!(reread.recovered, None);
+        let steps: Vec<&str> = reread.entries.iter().map(|e| e.step_id.as_str()).collect();
+        assert_eq!(steps, ["a/1", "c/1"]);
         Ok(())
     }
 
     #[test]
-    fn refuses_corrupt_lines_and_newer_versions() {
-        let path = temp("corrupt");
-        let write = |text: &str| std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-        write("not json\n{\"version\":1,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n");
-        assert!(matches!(Journal::read(&path), Err(JournalError::Corrupt { line: 1, .. })));
-        write("{\"version\":3,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n");
-        assert!(matches!(Journal::read(&path), Err(JournalError::Version { found: 3, .. })));
-        assert!(matches!(Journal::read(&path.with_file_name("absent.jsonl")), Ok(v) if v.is_empty()));
+    fn a_whole_last_entry_without_its_newline_is_kept() -> Result<(), JournalError> {
+        let path = temp("no-newline");
+        write(&path, LINE);
+        {
+            let journal = Journal::open(&path)?;
+            assert_eq!(journal.recovered().map(|r| r.kept), Some(true));
+            journal.record(&entry("c/1", JournalEvent::Started))?;
+        }
+        assert_eq!(Journal::read(&path)?.len(), 2);
+        Ok(())
     }
 
     #[test]
-    fn ownership_starts_with_a_create_and_ends_with_a_delete() {
+    fn any_other_bad_line_is_an_error_naming_it_and_nothing_is_appended() {
+        let path = temp("corrupt");
+        let cases: [(&[u8], usize); 5] = [
+            (b"not json\n", 1),
+            (b"{\"version\":2,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n\xff\xfe\x00\x01\n", 2),
+            (b"\x00\x00\x00\x00\n", 1),
+            (b"{\"version\":2,\"step_id\":\"a\",\"event\":\"exploded\",\"at\":1}\n", 1),
+            // Garbage followed by a good line: still refused (never skipped).
+            (b"\n{]\n{\"version\":2,\"step_id\":\"a\",\"event\":\"started\",\"at\":1}\n", 2),
+        ];
+        for (bytes, line) in cases {
+            write(&path, bytes);
+            for result in [Journal::load(&path).map(drop), Journal::open(&path).map(drop)] {
+                match result {
+                    Err(e @ JournalError::Corrupt { .. }) => {
+                        assert!(matches!(e, JournalError::Corrupt { line: l, .. } if l == line), "{e}");
+                        assert!(e.help().is_some_and(|h| h.contains(&format!("line {line}"))), "{:?}", e.help());
+                    }
+                    other => panic!("{:?} read as {other:?}", String::from_utf8_lossy(bytes)),
+                }
+            }
+            assert_eq!(std::fs::read(&path).ok().as_deref(), Some(bytes), "the file is left as it was");
+        }
+        for version in [0, 3] {
+            write(&path, format!("{{\"version\":{version},\"step_id\":\"a\",\"event\":\"started\",\"at\":1}}\n"));
+            assert!(matches!(Journal::open(&path), Err(JournalError::Version { found, .. }) if found == version));
+            assert!(matches!(Journal::load(&path), Err(JournalError::Version { .. })));
+        }
+        assert!(matches!(Journal::load(&path.with_file_name("absent.jsonl")), Ok(l) if l.entries.is_empty()));
+    }
+
+    #[test]
+    fn ownership_follows_the_recorded_ids() {
         let with = |step: &str, event, action| Entry { action: Some(action), ..entry(step, event) };
-        let mut adopted = with("found/1", JournalEvent::Succeeded, Action::Wait);
-        adopted.outputs.insert("created".to_owned(), "false".to_owned());
+        let done = |step: &str, action, id: &str, created: bool| Entry {
+            outputs: BTreeMap::from([("id".to_owned(), id.to_owned()), ("created".to_owned(), created.to_string())]),
+            ..with(step, JournalEvent::Succeeded, action)
+        };
         let v1 = |e: Entry| Entry { version: 1, ..e };
         let entries = [
-            // Killed after sending the create: the resource may exist, and it is ours.
+            // Killed after sending the create: ours, id unknown.
             with("killed/1", JournalEvent::Started, Action::Create),
             with("killed/1", JournalEvent::CreateSent, Action::Create),
-            // Started a create but found one meanwhile: not ours.
+            // Killed, then a resume found it by name: that is the one we made.
+            with("resumed/1", JournalEvent::CreateSent, Action::Create),
+            done("resumed/1", Action::Create, "r-1", false),
+            // Started a create but found one meanwhile (no create sent): not ours.
             with("raced/1", JournalEvent::Started, Action::Create),
-            adopted,
-            with("gone/1", JournalEvent::Started, Action::Create),
+            done("raced/1", Action::Create, "theirs", false),
+            // Created, then deleted by hand and someone else's found by name: still only ours.
+            with("swapped/1", JournalEvent::CreateSent, Action::Create),
+            done("swapped/1", Action::Create, "lkc-a", true),
+            done("swapped/1", Action::Wait, "lkc-b", false),
+            // Created, then destroyed.
             with("gone/1", JournalEvent::CreateSent, Action::Create),
-            with("gone/1", JournalEvent::Succeeded, Action::Create),
-            with("gone/1", JournalEvent::Started, Action::Delete),
-            with("gone/1", JournalEvent::Succeeded, Action::Delete),
+            done("gone/1", Action::Create, "g-1", true),
+            done("gone/1", Action::Delete, "g-1", false),
+            // Created, gone out of band, created again: the new id.
+            with("again/1", JournalEvent::CreateSent, Action::Create),
+            done("again/1", Action::Create, "a-1", true),
+            with("again/1", JournalEvent::CreateSent, Action::Create),
+            done("again/1", Action::Create, "a-2", true),
             // Version 1 lines: a started create counts; so does a success that says it created.
             v1(with("v1/1", JournalEvent::Started, Action::Create)),
             v1(Entry {
@@ -289,15 +533,33 @@ mod tests {
                 ..entry("v1/2", JournalEvent::Succeeded)
             }),
         ];
-        let owned: Vec<String> = Journal::created(&entries).iter().map(|s| s.as_str().to_owned()).collect();
-        assert_eq!(owned, ["killed/1", "v1/1", "v1/2"]);
+        let owned: Vec<(String, Option<String>)> =
+            Journal::owned(&entries).into_iter().map(|(s, o)| (s.as_str().to_owned(), o.id)).collect();
+        let expect = |s: &str, id: Option<&str>| (s.to_owned(), id.map(str::to_owned));
+        assert_eq!(
+            owned,
+            [
+                expect("again/1", Some("a-2")),
+                expect("killed/1", None),
+                expect("resumed/1", Some("r-1")),
+                expect("swapped/1", Some("lkc-a")),
+                expect("v1/1", None),
+                expect("v1/2", None),
+            ]
+        );
     }
 
     #[test]
-    fn the_lock_is_exclusive_while_open() -> Result<(), JournalError> {
+    fn the_journal_itself_is_locked_while_open() -> Result<(), JournalError> {
         let path = temp("lock");
         let first = Journal::open(&path)?;
         assert!(matches!(Journal::open(&path), Err(JournalError::Locked { .. })));
+        // No separate lock file that could be deleted under a running apply.
+        let files: Vec<_> = std::fs::read_dir(path.parent().unwrap_or(Path::new(".")))
+            .map_err(|source| JournalError::Io { path: path.clone(), source })?
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        assert_eq!(files, ["apply.jsonl"]);
         let waited = std::cell::Cell::new(false);
         let timed_out = Journal::open_waiting(&path, Duration::from_millis(50), || waited.set(true));
         assert!(matches!(timed_out, Err(JournalError::Locked { .. })) && waited.get());
@@ -309,5 +571,20 @@ mod tests {
         let _ = releaser.join();
         drop(second);
         Journal::open(&path).map(drop)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_journal_deleted_or_replaced_under_a_run_stops_its_next_record() -> Result<(), JournalError> {
+        let path = temp("replaced");
+        let journal = Journal::open(&path)?;
+        journal.record(&entry("a/1", JournalEvent::Started))?;
+        let io = |source| JournalError::Io { path: path.clone(), source };
+        std::fs::remove_file(&path).map_err(io)?;
+        assert!(matches!(journal.record(&entry("a/1", JournalEvent::Succeeded)), Err(JournalError::Replaced { .. })));
+        write(&path, "");
+        assert!(matches!(journal.record(&entry("a/1", JournalEvent::Succeeded)), Err(JournalError::Replaced { .. })));
+        assert_eq!(text(&path), "", "nothing written to the new file");
+        Ok(())
     }
 }

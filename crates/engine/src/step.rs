@@ -136,42 +136,84 @@ pub struct Resolved {
 }
 
 /// A plan saved by `plan --out` for a later `apply`: the plan file it was made from (and a
-/// digest of its text) and the steps. Refused when the file or the world changed since.
+/// digest of its text), the steps, and a digest over both. Refused when the saved plan was
+/// edited, when the plan file changed, or when the world changed since ([`StepPlan::is_current`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedPlan {
     /// Always `linkplan-saved-plan` (tells a saved plan from a plan file).
     pub kind: String,
     pub version: u32,
-    /// The plan file, as given on the command line.
+    /// The plan file, relative to the directory of the saved plan (or absolute).
     pub plan_file: String,
-    /// [`text_digest`] of the plan file's text.
+    /// SHA-256 of the plan file's text.
     pub plan_digest: String,
+    /// SHA-256 over `plan_digest` and the steps ([`SavedPlan::digest_of`]).
+    pub digest: String,
     pub plan: StepPlan,
 }
 
 /// The `kind` of a [`SavedPlan`].
 pub const SAVED_PLAN_KIND: &str = "linkplan-saved-plan";
 
+/// The saved-plan format version (2: digests, the plan file relative to the saved plan).
+pub const SAVED_PLAN_VERSION: u32 = 2;
+
+/// Why a saved plan may not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SavedPlanError {
+    #[error("the saved plan is version {found}; this linkplan reads version {SAVED_PLAN_VERSION}")]
+    Version { found: u32 },
+    #[error("the saved plan was edited after `linkplan plan --out` wrote it (its digest does not match its steps)")]
+    Edited,
+    #[error("the plan file `{plan_file}` changed since the plan was saved")]
+    PlanFileChanged { plan_file: String },
+}
+
 impl SavedPlan {
+    /// `plan_file` as the saved plan should name it (relative to the saved plan's directory).
     pub fn new(plan_file: &str, plan_text: &str, plan: StepPlan) -> SavedPlan {
+        let plan_digest = sha256(plan_text.as_bytes());
+        let digest = SavedPlan::digest_of(&plan_digest, &plan);
         SavedPlan {
             kind: SAVED_PLAN_KIND.to_owned(),
-            version: PLAN_VERSION,
+            version: SAVED_PLAN_VERSION,
             plan_file: plan_file.to_owned(),
-            plan_digest: text_digest(plan_text),
+            plan_digest,
+            digest,
             plan,
         }
     }
 
-    /// Whether `plan_text` is the text the plan was made from.
-    pub fn matches_file(&self, plan_text: &str) -> bool {
-        self.plan_digest == text_digest(plan_text)
+    /// The digest a saved plan carries: SHA-256 over the plan file's digest and the steps' JSON.
+    pub fn digest_of(plan_digest: &str, plan: &StepPlan) -> String {
+        let steps = serde_json::to_vec(plan).unwrap_or_default();
+        let mut input = Vec::with_capacity(plan_digest.len() + 1 + steps.len());
+        input.extend_from_slice(plan_digest.as_bytes());
+        input.push(b'\n');
+        input.extend_from_slice(&steps);
+        sha256(&input)
+    }
+
+    /// Check that the saved plan is as `plan --out` wrote it and that `plan_text` is the text of
+    /// the plan file it was made from.
+    pub fn verify(&self, plan_text: &str) -> Result<(), SavedPlanError> {
+        if self.version != SAVED_PLAN_VERSION {
+            return Err(SavedPlanError::Version { found: self.version });
+        }
+        if self.digest != SavedPlan::digest_of(&self.plan_digest, &self.plan) {
+            return Err(SavedPlanError::Edited);
+        }
+        if self.plan_digest != sha256(plan_text.as_bytes()) {
+            return Err(SavedPlanError::PlanFileChanged { plan_file: self.plan_file.clone() });
+        }
+        Ok(())
     }
 }
 
-/// A digest of a text (FNV-1a, hex): change detection, not security.
-pub fn text_digest(text: &str) -> String {
-    format!("{:016x}", crate::clock::seed_of(text))
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The ordered plan: topological, ties broken by [`StepId`].

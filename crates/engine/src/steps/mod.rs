@@ -71,7 +71,7 @@ impl ApplyCtx<'_> {
     }
 
     /// Journal that a create request for `step` is about to go out: from now on the resource
-    /// may exist, and destroy may delete it ([`Journal::created`]).
+    /// may exist, and it is linkplan's ([`Journal::owned`]).
     pub(crate) fn create_sent(&self, step: &Step) -> Result<(), StepError> {
         let entry = self.engine.entry(step, JournalEvent::CreateSent, None, None);
         self.journal.record(&entry).map_err(|e| {
@@ -258,8 +258,11 @@ where
 
 /// Wait for resource `id` (`wait` gets the id, polls through [`ApplyCtx::wait`] and maps its
 /// error); then, when this step sent creates (`sent`), [`keep_oldest`]: if another resource is
-/// kept, adopt it and wait for that one. Returns the id kept, what its wait returned, and whether
-/// it is one this step created.
+/// kept, adopt it and wait for that one. A resource this step only found (`sent == 0`) is
+/// checked the same way, deleting nothing: a racer that created at the same instant keeps the
+/// oldest, so the found one may be a duplicate its creator is deleting, and the id this step
+/// reports must be the one that survives. Returns the id kept, what its wait returned, and
+/// whether it is one this step created.
 pub(crate) async fn wait_keeping_oldest<T, R, W, WFut, L, LFut, D, DFut>(
     mut id: String,
     mut sent: u32,
@@ -276,17 +279,27 @@ where
     D: Fn(String) -> DFut,
     DFut: Future<Output = Result<(), StepError>>,
 {
-    loop {
+    let mut created = sent > 0;
+    // Each round adopts an older resource than the last; a few rounds settle any race.
+    for _ in 0..ADOPT_ROUNDS {
         let ready = wait(id.clone()).await?;
-        if sent == 0 {
-            return Ok((id, ready, false));
-        }
-        match keep_oldest(&id, sent, id_of, &list, &delete).await? {
-            Some(first) => (id, sent) = (id_of(&first).to_owned(), 0),
-            None => return Ok((id, ready, true)),
+        let first = if sent == 0 {
+            list().await?.into_iter().next().filter(|first| id_of(first) != id)
+        } else {
+            keep_oldest(&id, sent, id_of, &list, &delete).await?
+        };
+        match first {
+            Some(first) => (id, sent, created) = (id_of(&first).to_owned(), 0, false),
+            None => return Ok((id, ready, created)),
         }
     }
+    let ready = wait(id.clone()).await?;
+    Ok((id, ready, created))
 }
+
+/// How many times [`wait_keeping_oldest`] adopts an older resource before it settles for the one
+/// it has.
+const ADOPT_ROUNDS: usize = 3;
 
 /// A resource id the plan recorded, or an error naming what is missing.
 pub(crate) fn recorded(step: &Step, doing: &str, id: Option<String>) -> Result<String, StepError> {

@@ -192,20 +192,35 @@ async fn a_failed_connection_carries_tidbs_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_stuck_in_pending_acceptance_points_at_the_access() {
-    let h = Harness::new(World::example(), "pending").await;
+async fn a_connection_made_before_the_access_fails_naming_the_account() {
+    let h = Harness::new(World::example(), "not-allowed").await;
     let desired = desired_from(&example_plan());
     let (_, mut plan) = h.observe_and_plan(&desired).await;
-    // A stale plan that believes the access exists: the connection is never accepted.
+    // A stale plan that believes the access exists: AWS refuses the endpoint, as the service
+    // does not allow TiDB's account yet.
     plan.steps.retain(|s| s.kind != StepKind::PrivateLinkAccess);
     for step in &mut plan.steps {
         step.depends_on.retain(|d| !d.as_str().starts_with("confluent.private_link_access/"));
     }
+    let error = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect_err("refused");
+    let message = error.to_string();
+    assert!(message.contains("tidbcloud.private_link_connection/10140100115280519574/confluent-orders"), "{message}");
+    assert!(message.contains("FAILED") && message.contains("is not available to AWS account 123456789012"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_stuck_in_pending_acceptance_fails_after_the_grace_period() {
+    // An endpoint service that wants its owner's acceptance (Confluent's do not), never given.
+    let text = std::fs::read_to_string(root().join("fixtures/sim/worlds/example.yaml")).expect("the example world");
+    let text = text.replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      acceptance_required: true");
+    let h = Harness::new(World::from_yaml(&text).expect("the world parses"), "pending").await;
+    let desired = desired_from(&example_plan());
+    let (_, plan) = h.observe_and_plan(&desired).await;
     let error = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect_err("never accepted");
     let message = error.to_string();
     assert!(message.contains("tidbcloud.private_link_connection/10140100115280519574/confluent-orders"), "{message}");
     assert!(message.contains("PENDING_ACCEPTANCE"), "{message}");
-    assert!(message.contains("PrivateLink access for TiDB Cloud's AWS account 123456789012"), "{message}");
+    assert!(h.now() >= h.engine.config().pending_acceptance_grace, "waited the grace period: {:?}", h.now());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -395,10 +410,10 @@ async fn destroy_undoes_in_reverse_and_keeps_what_is_only_referenced() {
     // knows, linkplan created none of it.
     let strange = destroy_plan(&desired, &observed, &DestroyOptions::default());
     assert!(strange.steps.iter().all(|s| s.action == Action::Unchanged), "{strange}");
-    let created = Journal::created(&Journal::read(&h.journal_path()).expect("journal reads"));
+    let owned = Journal::owned(&Journal::read(&h.journal_path()).expect("journal reads"));
     // By default the access stays with the referenced network (other TiDB clusters on the same
     // AWS account may use it) and so does the Kafka cluster (its data).
-    let options = DestroyOptions { created, ..DestroyOptions::default() };
+    let options = DestroyOptions { owned, ..DestroyOptions::default() };
     let kept = destroy_plan(&desired, &observed, &options);
     let deletes: Vec<StepKind> = kept.steps.iter().filter(|s| s.action == Action::Delete).map(|s| s.kind).collect();
     assert_eq!(deletes, [StepKind::AttachDomains, StepKind::PrivateLinkConnection], "{kept}");
@@ -429,8 +444,8 @@ async fn destroy_with_the_cluster_removes_everything_linkplan_created() {
     let (_, plan) = h.observe_and_plan(&desired).await;
     h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
     let observed = h.engine.observe(&desired).await.expect("observe");
-    let created = Journal::created(&Journal::read(&h.journal_path()).expect("journal reads"));
-    let options = DestroyOptions { delete_kafka_cluster: true, created, ..DestroyOptions::default() };
+    let owned = Journal::owned(&Journal::read(&h.journal_path()).expect("journal reads"));
+    let options = DestroyOptions { delete_kafka_cluster: true, owned, ..DestroyOptions::default() };
     let destroy = destroy_plan(&desired, &observed, &options);
     let symbols: Vec<(char, StepKind)> = destroy.steps.iter().map(|s| (s.action.symbol(), s.kind)).collect();
     assert_eq!(

@@ -3,5 +3,6 @@
 //! sleeps).
 
 mod apply;
+mod ownership;
 mod planner;
 mod util;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use linkplan_engine::{Desired, Engine, EngineConfig, Journal, ManualClock, Observed, StepPlan, WaitPolicy};
+use linkplan_engine::{Clock, Desired, Engine, EngineConfig, Journal, ManualClock, Observed, StepPlan, WaitPolicy};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
 
@@ -168,26 +168,45 @@ fn engine_with(sim: &Arc<RunningSim>, requests: &Arc<Requests>, max_attempts: u3
             requests.lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(line);
         }
     };
+    // Backoff in milliseconds, within a deadline that can wait out a rate-limit window (a minute).
     let retry = linkplan_confluent::RetryPolicy {
         max_attempts,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(40),
-        deadline: Duration::from_secs(10),
+        deadline: Duration::from_secs(120),
     };
+    // Each engine's clock starts at zero; only sleeps move it, and they move the simulator too.
+    // The clients' retries wait on it as well, so a 429's reset passes in simulated time.
+    let sim = Arc::clone(sim);
+    let clock = Arc::new(ManualClock::new(move |by| sim.advance(by)));
+    let timer = Arc::new(EngineTimer(Arc::clone(&clock)));
     let confluent = linkplan_confluent::ClientBuilder::from_env(&lookup)
         .expect("the simulator sets the Confluent variables")
         .retry(retry)
+        .timer(timer.clone())
         .observer(observer())
         .build()
         .expect("the Confluent client builds");
     let tidb = linkplan_tidbcloud::ClientBuilder::from_env(&lookup)
         .expect("the simulator sets the TiDB variables")
         .retry(retry)
+        .timer(timer)
         .observer(observer())
         .build()
         .expect("the TiDB client builds");
-    // Each engine's clock starts at zero; only sleeps move it, and they move the simulator too.
-    let sim = Arc::clone(sim);
-    let clock = Arc::new(ManualClock::new(move |by| sim.advance(by)));
     Engine::new(confluent, tidb, clock).with_config(EngineConfig::standard())
+}
+
+/// The clients' retry clock: the engine's, so their waits move the simulator as the engine's do.
+#[derive(Debug)]
+struct EngineTimer(Arc<ManualClock>);
+
+impl linkplan_confluent::Timer for EngineTimer {
+    fn now(&self) -> Duration {
+        self.0.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> linkplan_confluent::TimerSleep<'_> {
+        self.0.sleep(duration)
+    }
 }

@@ -1,0 +1,38 @@
+//! `linkplan destroy`: the runbook in reverse (detach, delete the connection, then the Confluent
+//! resources linkplan created, by the ids its journal recorded); referenced resources are kept,
+//! the Kafka cluster only with `--delete-kafka-cluster`, and a resource found only by name only
+//! with `--adopt`.
+
+use linkplan_engine::{Action, DestroyOptions, Journal, destroy_plan};
+
+use crate::args::DestroyArgs;
+use crate::runner::{self, Verb};
+use crate::session::{self, Target, failure};
+use crate::{ExitStatus, printer};
+
+pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
+    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    let journal_path = session::journal_path(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
+    let journal = session::open_journal(&journal_path, args.lock_timeout)?;
+    session::runtime()?.block_on(async {
+        let target = Target::start(&args.target.cloud).await?;
+        let observed = target.engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
+        let options = DestroyOptions {
+            delete_kafka_cluster: args.delete_kafka_cluster,
+            delete_access: args.delete_access,
+            owned: Journal::owned(&journal.entries()),
+            adopt: args.adopt,
+        };
+        let plan = destroy_plan(&input.desired, &observed, &options);
+        printer::stdout(&plan.to_string());
+        if plan.steps.iter().all(|s| s.action != Action::Delete) {
+            printer::status("nothing to delete");
+            return Ok(ExitStatus::Success);
+        }
+        if !args.auto_approve && !session::confirmed("Delete these resources?", "destroy")? {
+            printer::status("destroy cancelled");
+            return Ok(ExitStatus::Failure);
+        }
+        runner::run(&target, &input.desired, &plan, &journal, Verb::Destroy).await
+    })
+}

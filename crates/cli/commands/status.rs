@@ -1,0 +1,43 @@
+//! `linkplan status`: every step's live state and any drift (the plan, read as a status), and
+//! what the journal says linkplan owns.
+
+use linkplan_engine::Journal;
+use miette::IntoDiagnostic;
+
+use super::plan::observe_and_plan;
+use crate::args::{PlanFormat, StatusArgs};
+use crate::session::{self, Target};
+use crate::{ExitStatus, printer};
+
+pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
+    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    // Read without the lock (status never writes): a torn last line is reported, not repaired.
+    let journal_path = session::journal_location(args.journal.as_deref(), &input.path, args.target.cloud.sandbox);
+    let journal = Journal::load(&journal_path).map_err(session::journal_error)?;
+    if let Some(recovered) = &journal.recovered {
+        printer::warning(&format!("journal {}: {recovered}", journal_path.display()));
+    }
+    session::runtime()?.block_on(async {
+        let target = Target::start(&args.target.cloud).await?;
+        let (observed, plan) = observe_and_plan(&target.engine, &input.desired).await?;
+        let text = match args.format {
+            PlanFormat::Human => plan.to_string(),
+            PlanFormat::Json => {
+                let owned: serde_json::Map<String, serde_json::Value> = Journal::owned(&journal.entries)
+                    .into_iter()
+                    .map(|(step, owned)| (step.to_string(), serde_json::json!({ "id": owned.id })))
+                    .collect();
+                let value = serde_json::json!({ "version": 1, "observed": observed, "plan": plan, "owned": owned });
+                serde_json::to_string_pretty(&value).into_diagnostic()? + "\n"
+            }
+        };
+        printer::stdout(&text);
+        Ok(if !plan.can_apply() {
+            ExitStatus::Failure
+        } else if args.detailed_exitcode && !plan.is_converged() {
+            ExitStatus::Changes
+        } else {
+            ExitStatus::Success
+        })
+    })
+}

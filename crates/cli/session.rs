@@ -1,0 +1,201 @@
+//! What `plan`, `apply`, `destroy`, `status` and `lint --online` resolve from their arguments,
+//! once: the plan file (read, linted and turned into the desired state), the clouds to talk to
+//! (the real ones, URLs from flags over `LINKPLAN_*_URL`, or the in-process sandbox), the
+//! journal's path, and the confirmation prompt. Commands only sequence these.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use linkplan_engine::{Desired, Engine, Journal, JournalError, SetupError, SystemClock};
+use linkplan_lint::{Linter, Options, Severity};
+use linkplan_model::{Document, PlanView};
+use linkplan_sim::{RunningSim, Sim, SimConfig, World};
+use miette::{IntoDiagnostic, WrapErr, miette};
+
+use crate::args::CloudArgs;
+use crate::printer;
+
+pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().into_diagnostic()
+}
+
+/// A lint-clean plan file: its path, its text and its desired state.
+pub(crate) struct PlanInput {
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
+    pub(crate) desired: Desired,
+}
+
+/// Read, lint and load the plan file. `None` (after printing the findings) when lint finds an
+/// error: nothing is observed or created then.
+pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
+    let bytes = std::fs::read(path).into_diagnostic().wrap_err_with(|| format!("cannot read `{}`", path.display()))?;
+    let linter = Linter::new(Options::default()).map_err(|e| miette!("{e}"))?;
+    let report = linter.lint_bytes(path.display().to_string(), bytes.clone());
+    if report.max_severity() == Some(Severity::Error) {
+        printer::stdout(&printer::human(&[report], false));
+        printer::status("lint found errors: nothing was observed or created");
+        return Ok(None);
+    }
+    let text = String::from_utf8(bytes).into_diagnostic()?;
+    let document = Document::parse(&text).map_err(|e| miette!("{e}"))?;
+    let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
+    let desired = Desired::from_plan(&view).map_err(|e| miette!("{e}"))?;
+    Ok(Some(PlanInput { path: path.to_owned(), text, desired }))
+}
+
+/// The base URL variables `--confluent-url` and `--tidbcloud-url` override.
+const CONFLUENT_URL_VAR: &str = "LINKPLAN_CONFLUENT_URL";
+const TIDBCLOUD_URL_VAR: &str = "LINKPLAN_TIDBCLOUD_URL";
+
+/// The engine and, with `--sandbox`, the in-process simulator it talks to.
+pub(crate) struct Target {
+    pub(crate) engine: Engine,
+    _sim: Option<RunningSim>,
+}
+
+impl Target {
+    pub(crate) async fn start(args: &CloudArgs) -> miette::Result<Target> {
+        let clock = Arc::new(SystemClock::new());
+        if !args.sandbox {
+            // The flags win over LINKPLAN_*_URL (read here, not by clap: see `CloudArgs`).
+            let lookup = |name: &str| match name {
+                CONFLUENT_URL_VAR if args.confluent_url.is_some() => args.confluent_url.clone(),
+                TIDBCLOUD_URL_VAR if args.tidbcloud_url.is_some() => args.tidbcloud_url.clone(),
+                _ => std::env::var(name).ok(),
+            };
+            let engine = Engine::from_env(&lookup, clock).map_err(|e| {
+                let help = if e.is_missing_key() {
+                    "set the API keys in the environment, or try it without keys: add --sandbox".to_owned()
+                } else if e.is_bad_url() {
+                    let (flag, var, given) = match &e {
+                        SetupError::Confluent(_) => ("--confluent-url", CONFLUENT_URL_VAR, &args.confluent_url),
+                        SetupError::Tidb(_) => ("--tidbcloud-url", TIDBCLOUD_URL_VAR, &args.tidbcloud_url),
+                    };
+                    let source =
+                        if given.is_some() { flag.to_owned() } else { format!("{var} (or override it with {flag})") };
+                    format!("fix {source}: an https:// URL, or http:// only to 127.0.0.1, [::1] or localhost")
+                } else {
+                    "check the API keys in the environment".to_owned()
+                };
+                miette!(help = help, "{e}")
+            })?;
+            return Ok(Target { engine, _sim: None });
+        }
+        let world = match &args.world {
+            Some(path) => World::from_path(path).map_err(|e| miette!("{e}"))?,
+            None => World::example(),
+        };
+        let sim = Sim::start(world, SimConfig::default()).await.map_err(|e| miette!("{e}"))?;
+        let env = sim.env();
+        let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        let engine = Engine::from_env(&lookup, clock).map_err(|e| miette!("{e}"))?;
+        printer::status(&format!("sandbox: simulated Confluent Cloud and TiDB Cloud on {}", sim.confluent_url()));
+        Ok(Target { engine, _sim: Some(sim) })
+    }
+}
+
+/// `--journal`, else `.linkplan/<plan file name>.journal.jsonl` next to the plan file; for the
+/// sandbox (whose world lives only as long as the process) a directory under the system's temp
+/// dir instead.
+/// The directory is created.
+pub(crate) fn journal_path(given: Option<&Path>, plan: &Path, sandbox: bool) -> miette::Result<PathBuf> {
+    let path = journal_location(given, plan, sandbox);
+    if given.is_none()
+        && let Some(dir) = path.parent()
+    {
+        std::fs::create_dir_all(dir)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot create `{}`", dir.display()))?;
+    }
+    Ok(path)
+}
+
+/// [`journal_path`] without creating anything.
+pub(crate) fn journal_location(given: Option<&Path>, plan: &Path, sandbox: bool) -> PathBuf {
+    if let Some(path) = given {
+        return path.to_owned();
+    }
+    let dir = if sandbox {
+        std::env::temp_dir().join(format!("linkplan-sandbox-{}", std::process::id()))
+    } else {
+        plan.parent().unwrap_or_else(|| Path::new(".")).join(".linkplan")
+    };
+    let name = plan.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".to_owned());
+    dir.join(format!("{name}.journal.jsonl"))
+}
+
+/// Open (and lock) the journal, waiting up to `timeout` for another run to finish; warns about a
+/// torn last line it recovered.
+pub(crate) fn open_journal(path: &Path, timeout: std::time::Duration) -> miette::Result<Journal> {
+    let waiting = || {
+        printer::status(&format!(
+            "waiting up to {} for another linkplan run on this plan to finish",
+            duration(timeout)
+        ));
+    };
+    let journal = Journal::open_waiting(path, timeout, waiting).map_err(|e| match e {
+        JournalError::Locked { .. } if !timeout.is_zero() => miette!(
+            help = format!(
+                "waited {}; wait for it to finish, or pass a longer --lock-timeout (e.g. {})",
+                duration(timeout),
+                duration(timeout * 4)
+            ),
+            "{e}"
+        ),
+        e => journal_error(e),
+    })?;
+    if let Some(recovered) = journal.recovered() {
+        printer::warning(&format!("journal {}: {recovered}", path.display()));
+    }
+    Ok(journal)
+}
+
+/// A journal error with its way out as help.
+pub(crate) fn journal_error(e: JournalError) -> miette::Report {
+    failure(&e, e.help())
+}
+
+/// A library error for the edge: its message and every cause in its chain (each said once), and
+/// the help, if any.
+pub(crate) fn failure(error: &dyn std::error::Error, help: Option<String>) -> miette::Report {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    match help {
+        Some(help) => miette!(help = help, "{message}"),
+        None => miette!("{message}"),
+    }
+}
+
+/// `30s`, `5m`, `1h` (the shortest exact form of a lock timeout).
+fn duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0 => format!("{}ms", d.as_millis()),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Ask on the terminal whether to go on (`question`, answered `yes`); without one, refuse and
+/// say that `--auto-approve` is the way to say yes to `verb`.
+pub(crate) fn confirmed(question: &str, verb: &str) -> miette::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(miette!(
+            help = format!("pass --auto-approve to {verb} without a prompt"),
+            "cannot ask for confirmation: standard input is not a terminal"
+        ));
+    }
+    let answer = printer::prompt(&format!("{question} Only `yes` is accepted: ")).into_diagnostic()?;
+    Ok(answer.trim() == "yes")
+}

@@ -353,3 +353,125 @@ fn destroy_deletes_what_the_journal_says_linkplan_created() {
         "the network is only referenced"
     );
 }
+
+/// A kill while the journal was being written leaves a torn last line: every reader recovers it
+/// with a warning (status reads past it, the next destroy truncates it before appending) and
+/// cleanup goes on. Any other damaged line stops apply, destroy and status, names the line, and
+/// leaves the file as it was.
+#[test]
+fn a_torn_journal_line_never_blocks_cleanup_and_a_damaged_one_is_named() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("torn-journal");
+    let journal = dir.path().join("apply.jsonl");
+    let path = journal.display().to_string();
+    assert_eq!(cloud.run(&apply_args(&path)).code, 0);
+    let mut text = std::fs::read_to_string(&journal).unwrap_or_default();
+    text.push_str(r#"{"version":2,"step_id":"confluent.cluster/n-abc1"#);
+    std::fs::write(&journal, &text).unwrap_or_else(|e| panic!("{e}"));
+
+    let status = cloud.run(&["status", "--journal", &path, PLAN]);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(status.stderr.contains("was torn") && status.stderr.contains("dropped"), "{}", status.stderr);
+    assert_eq!(std::fs::read_to_string(&journal).unwrap_or_default(), text, "status never writes");
+
+    let all = ["destroy", "--auto-approve", "--journal", &path, "--delete-access", "--delete-kafka-cluster", PLAN];
+    let destroy = cloud.run(&all);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    assert!(destroy.stderr.contains("was torn"), "{}", destroy.stderr);
+    let gone = cloud.sim.inventory();
+    assert_eq!((gone.private_link_accesses, gone.kafka_clusters, gone.private_link_connections), (0, 0, 0));
+    let after = std::fs::read_to_string(&journal).unwrap_or_default();
+    assert!(after.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{after}");
+
+    // A damaged line that is not the last: named, with the way out, and nothing appended.
+    let damaged = format!("{}\u{0}\u{1}garbage\n{}", &after[..after.find('\n').map_or(0, |i| i + 1)], after);
+    std::fs::write(&journal, &damaged).unwrap_or_else(|e| panic!("{e}"));
+    for args in [apply_args(&path), vec!["status", "--journal", &path, PLAN], all.to_vec()] {
+        let run = cloud.run(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("apply.jsonl:2: not a journal entry"), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("never appends after a damaged record"), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&journal).unwrap_or_default(), damaged, "left as it was");
+}
+
+/// Ctrl-C during apply: exit 130, with what was in flight and how to resume; apply again
+/// converges.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_apply_says_what_was_in_flight_and_apply_resumes() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("ctrl-c");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    cloud.sim.add_fault(Fault {
+        vendor: None,
+        method: Some("POST".to_owned()),
+        path: Some("/cmk/v2/clusters".to_owned()),
+        after: 0,
+        times: Some(1),
+        action: FaultAction::Hang { millis: 30_000, after_apply: true },
+    });
+    let child = cloud.spawn(&apply_args(&journal));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cloud.sim.held() == 0 {
+        assert!(Instant::now() < deadline, "the cluster create was never held");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -INT");
+    let run = finish(child);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    for said in [
+        "apply interrupted by Ctrl-C",
+        "in flight: confluent.cluster/n-abc123/orders (creating)",
+        "keep provisioning in the cloud",
+        "run `linkplan apply` again",
+    ] {
+        assert!(run.stderr.contains(said), "missing {said:?}:\n{}", run.stderr);
+    }
+    cloud.sim.clear_faults();
+    let resumed = cloud.run(&apply_args(&journal));
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+    // The cluster whose create was cut off is linkplan's: destroy may delete it.
+    let destroy = cloud.run(&[
+        "destroy",
+        "--auto-approve",
+        "--journal",
+        &journal,
+        "--delete-access",
+        "--delete-kafka-cluster",
+        PLAN,
+    ]);
+    assert_eq!(destroy.code, 0, "{}", destroy.stderr);
+    let text = std::fs::read_to_string(&journal).unwrap_or_default();
+    assert_eq!(cloud.sim.inventory().kafka_clusters, 0, "{}{}\n{text}", destroy.stdout, destroy.stderr);
+}
+
+/// The journal is lost between runs (a fresh CI runner): apply says loudly that it does not own
+/// what it found, destroy keeps it, and `destroy --adopt` claims and deletes it.
+#[test]
+fn after_a_lost_journal_apply_warns_and_destroy_needs_adopt() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("lost-journal");
+    let journal = dir.path().join("apply.jsonl");
+    let path = journal.display().to_string();
+    assert_eq!(cloud.run(&apply_args(&path)).code, 0);
+    std::fs::remove_file(&journal).unwrap_or_else(|e| panic!("{e}"));
+
+    let again = cloud.run(&apply_args(&path));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    for said in ["were found, not created, by linkplan", "there was no journal at", "linkplan destroy --adopt"] {
+        assert!(again.stderr.contains(said), "missing {said:?}:\n{}", again.stderr);
+    }
+    let all = ["destroy", "--auto-approve", "--journal", &path, "--delete-access", "--delete-kafka-cluster", PLAN];
+    let kept = cloud.run(&all);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert!(kept.stderr.contains("nothing to delete"), "{}{}", kept.stdout, kept.stderr);
+    assert_eq!(cloud.sim.inventory(), ONE_OF_EACH);
+
+    let adopted = cloud.run(&[&all[..], &["--adopt"]].concat());
+    assert_eq!(adopted.code, 0, "{}{}", adopted.stdout, adopted.stderr);
+    let gone = cloud.sim.inventory();
+    assert_eq!((gone.private_link_accesses, gone.kafka_clusters, gone.private_link_connections), (0, 0, 0));
+}

@@ -74,9 +74,8 @@ pub(crate) async fn run(
                 )),
                 Verb::Destroy => printer::status(&format!("destroy complete: {} deleted", report.completed.len())),
             }
-            if !report.not_owned.is_empty() {
-                warn_not_owned(&report.not_owned, journal);
-            }
+            let ran: Vec<&StepId> = report.completed.iter().map(|(id, _)| id).collect();
+            warn_not_owned(&report.not_owned, journal, &ran);
             Ok(ExitStatus::Success)
         }
         Err(ApplyError::Step(error)) => {
@@ -95,8 +94,15 @@ pub(crate) async fn run(
 }
 
 /// Apply found resources it did not create and the journal does not say linkplan created: say
-/// so, loudly when there was no journal before this run (it may have been lost).
-fn warn_not_owned(not_owned: &[(StepId, String)], journal: &Journal) {
+/// so. With no journal before this run (it may have been lost), for every such resource; with
+/// one, only for those this run's steps found (`ran`): a `=` resource the journal never owned
+/// was reported when it was first found.
+pub(crate) fn warn_not_owned(not_owned: &[(StepId, String)], journal: &Journal, ran: &[&StepId]) {
+    let not_owned: Vec<&(StepId, String)> =
+        not_owned.iter().filter(|(step, _)| journal.was_empty() || ran.contains(&step)).collect();
+    if not_owned.is_empty() {
+        return;
+    }
     let list: Vec<String> = not_owned.iter().map(|(step, id)| format!("{step} ({id})")).collect();
     let why = if journal.was_empty() {
         format!(

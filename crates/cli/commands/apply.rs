@@ -65,6 +65,9 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         }
         if plan.is_converged() {
             printer::status("nothing to do: every step is already done");
+            let not_owned =
+                target.engine.settle_ownership(&input.desired, &plan, &[], &journal).map_err(session::journal_error)?;
+            runner::warn_not_owned(&not_owned, &journal, &[]);
             return Ok(ExitStatus::Success);
         }
         runner::run(&target, &input.desired, &plan, &journal, Verb::Apply).await

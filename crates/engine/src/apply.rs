@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::Engine;
 use crate::desired::Desired;
-use crate::journal::{Entry, JOURNAL_VERSION, Journal, JournalError, JournalEvent};
+use crate::journal::{Entry, JOURNAL_VERSION, Journal, JournalError, JournalEvent, Owned};
 use crate::progress::{Event, Progress};
 use crate::step::{Action, Step, StepId, StepKind, StepPlan};
 use crate::steps::{self, ApplyCtx, StepError, StepOutcome};
@@ -129,7 +129,7 @@ impl Engine {
             Some(error) => Err(ApplyError::Step(error)),
             None => {
                 if !plan.destroy {
-                    report.not_owned = not_owned(desired, plan, &report, journal);
+                    report.not_owned = self.settle_ownership(desired, plan, &report.completed, journal)?;
                 }
                 Ok(report)
             }
@@ -162,25 +162,49 @@ impl Engine {
     }
 }
 
-/// [`ApplyReport::not_owned`]: every step whose resource exists (found by this run, or `=`)
-/// without a journal record of linkplan creating that id.
-fn not_owned(desired: &Desired, plan: &StepPlan, report: &ApplyReport, journal: &Journal) -> Vec<(StepId, String)> {
-    let owned = Journal::owned(&journal.entries());
-    let live = report.completed.iter().map(|(id, outcome)| (id, Some(outcome.resource_id.clone()))).chain(
-        report.skipped.iter().map(|id| {
-            let step = plan.step(id);
-            (id, step.and_then(|s| s.details.iter().find(|(k, _)| k == "id")).map(|(_, v)| v.clone()))
-        }),
-    );
-    let referenced = |id: &StepId| {
-        desired.confluent.cluster.id.is_some() && plan.step(id).is_some_and(|s| s.kind == StepKind::Cluster)
-    };
-    live.filter_map(|(step, id)| {
-        let id = id?;
-        let ours = owned.get(step).and_then(|o| o.id.as_deref()) == Some(id.as_str());
-        (!ours && !referenced(step)).then(|| (step.clone(), id))
-    })
-    .collect()
+impl Engine {
+    /// Settle ownership after an apply (or instead of one, when every step is `=`): a `=` step
+    /// whose create was sent by a run that stopped before it learned the id now records the id
+    /// it found (that create's resource); then lists [`ApplyReport::not_owned`]. `completed` are
+    /// the steps apply ran, with their outcomes.
+    pub fn settle_ownership(
+        &self,
+        desired: &Desired,
+        plan: &StepPlan,
+        completed: &[(StepId, StepOutcome)],
+        journal: &Journal,
+    ) -> Result<Vec<(StepId, String)>, JournalError> {
+        let ran: BTreeSet<&StepId> = completed.iter().map(|(id, _)| id).collect();
+        let owned = Journal::owned(&journal.entries());
+        for step in plan.steps.iter().filter(|s| s.action == Action::Unchanged && !ran.contains(&s.id)) {
+            if let (Some(id), Some(Owned { id: None })) = (live_id(step), owned.get(&step.id)) {
+                let outcome = StepOutcome { resource_id: id, created: false, ..StepOutcome::default() };
+                journal.record(&self.entry(step, JournalEvent::Succeeded, Some(&outcome), None))?;
+            }
+        }
+        let owned = Journal::owned(&journal.entries());
+        let live = plan.steps.iter().filter_map(|step| {
+            let id = match completed.iter().find(|(id, _)| id == &step.id) {
+                Some((_, outcome)) => outcome.resource_id.clone(),
+                None if step.action == Action::Unchanged => live_id(step)?,
+                None => return None,
+            };
+            Some((step, id))
+        });
+        // What the plan only references is nobody's to own.
+        let referenced = |step: &Step| desired.confluent.cluster.id.is_some() && step.kind == StepKind::Cluster;
+        Ok(live
+            .filter(|(step, id)| {
+                owned.get(&step.id).and_then(|o| o.id.as_deref()) != Some(id.as_str()) && !referenced(step)
+            })
+            .map(|(step, id)| (step.id.clone(), id))
+            .collect())
+    }
+}
+
+/// The live resource id a planned step shows (its `id` detail).
+fn live_id(step: &Step) -> Option<String> {
+    step.details.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone())
 }
 
 async fn run_step(ctx: &ApplyCtx<'_>, step: &Step) -> (StepId, Result<StepOutcome, StepError>, Duration) {

@@ -341,4 +341,43 @@ mod tests {
         // Nothing listed (gone meanwhile): keep what we have.
         assert_eq!(keep(&[], "ours", 1).await, (None, vec![]));
     }
+
+    /// [`wait_keeping_oldest`] over a world that lists `listing` (oldest first) after every
+    /// wait; returns the id it reports, whether it says it created it, what it waited for and
+    /// what it deleted.
+    async fn settle(listing: &[&'static str], found: &str, sent: u32) -> (String, bool, Vec<String>, Vec<String>) {
+        let (waited, deleted) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
+        let wait = |id: String| {
+            waited.lock().unwrap_or_else(PoisonError::into_inner).push(id);
+            async { Ok(()) }
+        };
+        let delete = |id: String| {
+            deleted.lock().unwrap_or_else(PoisonError::into_inner).push(id);
+            async { Ok(()) }
+        };
+        let list = || async { Ok(listing.to_vec()) };
+        let (id, (), created) = wait_keeping_oldest(found.to_owned(), sent, wait, |s: &&'static str| *s, list, delete)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let inner = |m: Mutex<Vec<String>>| m.into_inner().unwrap_or_else(PoisonError::into_inner);
+        (id, created, inner(waited), inner(deleted))
+    }
+
+    #[tokio::test]
+    async fn a_found_resource_that_is_not_the_oldest_is_given_up_for_the_survivor() {
+        // Found a racer's newer duplicate (its creator is deleting it): report the oldest,
+        // delete nothing, and wait for the one reported.
+        let (id, created, waited, deleted) = settle(&["oldest", "found"], "found", 0).await;
+        assert_eq!((id.as_str(), created), ("oldest", false));
+        assert_eq!(waited, ["found", "oldest"]);
+        assert!(deleted.is_empty(), "{deleted:?}");
+        // Found the oldest: one list, nothing else.
+        assert_eq!(
+            settle(&["found", "newer"], "found", 0).await,
+            ("found".to_owned(), false, vec!["found".to_owned()], vec![])
+        );
+        // Created ours, and a racer's is older: ours is deleted, the racer's adopted.
+        let (id, created, _, deleted) = settle(&["theirs", "ours"], "ours", 1).await;
+        assert_eq!((id.as_str(), created, deleted), ("theirs", false, vec!["ours".to_owned()]));
+    }
 }

@@ -10,9 +10,15 @@ use crate::Secret;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// A required environment variable is unset or empty.
+    /// A required environment variable is not set.
     #[error("environment variable {name} is not set")]
     MissingEnv {
+        /// The variable.
+        name: &'static str,
+    },
+    /// A required environment variable is set but empty (or only whitespace).
+    #[error("environment variable {name} is empty")]
+    EmptyEnv {
         /// The variable.
         name: &'static str,
     },
@@ -133,14 +139,19 @@ pub fn env_var(lookup: &dyn Fn(&str) -> Option<String>, name: &'static str) -> O
     lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// A required variable from `lookup`.
+/// A required variable from `lookup`, trimmed: unset is [`ConfigError::MissingEnv`], empty or
+/// blank [`ConfigError::EmptyEnv`].
 pub fn required_env(lookup: &dyn Fn(&str) -> Option<String>, name: &'static str) -> Result<String, ConfigError> {
-    env_var(lookup, name).ok_or(ConfigError::MissingEnv { name })
+    match lookup(name) {
+        None => Err(ConfigError::MissingEnv { name }),
+        Some(value) if value.trim().is_empty() => Err(ConfigError::EmptyEnv { name }),
+        Some(value) => Ok(value.trim().to_owned()),
+    }
 }
 
 /// A required secret from `lookup` (trimmed: API keys hold no spaces, a pasted newline would).
 pub fn required_secret(lookup: &dyn Fn(&str) -> Option<String>, name: &'static str) -> Result<Secret, ConfigError> {
-    env_var(lookup, name).map(Secret::from).ok_or(ConfigError::MissingEnv { name })
+    required_env(lookup, name).map(Secret::from)
 }
 
 /// Percent-encode one path segment (an id): everything but `A–Z a–z 0–9 - . _ ~`.
@@ -228,6 +239,14 @@ mod tests {
         assert_eq!(env_var(&lookup, "SET").as_deref(), Some("v"));
         assert_eq!(env_var(&lookup, "EMPTY"), None);
         assert!(matches!(required_env(&lookup, "NOPE"), Err(ConfigError::MissingEnv { name: "NOPE" })));
+        let message = |r: Result<String, ConfigError>| r.err().map(|e| e.to_string());
+        assert_eq!(message(required_env(&lookup, "NOPE")).as_deref(), Some("environment variable NOPE is not set"));
+        // Set but empty (or blank) is said as such: "not set" would send the user looking for
+        // a variable that is there.
+        assert_eq!(message(required_env(&lookup, "EMPTY")).as_deref(), Some("environment variable EMPTY is empty"));
+        let lookup_blank = |k: &str| (k == "BLANK").then(|| " \n".to_owned());
+        let secret = required_secret(&lookup_blank, "BLANK").map(|s| s.expose().to_owned());
+        assert_eq!(message(secret).as_deref(), Some("environment variable BLANK is empty"));
         assert_eq!(required_secret(&lookup, "SET").map(|s| s.expose().to_owned()).ok().as_deref(), Some("v"));
     }
 }

@@ -87,6 +87,11 @@ fn configuration_errors() {
     };
     let missing = ClientBuilder::from_env(&lookup(&[("CONFLUENT_CLOUD_API_KEY", "K")])).map(|_| ());
     assert!(matches!(missing, Err(ConfigError::MissingEnv { name: "CONFLUENT_CLOUD_API_SECRET" })));
+    let empty =
+        ClientBuilder::from_env(&lookup(&[("CONFLUENT_CLOUD_API_KEY", ""), ("CONFLUENT_CLOUD_API_SECRET", "S")]));
+    let empty = empty.map(|_| ()).expect_err("an empty key is refused");
+    assert!(matches!(empty, ConfigError::EmptyEnv { name: "CONFLUENT_CLOUD_API_KEY" }), "{empty}");
+    assert_eq!(empty.to_string(), "environment variable CONFLUENT_CLOUD_API_KEY is empty");
 
     let vars = &[("CONFLUENT_CLOUD_API_KEY", "K"), ("CONFLUENT_CLOUD_API_SECRET", "S")];
     let default = ClientBuilder::from_env(&lookup(vars)).expect("from env").build().expect("builds");

@@ -44,6 +44,10 @@ fn configuration_errors() {
     };
     let missing = ClientBuilder::from_env(&lookup(&[("TIDBCLOUD_PRIVATE_KEY", "P")])).map(|_| ());
     assert!(matches!(missing, Err(ConfigError::MissingEnv { name: "TIDBCLOUD_PUBLIC_KEY" })));
+    let empty = ClientBuilder::from_env(&lookup(&[("TIDBCLOUD_PUBLIC_KEY", "K"), ("TIDBCLOUD_PRIVATE_KEY", " ")]));
+    let empty = empty.map(|_| ()).expect_err("an empty key is refused");
+    assert!(matches!(empty, ConfigError::EmptyEnv { name: "TIDBCLOUD_PRIVATE_KEY" }), "{empty}");
+    assert_eq!(empty.to_string(), "environment variable TIDBCLOUD_PRIVATE_KEY is empty");
 
     let vars = &[("TIDBCLOUD_PUBLIC_KEY", "K"), ("TIDBCLOUD_PRIVATE_KEY", "P")];
     let default = ClientBuilder::from_env(&lookup(vars)).expect("from env").build().expect("builds");

@@ -122,7 +122,14 @@ fn hostile_files_are_findings_not_crashes() {
     dir.write("deep.yaml", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
     dir.write("empty.yaml", "");
     dir.write("list.yaml", "- a\n- b\n");
-    let run = linkplan(&["lint", "--format", "json", &dir.path().display().to_string()]);
+    dir.write("long.yaml", format!("{{version: 1, name: a{}, bogus: 1}}", " ".repeat(70_000)));
+    let path = dir.path().display().to_string();
+    for format in ["human", "sarif", "github", "junit"] {
+        let run = linkplan(&["lint", "--format", format, &path]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stderr.is_empty() && run.stdout.contains("PL003"), "{format}: {}", run.stderr);
+    }
+    let run = linkplan(&["lint", "--format", "json", &path]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
     let codes: Vec<String> = json["files"]
@@ -146,7 +153,8 @@ fn hostile_files_are_findings_not_crashes() {
             "empty.yaml: PL004",
             "huge.yaml: PL001",
             "latin1.yaml: PL001",
-            "list.yaml: PL004"
+            "list.yaml: PL004",
+            "long.yaml: PL004"
         ]
     );
 }
@@ -179,4 +187,26 @@ fn junit_and_output_file() {
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(xml.contains("<failure") && xml.contains("CL001 cluster-not-dedicated"), "{xml}");
     assert!(xml.contains("name=\"lint\""), "pass fixtures are passing test cases: {xml}");
+}
+
+/// A finding far along a very long line (miette's snippet panicked past column 65,535, and the
+/// whole batch was lost) is reported in every format, next to the other files' findings.
+#[test]
+fn a_very_long_line_is_reported_in_every_format() {
+    let dir = TempDir::new("long-line");
+    dir.write("a-long.yaml", format!("{{version: 1, name: a{}, bogus: 1}}", " ".repeat(70_000)));
+    dir.write("b-plain.yaml", example().replace("cku: 2", "cku: 1"));
+    let path = dir.path().display().to_string();
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let run = linkplan(&["lint", "--format", format, &path]);
+        assert_eq!(run.code, 1, "{format}: {}", run.transcript());
+        assert!(run.stdout.contains("PL003") && run.stdout.contains("CL003"), "{format}: {}", run.stdout);
+        assert!(run.stderr.is_empty(), "{format}: {}", run.stderr);
+    }
+    let human = linkplan(&["lint", &path]);
+    // `bogus` is after 20 characters, 70,000 spaces and `, `.
+    let plain = format!("{path}/a-long.yaml:1:70023: error PL003: unknown top-level key `bogus`");
+    assert!(human.stdout.contains(&plain), "{}", human.stdout);
+    assert!(human.stdout.contains(&format!("╭─[{path}/b-plain.yaml:")), "the other file keeps its snippet");
+    assert!(human.stdout.lines().all(|line| line.len() < 1000), "no long line is printed");
 }

@@ -4,8 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use linkplan_lint::FileReport;
-use linkplan_lint::output::Summary;
-use miette::{GraphicalReportHandler, GraphicalTheme};
+use linkplan_lint::output::human;
 
 use crate::args::ColorChoice;
 
@@ -30,48 +29,10 @@ fn width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
 }
 
-/// Every finding with its source snippet, then a one-line summary.
+/// Every finding with its source snippet, then a one-line summary (`linkplan_lint::output::human`
+/// at the terminal's width, `COLUMNS`).
 pub(crate) fn human(reports: &[FileReport], color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(width())
-        .with_links(false)
-        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
-    let mut out = String::new();
-    for report in reports {
-        for diagnostic in report.diagnostics(false) {
-            if handler.render_report(&mut out, &diagnostic).is_err() {
-                out.push_str(&format!("{}: {}\n", report.path, diagnostic.finding.message));
-            }
-            out.push('\n');
-        }
-    }
-    out.push_str(&summary_line(&Summary::of(reports)));
-    out.push('\n');
-    out
-}
-
-fn summary_line(summary: &Summary) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let files = plural(summary.files, "file");
-    if summary.errors + summary.warnings + summary.infos == 0 {
-        return format!("All checks passed ({files}).");
-    }
-    let mut parts = Vec::new();
-    if summary.errors > 0 {
-        parts.push(plural(summary.errors, "error"));
-    }
-    if summary.warnings > 0 {
-        parts.push(plural(summary.warnings, "warning"));
-    }
-    if summary.infos > 0 {
-        parts.push(plural(summary.infos, "note"));
-    }
-    let listed = match parts.as_slice() {
-        [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
-        _ => parts.join(""),
-    };
-    format!("Found {listed} in {} of {files}.", summary.files_with_findings)
+    human::render(reports, human::Style { color, width: width() })
 }
 
 /// Writes to stdout; a closed pipe (`linkplan lint | head`) is not an error.

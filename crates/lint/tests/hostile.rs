@@ -1,13 +1,13 @@
 //! Property tests: generated and mutated plans never panic, never hang, and every finding
-//! points inside its file, in every output format.
+//! points inside its file, in every output format (human, json, sarif, github, junit).
 //!
 //! Bounded for CI: `PROPTEST_CASES` (default 256 per property) sets the number of cases.
 
 use std::time::{Duration, Instant};
 
+use linkplan_lint::output::human::{self, Style};
 use linkplan_lint::output::{github, json, junit, sarif};
 use linkplan_lint::{FileReport, Linter, Options};
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use proptest::prelude::*;
 
 const EXAMPLE: &str = include_str!("../../../examples/orders-cdc.yaml");
@@ -126,12 +126,16 @@ fn assert_well_formed(report: &FileReport) -> Result<(), TestCaseError> {
             );
         }
     }
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
-    let mut out = String::new();
-    for diagnostic in report.diagnostics(true) {
-        prop_assert!(handler.render_report(&mut out, &diagnostic).is_ok());
-    }
     let reports = std::slice::from_ref(report);
+    for style in
+        [Style { color: false, width: 100 }, Style { color: true, width: 40 }, Style { color: false, width: 1 }]
+    {
+        let rendered = human::render(reports, style);
+        // Every finding is there (its code, in the snippet's title or the plain line).
+        for finding in &report.findings {
+            prop_assert!(rendered.contains(finding.code), "{} missing from {rendered}", finding.code);
+        }
+    }
     for rendered in [json::render(reports), sarif::render(reports), github::render(reports), junit::render(reports)] {
         prop_assert!(!rendered.is_empty() || report.findings.is_empty());
     }
@@ -190,8 +194,59 @@ fn generated_plan() -> impl Strategy<Value = String> {
     proptest::collection::vec(line, 0..40).prop_map(|lines| format!("version: 1\nname: gen\n{}", lines.concat()))
 }
 
+/// Lines too long for miette's snippets (it panicked on a label past column 65,535): a finding
+/// far along a line, one on a long line's neighbour, a related span, tabs and wide characters
+/// (four and two columns each), and a span over several lines with a long one inside.
+fn long_line_files() -> Vec<(&'static str, Vec<u8>)> {
+    let pad = |n: usize, s: &str| s.repeat(n);
+    vec![
+        ("finding past column 65535", format!("{{version: 1, name: a{}, bogus: 1}}", pad(70_000, " ")).into_bytes()),
+        (
+            "long line before the finding",
+            format!("# {}\nversion: 1\nname: a\nbogus: 1\n", pad(70_000, "x")).into_bytes(),
+        ),
+        ("tabs", format!("{{version: 1, name: a,{}bogus: 1}}", pad(20_000, "\t")).into_bytes()),
+        ("wide characters", format!("version: 1\nname: \"{}\"\nbogus: 1\n", pad(40_000, "日")).into_bytes()),
+        (
+            "duplicate key far along",
+            format!("{{version: 1, name: a, tidb: {{}}, confluent: {{}},{} name: b}}", pad(70_000, " ")).into_bytes(),
+        ),
+        (
+            "multi-line span",
+            format!("version: 1\nname: a\ntidb:\n  region: [us-east-1,\n{}x]\n", pad(70_000, " ")).into_bytes(),
+        ),
+        ("syntax error far along", format!("version: 1\nname: \"a{}\n", pad(70_000, " ")).into_bytes()),
+        ("not UTF-8 far along", [format!("version: 1\nname: a{}", pad(70_000, " ")).into_bytes(), vec![0xff]].concat()),
+    ]
+}
+
+#[test]
+fn long_lines_render_in_every_format() {
+    let linter = linter();
+    for (name, bytes) in long_line_files() {
+        let report = linter.lint_bytes("long.yaml".to_owned(), bytes);
+        assert!(!report.findings.is_empty(), "{name}: no finding");
+        if let Err(e) = assert_well_formed(&report) {
+            panic!("{name}: {e}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { max_shrink_time: 20_000, ..ProptestConfig::default() })]
+
+    /// The example with a run of spaces, tabs or wide characters inserted anywhere.
+    #[test]
+    fn long_lines_never_panic(
+        at in any::<usize>(),
+        fill in proptest::sample::select(vec![" ", "\t", "日", "x"]),
+        len in 16_000usize..70_000,
+    ) {
+        let mut bytes = EXAMPLE.as_bytes().to_vec();
+        let at = at % bytes.len();
+        bytes.splice(at..at, fill.repeat(len).into_bytes());
+        check(&linter(), bytes)?;
+    }
 
     #[test]
     fn mutated_example_never_panics(edits in proptest::collection::vec(edit(), 1..8)) {

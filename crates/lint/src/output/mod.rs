@@ -1,7 +1,9 @@
-//! Machine-readable outputs: `json`, `sarif`, `github` and `junit`. Each is a pure function from
-//! reports to text; the CLI prints it. The human format is miette's, rendered by the CLI.
+//! The output formats: `human` (miette's snippets, the default) and the machine-readable
+//! `json`, `sarif`, `github` and `junit`. Each is a pure function from reports to text; the CLI
+//! prints it. Every format locates a span the same way ([`Locator`]).
 
 pub mod github;
+pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
@@ -10,7 +12,9 @@ use linkplan_model::{LineIndex, Span};
 
 use crate::FileReport;
 
-/// 1-based start and end positions of a span, columns in characters (end exclusive).
+/// 1-based start and end positions of a span (end exclusive). Lines end at `\n`; columns count
+/// Unicode code points (not bytes, not UTF-16 code units), one per byte that is not UTF-8 (such
+/// a byte is one `?` in [`FileReport::text`]). Every format uses these, the human header too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub line: usize,

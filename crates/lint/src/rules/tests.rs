@@ -6,9 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
-
 use super::RULES;
+use crate::output::human;
 use crate::{FileReport, Linter, Options};
 
 fn fixtures_dir() -> PathBuf {
@@ -40,15 +39,10 @@ fn lint(path: &Path, options: Options) -> FileReport {
 
 /// Renders findings the way `linkplan lint` does without colour, at width 80.
 pub(crate) fn render(report: &FileReport) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .with_links(false)
-        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
+    let renderer = human::Renderer::new(human::Style { color: false, width: 80 });
     let mut out = String::new();
-    for diagnostic in report.diagnostics(false) {
-        if let Err(e) = handler.render_report(&mut out, &diagnostic) {
-            out.push_str(&format!("render error: {e}"));
-        }
+    for finding in &report.findings {
+        renderer.finding(&mut out, report, finding);
     }
     out
 }

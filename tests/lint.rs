@@ -210,3 +210,18 @@ fn a_very_long_line_is_reported_in_every_format() {
     assert!(human.stdout.contains(&format!("╭─[{path}/b-plain.yaml:")), "the other file keeps its snippet");
     assert!(human.stdout.lines().all(|line| line.len() < 1000), "no long line is printed");
 }
+
+/// The human header and the JSON location count the same columns (code points) on a line
+/// with multi-byte characters before the finding.
+#[test]
+fn human_and_json_columns_agree() {
+    let dir = TempDir::new("columns");
+    let path =
+        dir.write("plan.yaml", "version: 1\nname: a\ntidb: {cloud: \"日本🦀\", bogus: 1}\n").display().to_string();
+    let human = linkplan(&["lint", "--select", "PL003", &path]);
+    assert!(human.stdout.contains(&format!("╭─[{path}:3:22]")), "{}", human.stdout);
+    let json = linkplan(&["lint", "--select", "PL003", "--format", "json", &path]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap_or_default();
+    let location = &json["files"][0]["findings"][0]["location"];
+    assert_eq!((location["line"].as_u64(), location["column"].as_u64()), (Some(3), Some(22)), "{json}");
+}

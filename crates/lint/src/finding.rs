@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use linkplan_model::Span;
+use linkplan_model::{LineIndex, Span};
 use miette::{Diagnostic, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SpanContents};
 use serde::Serialize;
 
@@ -135,12 +135,15 @@ impl SourceCode for FileSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette counts the snippet header's column in bytes (and a lone `\r` as a line break);
+        // every other format counts code points on `\n` lines: the header says the same.
+        let (line, column) = LineIndex::new(self.text).line_col(self.text, inner.span().offset());
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            line.saturating_sub(1),
+            column.saturating_sub(1),
             inner.line_count(),
         )))
     }

@@ -72,8 +72,8 @@ pub enum LiveValue {
 #[derive(Debug, Clone)]
 pub struct FileReport {
     pub path: String,
-    /// The file's text (lossy when it was not UTF-8), for rendering snippets; empty when the
-    /// file has no findings.
+    /// The file's text, for rendering snippets; empty when the file has no findings. In a file
+    /// that is not UTF-8 each byte that is not is a `?`, so offsets stay the file's.
     pub text: String,
     /// Ordered by position, then code.
     pub findings: Vec<Finding>,
@@ -124,25 +124,23 @@ impl Linter {
     /// Lints a file's raw bytes without copying them when they are UTF-8.
     pub fn lint_bytes(&self, path: String, bytes: Vec<u8>) -> FileReport {
         if let Err(error) = yaml::text_from_bytes(&bytes) {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(yaml::MAX_FILE_BYTES)]).into_owned();
+            // The error's offsets are in the file's bytes, and so are the text's.
+            let text = same_offsets_text(&bytes[..bytes.len().min(yaml::MAX_FILE_BYTES)]);
             let mut finding = rules::invalid_yaml::finding(&error);
-            if let yaml::ParseError::NotUtf8 { offset } | yaml::ParseError::Binary { offset } = error {
-                finding.span = lossy_span(&text, &bytes, offset);
+            if let yaml::ParseError::NotUtf8 { offset } = error
+                && let Some(byte) = bytes.get(offset)
+            {
+                finding.label = Some(format!("byte 0x{byte:02X}, shown as `?`"));
             }
             let findings = self.finish(&text, vec![finding], Vec::new());
+            let text = if findings.is_empty() { String::new() } else { text };
             return FileReport { path, text, findings };
         }
-        match String::from_utf8(bytes) {
-            Ok(text) => {
-                let findings = self.lint_text(&text);
-                // Only findings need the text (for snippets); a clean file's is freed at once.
-                let text = if findings.is_empty() { String::new() } else { text };
-                FileReport { path, text, findings }
-            }
-            Err(e) => {
-                FileReport { path, text: String::from_utf8_lossy(e.as_bytes()).into_owned(), findings: Vec::new() }
-            }
-        }
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| same_offsets_text(e.as_bytes()));
+        let findings = self.lint_text(&text);
+        // Only findings need the text (for snippets); a clean file's is freed at once.
+        let text = if findings.is_empty() { String::new() } else { text };
+        FileReport { path, text, findings }
     }
 
     /// Lints a plan's text and returns its findings, ordered.
@@ -256,13 +254,15 @@ fn anchor(document: &Document, path: &[&str]) -> Option<Span> {
     best
 }
 
-/// The span of the character at byte `offset` of `bytes`, in their lossy UTF-8 `text`.
-fn lossy_span(text: &str, bytes: &[u8], offset: usize) -> Span {
-    let mut start = String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]).len().min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
+/// `bytes` as text with each byte that is not UTF-8 replaced by `?`: every offset, and so every
+/// line and column, is the same as in the file (`from_utf8_lossy`'s U+FFFD is three bytes long).
+fn same_offsets_text(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        text.extend(std::iter::repeat_n('?', chunk.invalid().len()));
     }
-    Span::new(start, start + text[start..].chars().next().map_or(0, char::len_utf8))
+    text
 }
 
 /// The registry entry behind a finding's code.

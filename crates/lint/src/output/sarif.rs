@@ -3,6 +3,10 @@
 //! Hand-written serde structs for the parts used: `serde-sarif` needs a build-time code
 //! generator and does not compile on its own (see ARCHITECTURE.md). A test validates the
 //! output against the official SARIF 2.1.0 schema.
+//!
+//! Columns count Unicode code points, as in every other format, and the run says so with
+//! `columnKind: unicodeCodePoints` (SARIF's default is UTF-16 code units); `byteOffset` and
+//! `byteLength` are in the file's bytes.
 
 use serde::Serialize;
 

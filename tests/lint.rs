@@ -1,6 +1,9 @@
 //! `linkplan lint` end to end.
 
-use crate::util::{TempDir, example, linkplan, linkplan_stdin};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::util::{Run, TempDir, example, finish, linkplan, linkplan_command, linkplan_stdin, run_command};
 
 #[test]
 fn the_example_plan_is_clean() {
@@ -224,4 +227,96 @@ fn human_and_json_columns_agree() {
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap_or_default();
     let location = &json["files"][0]["findings"][0]["location"];
     assert_eq!((location["line"].as_u64(), location["column"].as_u64()), (Some(3), Some(22)), "{json}");
+}
+
+/// Runs `linkplan ARGS…`, failing (not hanging) if it has not finished within 30 seconds.
+fn linkplan_within_30s(args: &[&str]) -> Run {
+    let mut child = match linkplan_command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => panic!("cannot run linkplan: {e}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while matches!(child.try_wait(), Ok(None)) {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("linkplan {args:?} did not finish in 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    match child.wait_with_output() {
+        Ok(output) => finish(output),
+        Err(e) => panic!("linkplan did not finish: {e}"),
+    }
+}
+
+/// A FIFO given by name blocked `lint` forever (opening it waits for a writer): files that are
+/// not regular are refused by name and kind, without being opened, and the rest is linted.
+/// Directory searches skip them silently.
+#[cfg(unix)]
+#[test]
+fn files_that_are_not_regular_are_refused_by_kind() {
+    let dir = TempDir::new("special");
+    let plan = dir.write("plan.yaml", example()).display().to_string();
+    let fifo = dir.path().join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", fifo.display());
+    let socket = dir.path().join("socket.yaml");
+    let _listener = match std::os::unix::net::UnixListener::bind(&socket) {
+        Ok(listener) => listener,
+        Err(e) => panic!("cannot bind {}: {e}", socket.display()),
+    };
+    let (fifo, socket) = (fifo.display().to_string(), socket.display().to_string());
+    let run = linkplan_within_30s(&["lint", &fifo, &socket, "/dev/null", &plan]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    for (path, kind) in
+        [(&fifo, "a named pipe (FIFO)"), (&socket, "a socket"), (&"/dev/null".to_owned(), "a character device")]
+    {
+        let line = format!("linkplan: error: cannot read `{path}`: it is {kind}, not a regular file");
+        assert!(run.stderr.contains(&line), "{line}\n{}", run.stderr);
+    }
+    assert!(run.stdout.contains("All checks passed (1 file)."), "{}", run.stdout);
+
+    let searched = linkplan_within_30s(&["lint", &dir.path().display().to_string()]);
+    assert_eq!(searched.code, 0, "{}", searched.transcript());
+    assert!(searched.stdout.contains("All checks passed (1 file)."), "{}", searched.stdout);
+}
+
+/// Every path error says what the operating system said.
+#[test]
+fn path_errors_keep_the_os_reason() {
+    let dir = TempDir::new("path-errors");
+    let file = dir.write("plan.yaml", example()).display().to_string();
+    let under_a_file = format!("{file}/x.yaml");
+    let run = linkplan(&["lint", &under_a_file, "does/not/exist.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains(&format!("cannot read `{under_a_file}`: Not a directory")), "{}", run.stderr);
+    assert!(run.stderr.contains("cannot read `does/not/exist.yaml`: No such file or directory"), "{}", run.stderr);
+
+    let report = dir.path().display().to_string();
+    let run = linkplan(&["lint", "-o", &report, &file]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("cannot write the report") && run.stderr.contains("Is a directory"), "{}", run.stderr);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::PermissionsExt;
+        // A name that is not UTF-8 is shown lossily, with the reason.
+        let missing = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.yaml"));
+        let mut command = linkplan_command(&["lint"]);
+        command.arg(&missing);
+        let run = run_command(command);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(run.stderr.contains("caf\u{fffd}.yaml`: No such file or directory"), "{}", run.stderr);
+
+        let locked = dir.write("locked.yaml", example());
+        let _ = std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000));
+        // Root reads it anyway.
+        if std::fs::read(&locked).is_err() {
+            let run = linkplan(&["lint", &locked.display().to_string()]);
+            assert_eq!(run.code, 2, "{}", run.transcript());
+            assert!(run.stderr.contains("Permission denied"), "{}", run.stderr);
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Finding plan files: explicit files as given, directories searched for `*.yaml`/`*.yml`.
+//! Finding plan files: explicit files as given (regular files only), directories searched for
+//! `*.yaml`/`*.yml`.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -6,7 +7,8 @@ use std::path::{Path, PathBuf};
 /// Directories never searched (besides hidden ones).
 const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
 
-/// A path that could not be searched.
+/// A path that could not be searched, or is not a file to read (the reason is the OS's error, or
+/// what kind of file it is).
 #[derive(Debug)]
 pub(crate) struct WalkError {
     pub(crate) path: PathBuf,
@@ -22,15 +24,44 @@ pub(crate) fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
             files.push(path.clone());
             continue;
         }
+        // Follows symbolic links: a link to a plan is read, a link to a FIFO refused.
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk_dir(path, &mut files, &mut errors),
-            Ok(_) => files.push(path.clone()),
+            Ok(meta) if meta.is_file() => files.push(path.clone()),
+            Ok(meta) => errors.push(WalkError { path: path.clone(), error: not_regular(meta.file_type()) }),
             Err(error) => errors.push(WalkError { path: path.clone(), error }),
         }
     }
     files.sort();
     files.dedup();
     (files, errors)
+}
+
+/// Why a path that is neither a directory nor a regular file is not read: opening a FIFO waits
+/// for a writer (forever, in a hook or CI job), and a device or a socket holds no plan. Standard
+/// input, `-`, can still be a pipe.
+fn not_regular(kind: std::fs::FileType) -> io::Error {
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_char_device() {
+            "a character device"
+        } else if kind.is_block_device() {
+            "a block device"
+        } else {
+            "a special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = {
+        let _ = kind;
+        "a special file"
+    };
+    io::Error::new(io::ErrorKind::InvalidInput, format!("it is {what}, not a regular file"))
 }
 
 fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {

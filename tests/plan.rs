@@ -371,13 +371,46 @@ fn an_empty_key_variable_is_reported_as_empty() {
         let run = plan(&[(name, value)], &[]);
         assert_ne!(run.code, 0, "{}", run.transcript());
         let said = unwrapped(&run.stderr);
-        assert!(said.contains(&format!("environment variable {name} is empty")), "{}", run.stderr);
+        assert!(said.contains(&format!("API key variables set but empty: {name}")), "{}", run.stderr);
         assert!(!said.contains("not set"), "{}", run.stderr);
     }
     let unset = plan(&[], &["CONFLUENT_CLOUD_API_SECRET"]);
     assert_ne!(unset.code, 0, "{}", unset.transcript());
     let said = unwrapped(&unset.stderr);
-    assert!(said.contains("environment variable CONFLUENT_CLOUD_API_SECRET is not set"), "{}", unset.stderr);
+    assert!(said.contains("API key variables not set: CONFLUENT_CLOUD_API_SECRET"), "{}", unset.stderr);
+    // Every missing or empty variable is named at once, both vendors'.
+    let all = ["CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_API_SECRET", "TIDBCLOUD_PRIVATE_KEY"];
+    let many = plan(&[("TIDBCLOUD_PUBLIC_KEY", "")], &all);
+    let said = unwrapped(&many.stderr);
+    assert!(
+        said.contains(
+            "API key variables not set: CONFLUENT_CLOUD_API_KEY, CONFLUENT_CLOUD_API_SECRET, TIDBCLOUD_PRIVATE_KEY; \
+             set but empty: TIDBCLOUD_PUBLIC_KEY"
+        ),
+        "{}",
+        many.stderr
+    );
+}
+
+/// With no network, the error names the host and the cause (refused, DNS), not only the vendor.
+#[test]
+fn no_network_names_the_host_and_the_cause() {
+    let keys = [
+        ("CONFLUENT_CLOUD_API_KEY", "KEY"),
+        ("CONFLUENT_CLOUD_API_SECRET", "SECRET"),
+        ("TIDBCLOUD_PUBLIC_KEY", "PUBLIC"),
+        ("TIDBCLOUD_PRIVATE_KEY", "PRIVATE"),
+    ];
+    let mut command = linkplan_command(&["plan", "examples/orders-cdc.yaml"]);
+    command
+        .env("LINKPLAN_CONFLUENT_URL", "http://127.0.0.1:9")
+        .env("LINKPLAN_TIDBCLOUD_URL", "http://127.0.0.1:9")
+        .envs(keys);
+    let run = run_command(command);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let said = unwrapped(&run.stderr);
+    assert!(said.contains("could not connect to 127.0.0.1:9 for GET"), "{}", run.stderr);
+    assert!(said.contains("connection refused"), "{}", run.stderr);
 }
 
 /// An error report's words on one line (miette wraps them, with a `|` gutter).

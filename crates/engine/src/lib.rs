@@ -91,22 +91,44 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// The clients could not be configured (a missing variable, a bad base URL).
+/// The clients could not be configured (missing keys, a bad base URL).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// API key variables that are not set, or empty: every one of them, both vendors'.
+    #[error("{}", missing_keys_message(.missing, .empty))]
+    MissingKeys { missing: Vec<&'static str>, empty: Vec<&'static str> },
     #[error("Confluent Cloud client: {0}")]
     Confluent(linkplan_confluent::ConfigError),
     #[error("TiDB Cloud client: {0}")]
     Tidb(linkplan_tidbcloud::ConfigError),
 }
 
+fn missing_keys_message(missing: &[&str], empty: &[&str]) -> String {
+    let list = |names: &[&str]| names.join(", ");
+    match (missing, empty) {
+        ([], empty) => format!("API key variables set but empty: {}", list(empty)),
+        (missing, []) => format!("API key variables not set: {}", list(missing)),
+        (missing, empty) => format!("API key variables not set: {}; set but empty: {}", list(missing), list(empty)),
+    }
+}
+
+/// The variables both clients need, in the order users set them.
+const KEY_VARIABLES: [&str; 4] = [
+    linkplan_confluent::ENV_API_KEY,
+    linkplan_confluent::ENV_API_SECRET,
+    linkplan_tidbcloud::ENV_PUBLIC_KEY,
+    linkplan_tidbcloud::ENV_PRIVATE_KEY,
+];
+
 impl SetupError {
-    /// Whether an API key variable is missing (rather than a bad URL or key).
+    /// Whether an API key variable is missing or empty (rather than a bad URL or key).
     pub fn is_missing_key(&self) -> bool {
+        use linkplan_confluent::ConfigError as C;
         matches!(
             self,
-            SetupError::Confluent(linkplan_confluent::ConfigError::MissingEnv { .. })
-                | SetupError::Tidb(linkplan_tidbcloud::ConfigError::MissingEnv { .. })
+            SetupError::MissingKeys { .. }
+                | SetupError::Confluent(C::MissingEnv { .. } | C::EmptyEnv { .. })
+                | SetupError::Tidb(C::MissingEnv { .. } | C::EmptyEnv { .. })
         )
     }
 
@@ -116,6 +138,7 @@ impl SetupError {
         use linkplan_confluent::ConfigError as C;
         match self {
             SetupError::Confluent(e) | SetupError::Tidb(e) => matches!(e, C::InvalidUrl { .. } | C::Insecure { .. }),
+            SetupError::MissingKeys { .. } => false,
         }
     }
 }
@@ -124,6 +147,12 @@ impl Engine {
     /// Both clients from the vendors' usual variables (`CONFLUENT_CLOUD_API_KEY`, …, and the
     /// `LINKPLAN_*_URL` overrides), read through `lookup`.
     pub fn from_env(lookup: &dyn Fn(&str) -> Option<String>, clock: Arc<dyn Clock>) -> Result<Engine, SetupError> {
+        let value = |name: &str| lookup(name).map(|v| v.trim().is_empty());
+        let missing: Vec<&'static str> = KEY_VARIABLES.into_iter().filter(|n| value(n).is_none()).collect();
+        let empty: Vec<&'static str> = KEY_VARIABLES.into_iter().filter(|n| value(n) == Some(true)).collect();
+        if !missing.is_empty() || !empty.is_empty() {
+            return Err(SetupError::MissingKeys { missing, empty });
+        }
         let confluent = linkplan_confluent::ClientBuilder::from_env(lookup)
             .and_then(linkplan_confluent::ClientBuilder::build)
             .map_err(SetupError::Confluent)?;

@@ -493,9 +493,20 @@ pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
 }
 
 fn confluent_error(what: &'static str, e: &linkplan_confluent::Error) -> ObserveError {
-    ObserveError::Confluent { what, message: e.to_string() }
+    ObserveError::Confluent { what, message: with_causes(e) }
 }
 
 fn tidb_error(what: &'static str, e: &linkplan_tidbcloud::Error) -> ObserveError {
-    ObserveError::Tidb { what, message: e.to_string() }
+    ObserveError::Tidb { what, message: with_causes(e) }
+}
+
+/// A client error's message and its immediate cause (which already sums up the HTTP stack's):
+/// `no response from TiDB Cloud: could not connect to serverless.tidbapi.com for GET
+/// /v1beta1/clusters/…: DNS lookup failed (…)`.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let message = e.to_string();
+    match e.source().map(ToString::to_string) {
+        Some(cause) if !message.contains(&cause) => format!("{message}: {cause}"),
+        _ => message,
+    }
 }

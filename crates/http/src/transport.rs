@@ -76,8 +76,12 @@ impl fmt::Debug for TransportConfig {
 #[non_exhaustive]
 pub enum TransportError {
     /// No connection was made, so the request was not sent: safe to repeat.
-    #[error("could not connect for {method} {path}")]
+    #[error("could not connect to {host} for {method} {path}: {cause}")]
     Connect {
+        /// The host (and port) the request was for.
+        host: String,
+        /// Why, in a few words: DNS, refused, timeout, TLS, or the innermost error.
+        cause: String,
         /// The method.
         method: Method,
         /// The path (no query).
@@ -87,8 +91,10 @@ pub enum TransportError {
         source: reqwest::Error,
     },
     /// The per-request timeout passed; the server may have acted on the request.
-    #[error("{method} {path} timed out after {timeout:?}")]
+    #[error("{method} {path} to {host} timed out after {timeout:?}")]
     Timeout {
+        /// The host (and port) the request was for.
+        host: String,
         /// The method.
         method: Method,
         /// The path (no query).
@@ -101,8 +107,12 @@ pub enum TransportError {
     },
     /// The connection failed after the request was (perhaps) sent: reset, closed early, or a
     /// broken body. The server may have acted on the request.
-    #[error("connection failed during {method} {path}")]
+    #[error("connection to {host} failed during {method} {path}: {cause}")]
     Connection {
+        /// The host (and port) the request was for.
+        host: String,
+        /// Why, in a few words.
+        cause: String,
         /// The method.
         method: Method,
         /// The path (no query).
@@ -278,7 +288,7 @@ impl Transport {
                 Ok(Incoming { status, headers, body, request_id })
             }
             Err(source) => {
-                let error = classify(source, &out.method, path.clone(), out.timeout);
+                let error = classify(source, out.url, &out.method, path.clone(), out.timeout);
                 tracing::debug!(
                     target: "linkplan::http",
                     vendor = self.vendor,
@@ -317,14 +327,52 @@ pub fn request_target(url: &Url) -> String {
     }
 }
 
-fn classify(source: reqwest::Error, method: &Method, path: String, timeout: Duration) -> TransportError {
+fn classify(source: reqwest::Error, url: &Url, method: &Method, path: String, timeout: Duration) -> TransportError {
     let method = method.clone();
-    if source.is_connect() {
-        TransportError::Connect { method, path, source }
-    } else if source.is_timeout() {
-        TransportError::Timeout { method, path, timeout, source }
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => url.as_str().to_owned(),
+    };
+    if source.is_timeout() {
+        TransportError::Timeout { host, method, path, timeout, source }
+    } else if source.is_connect() {
+        let cause = cause(&source);
+        TransportError::Connect { host, cause, method, path, source }
     } else {
-        TransportError::Connection { method, path, source }
+        let cause = cause(&source);
+        TransportError::Connection { host, cause, method, path, source }
+    }
+}
+
+/// Why a connection failed, in the words a user looks for: `DNS lookup failed (…)`,
+/// `connection refused`, `timed out`, `TLS handshake failed (…)`, else the innermost error.
+fn cause(error: &reqwest::Error) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    let mut io_kind = None;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            io_kind.get_or_insert(io.kind());
+        }
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let innermost = chain.last().cloned().unwrap_or_else(|| error.to_string());
+    let all = chain.join(": ").to_ascii_lowercase();
+    if all.contains("dns error")
+        || all.contains("failed to lookup address")
+        || all.contains("name or service not known")
+    {
+        format!("DNS lookup failed ({innermost})")
+    } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused) || all.contains("connection refused") {
+        "connection refused".to_owned()
+    } else if io_kind == Some(std::io::ErrorKind::TimedOut) || all.contains("timed out") {
+        "timed out".to_owned()
+    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+        format!("TLS handshake failed ({innermost})")
+    } else {
+        innermost
     }
 }
 

@@ -21,7 +21,7 @@
 use linkplan_tidbcloud::resources::private_link_connections::{AttachDomainRequest, DomainType};
 
 use super::{ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone};
-use crate::observe::{AttachedObserved, Observed, attached_observed};
+use crate::observe::{AttachedObserved, Observed, attached_observed, with_causes};
 use crate::step::Step;
 use crate::wait::Acceptor;
 
@@ -66,7 +66,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     };
     let plcs = ctx.engine.tidb.private_link_connections();
     let request = AttachDomainRequest { kind: DomainType::Confluent, unique_name: unique_name.clone() };
-    let vendor = |doing: &str, e: &linkplan_tidbcloud::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let vendor =
+        |doing: &str, e: &linkplan_tidbcloud::Error| StepError::new(step, doing, with_causes(&e), retry_hint());
     let find = || async {
         plcs.find_attached(cluster_id, &connection, &request)
             .await
@@ -129,7 +130,7 @@ pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Step
     match plcs.detach_domains(cluster_id, &connection, &id).await {
         Ok(_) => (),
         Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
-        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+        Err(e) => return Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
     }
     let request = AttachDomainRequest { kind: DomainType::Confluent, unique_name };
     let poll = || plcs.find_attached(cluster_id, &connection, &request);

@@ -27,7 +27,7 @@ use super::{
     wait_gone, wait_keeping_oldest,
 };
 use crate::desired;
-use crate::observe::{ClusterObserved, Observed, cluster_observed};
+use crate::observe::{ClusterObserved, Observed, cluster_observed, with_causes};
 use crate::step::Step;
 use crate::wait::Acceptor;
 
@@ -49,7 +49,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
         return Err(StepError::new(step, DOING, "the network id is unknown", retry_hint()));
     };
     let clusters = ctx.engine.confluent.clusters();
-    let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let vendor =
+        |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, with_causes(&e), retry_hint());
     let wanted = &desired.cluster;
     let find = || async {
         match &wanted.id {
@@ -141,7 +142,7 @@ pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Step
     match clusters.delete(env, &id).await {
         Ok(()) => (),
         Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
-        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+        Err(e) => return Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
     }
     let poll = || async {
         match clusters.get(env, &id).await {

@@ -27,7 +27,7 @@ use super::{
     wait_gone, wait_keeping_oldest,
 };
 use crate::desired::{self, NetworkSource};
-use crate::observe::{NetworkObserved, Observed, network_observed};
+use crate::observe::{NetworkObserved, Observed, network_observed, with_causes};
 use crate::step::Step;
 use crate::wait::Acceptor;
 
@@ -48,7 +48,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     };
     let env = desired.environment.as_str();
     let networks = ctx.engine.confluent.networks();
-    let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let vendor =
+        |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, with_causes(&e), retry_hint());
     // Creates this step sent (0: found by its natural key).
     let mut sent = 0;
     let network = match networks.find(env, display_name).await.map_err(|e| vendor("looking the network up", &e))? {
@@ -127,7 +128,7 @@ pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Step
     match networks.delete(env, &id).await {
         Ok(()) => (),
         Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
-        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+        Err(e) => return Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
     }
     let poll = || async {
         match networks.get(env, &id).await {

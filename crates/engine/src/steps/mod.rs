@@ -19,6 +19,7 @@ use std::time::Duration;
 use crate::Engine;
 use crate::desired::Desired;
 use crate::journal::{Journal, JournalEvent};
+use crate::observe::with_causes;
 use crate::progress::{Event, Progress};
 use crate::step::{Resolved, Step, StepId};
 use crate::wait::{Acceptor, Transient, WaitError, WaitPolicy, wait_for};
@@ -126,7 +127,7 @@ pub(crate) fn wait_failed<E: std::error::Error>(
         WaitError::FailedState { state, reason } => {
             StepError::new(step, doing, format!("{state}: {reason}"), hint(&state))
         }
-        WaitError::Poll(e) => StepError::new(step, doing, e.to_string(), retry_hint()),
+        WaitError::Poll(e) => StepError::new(step, doing, with_causes(&e), retry_hint()),
     }
 }
 

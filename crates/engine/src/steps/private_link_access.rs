@@ -23,7 +23,7 @@ use linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAcces
 use super::{
     ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
 };
-use crate::observe::{AccessObserved, Observed, access_observed};
+use crate::observe::{AccessObserved, Observed, access_observed, with_causes};
 use crate::step::Step;
 use crate::wait::Acceptor;
 
@@ -46,7 +46,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
         return Err(StepError::new(step, DOING, "the network id or TiDB's AWS account is unknown", retry_hint()));
     };
     let accesses = ctx.engine.confluent.private_link_accesses();
-    let vendor = |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let vendor =
+        |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, with_causes(&e), retry_hint());
     let find = || async {
         accesses.find(env, &network, &account).await.map_err(|e| vendor("looking the PrivateLink access up", &e))
     };
@@ -89,7 +90,7 @@ pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Step
     match accesses.delete(env, &id).await {
         Ok(()) => (),
         Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
-        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+        Err(e) => return Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
     }
     let poll = || async {
         match accesses.get(env, &id).await {

@@ -30,7 +30,7 @@ use super::{
     ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone,
     wait_keeping_oldest,
 };
-use crate::observe::{ConnectionObserved, Observed, connection_observed};
+use crate::observe::{ConnectionObserved, Observed, connection_observed, with_causes};
 use crate::step::Step;
 use crate::wait::Acceptor;
 
@@ -62,7 +62,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
         return Err(StepError::new(step, DOING, "the network's endpoint service name is unknown", retry_hint()));
     };
     let plcs = ctx.engine.tidb.private_link_connections();
-    let vendor = |doing: &str, e: &linkplan_tidbcloud::Error| StepError::new(step, doing, e.to_string(), retry_hint());
+    let vendor =
+        |doing: &str, e: &linkplan_tidbcloud::Error| StepError::new(step, doing, with_causes(&e), retry_hint());
     let find = || async {
         plcs.find(cluster_id, &service_name).await.map_err(|e| vendor("looking the private link connection up", &e))
     };
@@ -160,7 +161,7 @@ pub async fn delete(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Step
     match plcs.delete(cluster_id, &id).await {
         Ok(_) => (),
         Err(e) if e.is_not_found() => return Ok(StepOutcome { resource_id: id, ..StepOutcome::default() }),
-        Err(e) => return Err(StepError::new(step, DOING, e.to_string(), retry_hint())),
+        Err(e) => return Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
     }
     let poll = || async {
         match plcs.get(cluster_id, &id).await {

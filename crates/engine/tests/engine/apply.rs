@@ -205,14 +205,18 @@ async fn a_connection_made_before_the_access_fails_naming_the_account() {
     let error = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect_err("refused");
     let message = error.to_string();
     assert!(message.contains("tidbcloud.private_link_connection/10140100115280519574/confluent-orders"), "{message}");
-    assert!(message.contains("FAILED") && message.contains("is not available to AWS account 123456789012"), "{message}");
+    assert!(
+        message.contains("FAILED") && message.contains("is not available to AWS account 123456789012"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_stuck_in_pending_acceptance_fails_after_the_grace_period() {
     // An endpoint service that wants its owner's acceptance (Confluent's do not), never given.
     let text = std::fs::read_to_string(root().join("fixtures/sim/worlds/example.yaml")).expect("the example world");
-    let text = text.replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      acceptance_required: true");
+    let text =
+        text.replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      acceptance_required: true");
     let h = Harness::new(World::from_yaml(&text).expect("the world parses"), "pending").await;
     let desired = desired_from(&example_plan());
     let (_, plan) = h.observe_and_plan(&desired).await;

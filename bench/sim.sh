@@ -18,9 +18,13 @@ cargo run --release -p linkplan-sim --example load -- --concurrency "$C" --secon
 if [ "${BINARY:-0}" = 1 ]; then
   cargo build --release --bin linkplan
   env_file="$(mktemp)"
-  ./target/release/linkplan sim > "$env_file" &
+  # The example world without rate-limit enforcement: this measures the simulator, not the
+  # vendors' limits (100 TiDB requests a minute would answer nearly everything with 429).
+  world_file="$(mktemp --suffix=.yaml)"
+  { cat fixtures/sim/worlds/example.yaml; printf '\nrate_limits: { enforce: false }\n'; } > "$world_file"
+  ./target/release/linkplan sim --world "$world_file" > "$env_file" &
   pid=$!
-  trap 'kill "$pid" 2>/dev/null || true; rm -f "$env_file"' EXIT
+  trap 'kill "$pid" 2>/dev/null || true; rm -f "$env_file" "$world_file"' EXIT
   for _ in $(seq 50); do [ "$(wc -l < "$env_file")" -ge 6 ] && break; sleep 0.1; done
   # shellcheck disable=SC1090
   . "$env_file"

@@ -5,7 +5,8 @@
 //!
 //! ```sh
 //! cargo run --release -p linkplan-sim --example load -- --concurrency 64 --seconds 10 --min-rps 2000
-//! # against a running `linkplan sim` (keys from its exports):
+//! # against a running `linkplan sim` (keys from its exports; its world needs
+//! # `rate_limits: {enforce: false}`, as `bench/sim.sh` gives it):
 //! . ./sim.env && cargo run --release -p linkplan-sim --example load -- --url "$LINKPLAN_CONFLUENT_URL"
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -104,7 +105,8 @@ fn run() -> Res<bool> {
             Some(url) => (target_from_env(url)?, None),
             None => {
                 measure_start(o.starts).await?;
-                let sim = Sim::start(World::example(), SimConfig::default()).await?;
+                // A load test of the simulator itself: the vendors' rate limits would answer 429s.
+                let sim = Sim::start(World::example(), SimConfig::default().without_rate_limits()).await?;
                 let env: std::collections::HashMap<_, _> = sim.env().into_iter().collect();
                 let get = |k: &str| env.get(k).cloned().ok_or_else(|| format!("the simulator exports no {k}"));
                 let target = Target {

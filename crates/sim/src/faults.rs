@@ -17,9 +17,10 @@ pub enum Vendor {
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultAction {
-    /// Answer 429 with `Retry-After: seconds` and the vendor's error body.
+    /// Answer the vendor's 429: its error body and rate-limit headers (the limit, 0 remaining,
+    /// the reset in `seconds`), and at Confluent `Retry-After: seconds` (TiDB Cloud documents none).
     RateLimit {
-        /// Seconds to put in `Retry-After` / the reset header.
+        /// Seconds to put in the reset header (and Confluent's `Retry-After`).
         #[serde(default = "one")]
         retry_after: u64,
     },

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::faults::{FaultAction, Vendor};
 use crate::ids::RequestIds;
-use crate::state::State;
+use crate::state::{RateWindow, State};
 use crate::{confluent, tidbcloud};
 
 /// What every handler gets: the world behind one mutex, plus lock-free helpers.
@@ -75,6 +75,11 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
     };
     let request_id = app.request_ids.uuid();
     let method = req.method().clone();
+    // The key the request names, for the rate-limit headers of a response that is not counted.
+    let claimed = match vendor {
+        Vendor::Confluent => confluent::auth::claimed_key(req.headers()),
+        Vendor::Tidbcloud => tidbcloud::digest::claimed_key(req.headers()),
+    };
     let action = app.lock().faults.check(vendor, method.as_str(), &path);
     let mut response = match action {
         Some(FaultAction::Drop) => return dropped(),
@@ -83,9 +88,8 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
             return dropped();
         }
         Some(FaultAction::RateLimit { retry_after }) => {
-            let mut r = too_many(vendor, retry_after);
-            insert(&mut r, "retry-after", &retry_after.to_string());
-            r
+            let limit = app.lock().rate_peek(vendor, claimed.as_deref()).limit;
+            too_many(vendor, RateWindow { limit, remaining: 0, reset: retry_after })
         }
         Some(FaultAction::ServerError { status }) => server_error(vendor, status),
         Some(FaultAction::Unavailable { retry_after }) => {
@@ -113,6 +117,11 @@ pub(crate) async fn gate(AxState(app): AxState<App>, req: Request, next: Next) -
         }
         None => authed(&app, vendor, &method, req, next).await,
     };
+    // Every vendor response reports the key's window; the counted ones already do.
+    if !response.headers().contains_key(limit_header(vendor)) {
+        let window = app.lock().rate_peek(vendor, claimed.as_deref());
+        rate_headers(&mut response, vendor, window);
+    }
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         let name = match vendor {
@@ -150,35 +159,38 @@ async fn authed(app: &App, vendor: Vendor, method: &Method, mut req: Request, ne
         Ok(k) => k,
         Err(resp) => return *resp,
     };
-    let rate = app.lock().rate_check(vendor, &key);
+    let rate = app.lock().rate_count(vendor, &key);
     req.extensions_mut().insert(tidbcloud::Caller(key));
     match rate {
-        Err(reset) => {
-            let mut r = too_many(vendor, reset);
-            insert(&mut r, "retry-after", &reset.to_string());
-            r
-        }
-        Ok((limit, remaining, reset)) => {
+        Err(window) => too_many(vendor, window),
+        Ok(window) => {
             let mut r = next.run(req).await;
-            rate_headers(&mut r, vendor, limit, remaining, reset);
+            rate_headers(&mut r, vendor, window);
             r
         }
     }
 }
 
-fn rate_headers(r: &mut Response, vendor: Vendor, limit: u32, remaining: u32, reset: u64) {
+/// The header that carries the limit: Confluent's `X-RateLimit-Limit` (its API documents), TiDB
+/// Cloud's `X-Ratelimit-Limit-Minute` (its API overview).
+fn limit_header(vendor: Vendor) -> &'static str {
     match vendor {
-        Vendor::Confluent => {
-            insert(r, "x-ratelimit-limit", &limit.to_string());
-            insert(r, "x-ratelimit-remaining", &remaining.to_string());
-            insert(r, "x-ratelimit-reset", &reset.to_string());
-        }
-        Vendor::Tidbcloud => {
-            insert(r, "x-ratelimit-limit-minute", &limit.to_string());
-            insert(r, "x-ratelimit-remaining-minute", &remaining.to_string());
-            insert(r, "x-ratelimit-reset", &reset.to_string());
-        }
+        Vendor::Confluent => "x-ratelimit-limit",
+        Vendor::Tidbcloud => "x-ratelimit-limit-minute",
     }
+}
+
+/// The vendor's rate-limit headers. Both send the reset as seconds from now
+/// (`X-RateLimit-Reset`); the remaining count is `X-RateLimit-Remaining` at Confluent,
+/// `X-Ratelimit-Remaining-Minute` at TiDB Cloud.
+fn rate_headers(r: &mut Response, vendor: Vendor, window: RateWindow) {
+    let remaining = match vendor {
+        Vendor::Confluent => "x-ratelimit-remaining",
+        Vendor::Tidbcloud => "x-ratelimit-remaining-minute",
+    };
+    insert(r, limit_header(vendor), &window.limit.to_string());
+    insert(r, remaining, &window.remaining.to_string());
+    insert(r, "x-ratelimit-reset", &window.reset.to_string());
 }
 
 pub(crate) fn insert(r: &mut Response, name: &'static str, value: &str) {
@@ -187,18 +199,24 @@ pub(crate) fn insert(r: &mut Response, name: &'static str, value: &str) {
     }
 }
 
-fn too_many(vendor: Vendor, reset: u64) -> Response {
+/// The vendor's 429 with its rate-limit headers. Confluent also sends `Retry-After` (its
+/// documents: only when the limit is reached); TiDB Cloud documents none, only the reset header.
+fn too_many(vendor: Vendor, window: RateWindow) -> Response {
     let mut r = match vendor {
-        Vendor::Confluent => confluent::CfError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            "Too Many Requests",
-            "rate limit exceeded; retry after the time given in Retry-After",
-        )
-        .into_response(),
-        Vendor::Tidbcloud => tidbcloud::TiError::too_many().into_response(),
+        Vendor::Confluent => {
+            let mut r = confluent::CfError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "Too Many Requests",
+                "rate limit exceeded; retry after the time given in Retry-After",
+            )
+            .into_response();
+            insert(&mut r, "retry-after", &window.reset.to_string());
+            r
+        }
+        Vendor::Tidbcloud => tidbcloud::TiError::too_many(window.limit).into_response(),
     };
-    rate_headers(&mut r, vendor, 0, 0, reset);
+    rate_headers(&mut r, vendor, window);
     r
 }
 

@@ -3,7 +3,9 @@
 //! Public API: [`Sim::start`] serves both vendors on one `127.0.0.1` port from one [`World`]
 //! (seeded from YAML, see [`World::from_path`] and [`World::example`]) and returns a
 //! [`RunningSim`] with the base URLs, the credentials to print, and [`RunningSim::advance`] for
-//! the [`ClockMode::Explicit`] clock. [`SimConfig`] sets the address, clock, delays and limits;
+//! the [`ClockMode::Explicit`] clock. [`SimConfig`] sets the address, clock, delays and limits
+//! (the vendors' rate limits are enforced unless a world or the config says
+//! [`RateLimits::not_enforced`]);
 //! [`Fault`] describes injected failures; [`SimError`] is every start-up error.
 //!
 //! It shares no types with the client crates: it is the independent oracle they are tested
@@ -35,7 +37,7 @@ use tokio::task::JoinHandle;
 pub use clock::ClockMode;
 pub use error::{SimError, WorldLocation};
 pub use faults::{Fault, FaultAction, Vendor};
-pub use world::{Delays, World};
+pub use world::{Delays, RateLimits, World};
 
 use crate::http::{App, Shared, vendor_of};
 
@@ -52,6 +54,9 @@ pub struct SimConfig {
     pub body_limit: usize,
     /// How long a Digest nonce stays fresh, in simulated time.
     pub nonce_ttl: Duration,
+    /// Rate limits; overrides the world file's `rate_limits` when set. Both the world's default
+    /// and this enforce the documented limits; [`RateLimits::not_enforced`] only counts.
+    pub rate_limits: Option<RateLimits>,
 }
 
 impl Default for SimConfig {
@@ -62,6 +67,7 @@ impl Default for SimConfig {
             delays: None,
             body_limit: 64 * 1024,
             nonce_ttl: Duration::from_secs(300),
+            rate_limits: None,
         }
     }
 }
@@ -70,6 +76,12 @@ impl SimConfig {
     /// The configuration tests want: explicit clock, any free port.
     pub fn explicit() -> SimConfig {
         SimConfig { clock: ClockMode::Explicit, ..SimConfig::default() }
+    }
+
+    /// The same configuration with the rate limits counted and reported but never enforced: for
+    /// a test that must send more than a vendor allows (say so in the test).
+    pub fn without_rate_limits(self) -> SimConfig {
+        SimConfig { rate_limits: Some(RateLimits::not_enforced()), ..self }
     }
 }
 
@@ -89,6 +101,10 @@ impl Sim {
             world.credentials.tidbcloud.first().map(|k| (k.public_key.clone(), k.private_key.clone())),
         );
         let delays = config.delays.or(world.delays).unwrap_or_default();
+        let mut world = world;
+        if let Some(limits) = config.rate_limits {
+            world.rate_limits = limits;
+        }
         let mut state = state::State::new(world, config.clock, delays);
         let base_url = format!("http://{addr}");
         state.base_url.clone_from(&base_url);
@@ -158,8 +174,8 @@ pub struct Inventory {
 /// A (user, secret) pair.
 type KeyPair = (String, String);
 
-/// A running simulator; stops when dropped (or with [`RunningSim::shutdown`]).
-#[derive(Debug)]
+/// A running simulator; stops when dropped (or with [`RunningSim::shutdown`]). Its `Debug`
+/// shows where it listens, never the keys it accepts.
 pub struct RunningSim {
     addr: SocketAddr,
     base_url: String,
@@ -167,6 +183,12 @@ pub struct RunningSim {
     credentials: (Option<KeyPair>, Option<KeyPair>),
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSim").field("addr", &self.addr).field("base_url", &self.base_url).finish_non_exhaustive()
+    }
 }
 
 impl RunningSim {
@@ -199,6 +221,11 @@ impl RunningSim {
             out.push(("TIDBCLOUD_PRIVATE_KEY", s.clone()));
         }
         out
+    }
+
+    /// Simulated time since the start (what `advance` moves, with the explicit clock).
+    pub fn now(&self) -> Duration {
+        self.app.lock().now()
     }
 
     /// Move simulated time forward and apply every transition that became due.

@@ -169,6 +169,7 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     pub(crate) failures: Vec<ForcedFailure>,
     pub(crate) rate_limits: RateLimits,
+    /// Per vendor and key: the minute of simulated time and the requests counted in it.
     rate_windows: HashMap<(Vendor, String), (u64, u32)>,
     pub(crate) org: String,
     pub(crate) base_url: String,
@@ -365,28 +366,50 @@ impl State {
             .any(|n| self.accesses.iter().any(|a| a.network == n.id && &a.account == account && a.phase == READY))
     }
 
-    /// Count a request against its key's window; `Err(reset_secs)` when over an enforced limit.
-    /// Returns (limit, remaining, reset_secs).
-    pub(crate) fn rate_check(&mut self, vendor: Vendor, key: &str) -> Result<(u32, u32, u64), u64> {
+    /// The vendor's limit per minute (at least 1: the limit header never says 0).
+    fn rate_limit(&self, vendor: Vendor) -> u32 {
         let limit = match vendor {
             Vendor::Confluent => self.rate_limits.confluent_per_minute,
             Vendor::Tidbcloud => self.rate_limits.tidbcloud_per_minute,
         };
+        limit.max(1)
+    }
+
+    /// The current minute of simulated time and the seconds until it ends (1 to 60).
+    fn rate_minute(&self) -> (u64, u64) {
         let now = self.now().as_secs();
-        let reset = 60 - now % 60;
-        if !self.rate_limits.enforce {
-            return Ok((limit, limit, reset));
-        }
-        let minute = now / 60;
+        (now / 60, 60 - now % 60)
+    }
+
+    /// Count a request against its key's window, enforced or not. `Err` (with the window, at
+    /// 0 remaining) when the key is over an enforced limit: that request is refused and not
+    /// counted.
+    pub(crate) fn rate_count(&mut self, vendor: Vendor, key: &str) -> Result<RateWindow, RateWindow> {
+        let limit = self.rate_limit(vendor);
+        let (minute, reset) = self.rate_minute();
+        let enforce = self.rate_limits.enforce;
         let entry = self.rate_windows.entry((vendor, key.to_owned())).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }
-        if entry.1 >= limit {
-            return Err(reset);
+        if enforce && entry.1 >= limit {
+            return Err(RateWindow { limit, remaining: 0, reset });
         }
-        entry.1 += 1;
-        Ok((limit, limit - entry.1, reset))
+        entry.1 = entry.1.saturating_add(1);
+        Ok(RateWindow { limit, remaining: limit.saturating_sub(entry.1), reset })
+    }
+
+    /// The window of the key a request names (not necessarily a valid one), without counting:
+    /// for responses that are not counted (authentication failures, injected faults). A request
+    /// that names no key sees a full window.
+    pub(crate) fn rate_peek(&self, vendor: Vendor, key: Option<&str>) -> RateWindow {
+        let limit = self.rate_limit(vendor);
+        let (minute, reset) = self.rate_minute();
+        let used = key
+            .and_then(|k| self.rate_windows.get(&(vendor, k.to_owned())))
+            .filter(|(m, _)| *m == minute)
+            .map_or(0, |(_, used)| *used);
+        RateWindow { limit, remaining: limit.saturating_sub(used), reset }
     }
 
     /// The owner of the endpoint service accepts a PENDING_ACCEPTANCE connection (it turns
@@ -642,6 +665,15 @@ fn region_problem(service: &str, service_region: &str, given: Option<&str>, clus
         )),
         _ => None,
     }
+}
+
+/// A rate-limit window as the headers report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RateWindow {
+    pub(crate) limit: u32,
+    pub(crate) remaining: u32,
+    /// Seconds until the window resets.
+    pub(crate) reset: u64,
 }
 
 /// Why [`State::accept`] did not accept.

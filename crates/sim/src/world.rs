@@ -32,7 +32,8 @@ pub struct World {
     /// Resources that go FAILED instead of becoming ready.
     #[serde(default)]
     pub failures: Vec<ForcedFailure>,
-    /// Rate limits reported in headers (and enforced when `enforce` is set).
+    /// Rate limits: counted and reported in headers always, enforced unless `enforce: false`
+    /// (overridden by [`crate::SimConfig::rate_limits`]).
     #[serde(default)]
     pub rate_limits: RateLimits,
     /// Seed for generated ids, so runs are reproducible.
@@ -389,21 +390,31 @@ pub enum ResourceKind {
     PrivateLinkConnection,
 }
 
-/// Rate-limit headers and (optionally) enforcement, per API key and minute of simulated time.
+/// Rate limits per API key and minute of simulated time: every authenticated request is counted
+/// and every vendor response carries the vendor's headers (limit, remaining, reset); when
+/// `enforce` is on (the default) a request over the limit gets the vendor's 429.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimits {
-    /// Answer 429 once a key exceeds its limit (off by default so load tests measure the server).
+    /// Answer 429 once a key exceeds its limit (default on, as the vendors do; turn it off only
+    /// for a test that must send more, such as a load test of the simulator itself).
     pub enforce: bool,
-    /// Confluent requests per minute (unpublished by Confluent; our choice).
+    /// Confluent requests per minute (Confluent publishes no number, only the headers: our choice).
     pub confluent_per_minute: u32,
-    /// TiDB Cloud requests per minute (documented: 100).
+    /// TiDB Cloud requests per minute (documented: 100 per API key).
     pub tidbcloud_per_minute: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { enforce: false, confluent_per_minute: 1000, tidbcloud_per_minute: 100 }
+        RateLimits { enforce: true, confluent_per_minute: 1000, tidbcloud_per_minute: 100 }
+    }
+}
+
+impl RateLimits {
+    /// The default limits, counted and reported but never answered with 429.
+    pub fn not_enforced() -> RateLimits {
+        RateLimits { enforce: false, ..RateLimits::default() }
     }
 }
 
@@ -457,6 +468,12 @@ impl World {
 
     fn validate(&self) -> Result<(), Invalid> {
         let mut seen = std::collections::HashSet::new();
+        if self.rate_limits.confluent_per_minute == 0 || self.rate_limits.tidbcloud_per_minute == 0 {
+            return Err(Invalid::new(
+                "rate_limits: a limit must be at least 1 request a minute (use `enforce: false` to send more)",
+                None,
+            ));
+        }
         for key in &self.credentials.confluent {
             if key.key.is_empty() || key.secret.is_empty() {
                 return Err(Invalid::new("a Confluent credential needs a non-empty key and secret", None));

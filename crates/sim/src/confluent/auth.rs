@@ -8,6 +8,18 @@ use base64::engine::general_purpose::STANDARD;
 use super::CfError;
 use crate::http::App;
 
+/// The key id a Basic `Authorization` header names, checked or not (for the rate-limit headers
+/// of a response that is not counted).
+pub(crate) fn claimed_key(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    decoded.split_once(':').map(|(key, _)| key.to_owned())
+}
+
 /// The authenticated key id, or the 401 to send.
 pub(crate) fn check(app: &App, headers: &HeaderMap) -> Result<String, Box<Response>> {
     let unauthenticated = || {

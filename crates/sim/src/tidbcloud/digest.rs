@@ -17,6 +17,14 @@ const OPAQUE: &str = "5ccc069c403ebaf9f0171e9517f40e41";
 /// How many requests one nonce may sign (bounds the memory of seen nonce counts).
 const MAX_USES: usize = 100_000;
 
+/// The public key a Digest `Authorization` header names, checked or not (for the rate-limit
+/// headers of a response that is not counted).
+pub(crate) fn claimed_key(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let params = value.strip_prefix("Digest ").or_else(|| value.strip_prefix("digest "))?;
+    parse_params(params).into_iter().find(|(k, _)| k.eq_ignore_ascii_case("username")).map(|(_, v)| v)
+}
+
 /// The authenticated public key, or the 401 challenge to send.
 pub(crate) fn check(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<String, Box<Response>> {
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {

@@ -49,10 +49,10 @@ impl TiError {
         TiError::new(StatusCode::NOT_FOUND, message)
     }
 
-    pub(crate) fn too_many() -> TiError {
+    pub(crate) fn too_many(limit: u32) -> TiError {
         TiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "The request exceeded the limit of 100 times per apikey per minute.",
+            format!("The request exceeded the limit of {limit} times per apikey per minute."),
         )
     }
 

@@ -21,6 +21,8 @@ async fn a_rate_limit_fault_answers_429_with_retry_after() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.headers["retry-after"], "7");
     assert_eq!(r.headers["x-ratelimit-remaining"], "0");
+    assert_eq!(r.headers["x-ratelimit-reset"], "7");
+    assert_eq!(r.headers["x-ratelimit-limit"], "1000", "the limit, never 0");
     assert!(r.headers.contains_key("x-request-id"));
     assert_eq!(cf_error(&r.body)["status"], "429");
     assert_eq!(h.cf(Method::GET, "/org/v2/environments", None).await.status, StatusCode::OK);
@@ -36,7 +38,11 @@ async fn a_rate_limit_fault_answers_429_with_retry_after() {
     let r = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.body["code"], 49_900_007);
-    assert_eq!(r.headers["retry-after"], "3");
+    // TiDB Cloud documents no Retry-After: the reset header says when to come back.
+    assert!(r.headers.get("retry-after").is_none(), "{:?}", r.headers);
+    assert_eq!(r.headers["x-ratelimit-reset"], "3");
+    assert_eq!(r.headers["x-ratelimit-remaining-minute"], "0");
+    assert_eq!(r.headers["x-ratelimit-limit-minute"], "100", "the limit, never 0");
 }
 
 #[tokio::test]
@@ -228,8 +234,10 @@ async fn enforced_rate_limits_answer_429_until_the_minute_turns() {
     let r = h.cf(Method::GET, "/org/v2/environments", None).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(cf_error(&r.body)["code"], "too_many_requests");
-    assert_eq!(r.headers["x-ratelimit-limit"], "0");
+    assert_eq!(r.headers["x-ratelimit-limit"], "2", "a 429 carries the limit, not 0");
+    assert_eq!(r.headers["x-ratelimit-remaining"], "0");
     assert!(r.headers["retry-after"].to_str().expect("ascii").parse::<u64>().is_ok_and(|s| (1..=60).contains(&s)));
+    assert_eq!(r.headers["retry-after"], r.headers["x-ratelimit-reset"]);
 
     // TiDB: 3 per minute per key; Digest challenges are not counted.
     for _ in 0..3 {
@@ -240,6 +248,8 @@ async fn enforced_rate_limits_answer_429_until_the_minute_turns() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.body["code"], 49_900_007);
     assert_eq!(r.headers["x-ratelimit-remaining-minute"], "0");
+    assert_eq!(r.headers["x-ratelimit-limit-minute"], "3", "a 429 carries the limit, not 0");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.contains("limit of 3 times")), "{}", r.body);
 
     h.advance(60);
     assert_eq!(h.cf(Method::GET, "/org/v2/environments", None).await.status, StatusCode::OK);
@@ -295,4 +305,134 @@ async fn world_failures_fail_networks_and_their_accesses() {
     h.advance(600);
     let r = h.cf(Method::GET, &format!("/cmk/v2/clusters/{lkc}?environment={ENV}"), None).await;
     assert_eq!(r.body["status"]["phase"], "FAILED");
+}
+
+/// A header's value as a number.
+fn number(r: &crate::util::Reply, name: &str) -> u64 {
+    r.headers[name].to_str().ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name}: {:?}", r.headers))
+}
+
+#[tokio::test]
+async fn the_documented_limits_are_enforced_by_default() {
+    // The built-in world with the default configuration: nothing turns the limits on.
+    let h = Harness::new().await;
+    // TiDB Cloud: 100 requests a minute per API key (the Digest challenge is not counted).
+    let mut remaining = Vec::new();
+    for _ in 0..100 {
+        let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.headers["x-ratelimit-limit-minute"], "100");
+        remaining.push(number(&r, "x-ratelimit-remaining-minute"));
+    }
+    assert_eq!(remaining, (0..100).rev().collect::<Vec<u64>>());
+    let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the 101st request of the minute");
+    assert_eq!(r.body["code"], 49_900_007);
+    assert_eq!(r.headers["x-ratelimit-limit-minute"], "100");
+    assert_eq!(r.headers["x-ratelimit-remaining-minute"], "0");
+    assert!((1..=60).contains(&number(&r, "x-ratelimit-reset")), "{:?}", r.headers);
+    assert!(r.headers.get("retry-after").is_none());
+
+    // Confluent publishes no number; the simulator's is 1000 a minute per key.
+    for i in 0..1000 {
+        let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+        assert_eq!(r.status, StatusCode::OK, "request {i}: {}", r.body);
+        assert_eq!(number(&r, "x-ratelimit-remaining"), 999 - i);
+    }
+    let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers["x-ratelimit-limit"], "1000");
+    assert_eq!(r.headers["retry-after"], r.headers["x-ratelimit-reset"]);
+
+    h.advance(60);
+    assert_eq!(h.ti(Method::GET, "/v1beta1/clusters", None).await.status, StatusCode::OK);
+    assert_eq!(h.cf(Method::GET, "/org/v2/environments", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn remaining_counts_down_when_the_limits_are_not_enforced() {
+    let yaml = format!("{}\nrate_limits: {{ enforce: false }}\n", linkplan_sim::world::EXAMPLE_WORLD);
+    let h = Harness::with_yaml(&yaml).await;
+    let mut remaining = Vec::new();
+    for _ in 0..102 {
+        let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+        assert_eq!(r.status, StatusCode::OK, "not enforced: {}", r.body);
+        assert_eq!(r.headers["x-ratelimit-limit-minute"], "100");
+        remaining.push(number(&r, "x-ratelimit-remaining-minute"));
+    }
+    assert_eq!(&remaining[..3], [99, 98, 97]);
+    assert_eq!(&remaining[99..], [0, 0, 0], "past the limit: 0, and still answered");
+    let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+    assert_eq!(
+        (r.headers["x-ratelimit-limit"].to_str().ok(), number(&r, "x-ratelimit-remaining")),
+        (Some("1000"), 999)
+    );
+}
+
+#[tokio::test]
+async fn every_vendor_response_carries_the_limit() {
+    let h = Harness::new().await;
+    // Counted requests first, so the key's window is not full.
+    h.cf(Method::GET, "/org/v2/environments", None).await;
+    h.ti(Method::GET, "/v1beta1/clusters", None).await;
+    let checks = [
+        // 401s: Basic refused, the Digest challenge.
+        h.send(h.raw(Method::GET, "/org/v2/environments")).await,
+        h.send(h.raw(Method::GET, "/v1beta1/clusters")).await,
+        // 404s.
+        h.cf(Method::GET, "/org/v2/environments/env-missing", None).await,
+        h.ti(Method::GET, "/v1beta1/clusters/404", None).await,
+        h.cf(Method::GET, "/no/such/route", None).await,
+    ];
+    for r in &checks {
+        let (limit, remaining) = if r.headers.contains_key("x-debug-trace-id") {
+            ("x-ratelimit-limit-minute", "x-ratelimit-remaining-minute")
+        } else {
+            ("x-ratelimit-limit", "x-ratelimit-remaining")
+        };
+        assert!(number(r, limit) > 0, "{} {:?}", r.status, r.headers);
+        assert!(r.headers.contains_key(remaining) && r.headers.contains_key("x-ratelimit-reset"), "{:?}", r.headers);
+    }
+    for vendor in [Vendor::Confluent, Vendor::Tidbcloud] {
+        h.sim.add_fault(Fault {
+            vendor: Some(vendor),
+            method: None,
+            path: None,
+            after: 0,
+            times: Some(1),
+            action: FaultAction::ServerError { status: 500 },
+        });
+    }
+    let r = h.cf(Method::GET, "/org/v2/environments", None).await;
+    assert_eq!(
+        (r.status, r.headers["x-ratelimit-limit"].to_str().ok()),
+        (StatusCode::INTERNAL_SERVER_ERROR, Some("1000"))
+    );
+    let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+    assert_eq!(
+        (r.status, r.headers["x-ratelimit-limit-minute"].to_str().ok()),
+        (StatusCode::INTERNAL_SERVER_ERROR, Some("100"))
+    );
+    // The control API is not a vendor's: no rate-limit headers there.
+    let r = h.send(h.raw(Method::GET, "/_sim/health")).await;
+    assert!(!r.headers.contains_key("x-ratelimit-limit") && !r.headers.contains_key("x-ratelimit-limit-minute"));
+}
+
+#[tokio::test]
+async fn the_config_can_turn_enforcement_off_for_a_test_that_must() {
+    let world = World::from_yaml(&format!(
+        "{}\nrate_limits: {{ tidbcloud_per_minute: 2 }}\n",
+        linkplan_sim::world::EXAMPLE_WORLD
+    ))
+    .expect("world");
+    assert!(world.rate_limits.enforce, "enforced unless said otherwise");
+    let h = Harness::with_config(world, SimConfig::explicit().without_rate_limits()).await;
+    for _ in 0..5 {
+        let r = h.ti(Method::GET, "/v1beta1/clusters", None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.headers["x-ratelimit-limit-minute"], "100", "the config's limits replace the world's");
+    }
+    let zero = format!("{}\nrate_limits: {{ confluent_per_minute: 0 }}\n", linkplan_sim::world::EXAMPLE_WORLD);
+    let e = World::from_yaml(&zero).expect_err("a limit of 0 is refused");
+    assert!(e.to_string().contains("at least 1"), "{e}");
 }

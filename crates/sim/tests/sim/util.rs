@@ -50,9 +50,13 @@ impl Harness {
     }
 
     pub(crate) async fn with_world(world: World) -> Harness {
+        Harness::with_config(world, SimConfig::explicit()).await
+    }
+
+    pub(crate) async fn with_config(world: World, config: SimConfig) -> Harness {
         let cf_key = world.credentials.confluent[0].clone();
         let ti_key = world.credentials.tidbcloud[0].clone();
-        let sim = Sim::start(world, SimConfig::explicit()).await.expect("simulator starts");
+        let sim = Sim::start(world, config).await.expect("simulator starts");
         let base = sim.confluent_url().to_owned();
         Harness {
             sim,

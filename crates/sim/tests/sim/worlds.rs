@@ -161,6 +161,11 @@ async fn every_world_file_loads_starts_and_agrees_with_its_plans() {
                 problems.push(format!("{shown}: plan {plan_path}: {e}"));
             }
         }
+        // The vendors' limits hold in every shipped world (a test that must go without says so).
+        let limits = world.rate_limits;
+        if !limits.enforce || limits.tidbcloud_per_minute != 100 {
+            problems.push(format!("{shown}: rate limits are not TiDB Cloud's documented 100 a minute, enforced"));
+        }
         match Sim::start(world, SimConfig::explicit()).await {
             Ok(sim) => sim.shutdown().await,
             Err(e) => problems.push(format!("{shown}: does not start: {e}")),
@@ -172,6 +177,7 @@ async fn every_world_file_loads_starts_and_agrees_with_its_plans() {
 #[test]
 fn the_example_file_is_the_built_in_world() {
     assert_eq!(world("example.yaml"), World::example());
+    assert!(World::example().rate_limits.enforce, "the built-in world enforces the rate limits");
 }
 
 // --- helpers over HTTP --------------------------------------------------------------------------

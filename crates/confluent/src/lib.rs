@@ -27,4 +27,4 @@ mod retry;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 pub use error::{ApiError, Error, ErrorBody};
-pub use linkplan_http::{ConfigError, Exchange, RetryPolicy, Secret};
+pub use linkplan_http::{ConfigError, Exchange, RetryPolicy, Secret, Timer, TimerSleep, TokioTimer};

@@ -4,6 +4,7 @@
 //! authentication (Basic: one request an attempt; Digest: one, or two after a fresh challenge).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -12,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, EncodeError, Error, VendorBody};
 use crate::retry::{Attempts, Replay, RetryPolicy, ambiguous_status, retry_after};
+use crate::timer::Timer;
 use crate::transport::{Incoming, TransportError};
 
 /// One logical API call (its attempts share the body and the retry budget).
@@ -91,11 +93,14 @@ pub struct CallSpec<'a> {
     pub policy: RetryPolicy,
     /// The per-request timeout (shortened to what is left of the policy's deadline).
     pub timeout: Duration,
+    /// The clock of the deadline and of the waits between attempts.
+    pub timer: &'a Arc<dyn Timer>,
 }
 
 /// Runs `attempt(number, timeout)` until it gets a 2xx answer or the policy says stop; the last
-/// failure is returned as the client's error. Sleeps between attempts with tokio's timer (these
-/// are a single call's retries, seconds at most; waiting for resources is the engine's business).
+/// failure is returned as the client's error. Sleeps between attempts on the spec's [`Timer`]
+/// (tokio's unless a test passes a simulated one; these are a single call's retries, a minute at
+/// most for a rate-limit reset; waiting for resources is the engine's business).
 pub async fn run<B, F, Fut>(spec: CallSpec<'_>, mut attempt: F) -> Result<Incoming, Error<B>>
 where
     B: VendorBody,
@@ -103,7 +108,7 @@ where
     Fut: Future<Output = Result<Incoming, TransportError>>,
 {
     let (method, path, replay) = (&spec.call.method, spec.call.path(), spec.call.replay);
-    let mut attempts = Attempts::start(spec.policy);
+    let mut attempts = Attempts::start_on(spec.policy, Arc::clone(spec.timer));
     loop {
         let number = attempts.begin();
         let error = match attempt(number, attempts.timeout(spec.timeout)).await {
@@ -130,9 +135,77 @@ where
                     method,
                     path,
                 );
-                tokio::time::sleep(delay).await;
+                spec.timer.sleep(delay).await;
             }
             None => return Err(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    use super::{Call, CallSpec, run};
+    use crate::error::VendorBody;
+    use crate::retry::RetryPolicy;
+    use crate::timer::{Stepped, Timer};
+    use crate::transport::{Incoming, TransportError};
+
+    /// A vendor with no error body of its own.
+    #[derive(Debug)]
+    struct Bare;
+
+    impl VendorBody for Bare {
+        const SERVICE: &'static str = "Bare Cloud";
+        const REQUEST_ID: &'static str = "request id";
+        const RESET_HEADER: &'static str = "x-ratelimit-reset";
+
+        fn parse(_: &[u8]) -> Option<Bare> {
+            None
+        }
+
+        fn describe(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_rate_limit_reset_is_waited_out_on_the_calls_timer() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
+        runtime.expect("a runtime").block_on(reset_waited_out());
+    }
+
+    async fn reset_waited_out() {
+        let stepped = Arc::new(Stepped::default());
+        let timer: Arc<dyn Timer> = stepped.clone();
+        let call = Call::get("/x".to_owned());
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(400),
+            deadline: Duration::from_secs(120),
+        };
+        let spec = CallSpec { vendor: "bare", call: &call, policy, timeout: Duration::from_secs(1), timer: &timer };
+        let mut statuses = vec![StatusCode::OK, StatusCode::TOO_MANY_REQUESTS];
+        let started = Instant::now();
+        let answer =
+            run::<Bare, _, _>(spec, |_, _| {
+                let status = statuses.pop().unwrap_or(StatusCode::OK);
+                let mut headers = HeaderMap::new();
+                headers.insert("x-ratelimit-reset", HeaderValue::from_static("60"));
+                async move {
+                    Ok::<_, TransportError>(Incoming { status, headers, body: Vec::new().into(), request_id: None })
+                }
+            })
+            .await;
+        assert!(answer.is_ok_and(|r| r.status == StatusCode::OK), "the attempt after the 429 succeeds");
+        assert!(stepped.now() >= Duration::from_secs(60), "waited {:?} on the timer", stepped.now());
+        assert!(started.elapsed() < Duration::from_secs(5), "not on the wall clock: {:?}", started.elapsed());
     }
 }

@@ -15,6 +15,7 @@ use crate::call::{Call, CallSpec};
 use crate::config::{BaseUrl, ConfigError, env_var};
 use crate::error::{Error, VendorBody};
 use crate::retry::RetryPolicy;
+use crate::timer::{Timer, TokioTimer};
 use crate::transport::{Exchange, Incoming, Observer, Transport, TransportConfig, TransportError};
 
 /// What a vendor crate tells the shared builder.
@@ -48,6 +49,7 @@ pub struct ClientBuilder<V: Vendor> {
     timeout: Duration,
     connect_timeout: Duration,
     observer: Option<Observer>,
+    timer: Arc<dyn Timer>,
 }
 
 impl<V: Vendor> Clone for ClientBuilder<V> {
@@ -59,6 +61,7 @@ impl<V: Vendor> Clone for ClientBuilder<V> {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
             observer: self.observer.clone(),
+            timer: Arc::clone(&self.timer),
         }
     }
 }
@@ -74,6 +77,7 @@ impl<V: Vendor> ClientBuilder<V> {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             observer: None,
+            timer: Arc::new(TokioTimer::new()),
         }
     }
 
@@ -118,6 +122,14 @@ impl<V: Vendor> ClientBuilder<V> {
         self
     }
 
+    /// The clock of each call's deadline and of the waits between its attempts (default: the
+    /// real one). Tests on a simulator's explicit clock pass one that moves the simulation, so a
+    /// retry after a 429 waits in simulated time.
+    pub fn timer(mut self, timer: Arc<dyn Timer>) -> ClientBuilder<V> {
+        self.timer = timer;
+        self
+    }
+
     /// Check the configuration and build the client.
     pub fn build(self) -> Result<V::Client, ConfigError> {
         let base = BaseUrl::parse(&self.base_url)?;
@@ -130,7 +142,7 @@ impl<V: Vendor> ClientBuilder<V> {
                 observer: self.observer,
             },
         )?;
-        let http = Http { vendor: V::NAME, transport, retry: self.retry, timeout: self.timeout };
+        let http = Http { vendor: V::NAME, transport, retry: self.retry, timeout: self.timeout, timer: self.timer };
         V::client(self.credentials, http)
     }
 }
@@ -144,6 +156,7 @@ impl<V: Vendor> fmt::Debug for ClientBuilder<V> {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("observer", &self.observer.as_ref().map(|_| "Fn(&Exchange)"))
+            .field("timer", &self.timer)
             .finish()
     }
 }
@@ -156,6 +169,7 @@ pub struct Http {
     transport: Transport,
     retry: RetryPolicy,
     timeout: Duration,
+    timer: Arc<dyn Timer>,
 }
 
 impl Http {
@@ -182,7 +196,8 @@ impl Http {
         F: FnMut(u32, Duration) -> Fut,
         Fut: Future<Output = Result<Incoming, TransportError>>,
     {
-        let spec = CallSpec { vendor: self.vendor, call, policy: self.retry, timeout: self.timeout };
+        let spec =
+            CallSpec { vendor: self.vendor, call, policy: self.retry, timeout: self.timeout, timer: &self.timer };
         crate::call::run(spec, attempt).await
     }
 }

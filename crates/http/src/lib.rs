@@ -5,7 +5,8 @@
 //! [`ClientBuilder`] both clients are built with (a vendor crate describes itself as a
 //! [`Vendor`]), the [`Transport`] that sends one attempt with a timeout, logs it at debug level
 //! and tells an [`Observer`], the [`Call`] loop in [`call`] with the retry decisions and backoff
-//! mechanics in [`retry`] ([`RetryPolicy`], [`Attempts`]), the one [`Error`] type (generic over
+//! mechanics in [`retry`] ([`RetryPolicy`], [`Attempts`]) on a [`Timer`] (tokio's, or a test's
+//! simulated clock), the one [`Error`] type (generic over
 //! the vendor's decoded error body, a [`VendorBody`], as is the [`ApiError`] response), and the [`open_enum!`] macro for vendor
 //! enums that keep unknown values.
 //!
@@ -19,6 +20,7 @@ mod error;
 mod open_enum;
 pub mod retry;
 mod secret;
+pub mod timer;
 pub mod transport;
 
 pub use call::Call;
@@ -27,6 +29,7 @@ pub use config::{BaseUrl, ConfigError};
 pub use error::{ApiError, EncodeError, Error, VendorBody};
 pub use retry::{Attempts, Retry, RetryPolicy};
 pub use secret::Secret;
+pub use timer::{Timer, TimerSleep, TokioTimer};
 pub use transport::{Exchange, Incoming, Observer, Outgoing, Transport, TransportConfig, TransportError};
 
 /// Re-exported for the clients' signatures and tests.

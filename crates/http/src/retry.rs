@@ -5,10 +5,13 @@
 //! [`ambiguous_status`]) and turns a decision into a delay, or into giving up.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
+
+use crate::timer::{Timer, TokioTimer};
 
 /// How hard one call tries: attempts, capped exponential backoff with jitter, overall deadline.
 /// Every value is valid (`max_attempts` 0 counts as 1).
@@ -124,18 +127,25 @@ pub fn ambiguous_status(status: reqwest::StatusCode, replay: Replay) -> bool {
     replay == Replay::Unsafe && status.is_server_error()
 }
 
-/// The attempt budget of one call.
+/// The attempt budget of one call, measured on a [`Timer`].
 #[derive(Debug)]
 pub struct Attempts {
     policy: RetryPolicy,
-    started: Instant,
+    timer: Arc<dyn Timer>,
+    started: Duration,
     made: u32,
 }
 
 impl Attempts {
-    /// Start the clock for a call.
+    /// Start the clock for a call, on the real clock.
     pub fn start(policy: RetryPolicy) -> Attempts {
-        Attempts { policy, started: Instant::now(), made: 0 }
+        Attempts::start_on(policy, Arc::new(TokioTimer::new()))
+    }
+
+    /// Start the clock for a call, on `timer` (whose sleeps the caller waits with).
+    pub fn start_on(policy: RetryPolicy, timer: Arc<dyn Timer>) -> Attempts {
+        let started = timer.now();
+        Attempts { policy, timer, started, made: 0 }
     }
 
     /// Count an attempt; returns its number (1 for the first).
@@ -151,7 +161,7 @@ impl Attempts {
 
     /// Time since the call started.
     pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        self.timer.now().saturating_sub(self.started)
     }
 
     /// The timeout for the next attempt: `per_request`, cut to the time left before the
@@ -267,6 +277,19 @@ mod tests {
         let mut a = Attempts::start(policy(0, 60_000));
         a.begin();
         assert_eq!(a.next_delay(Retry::Backoff), None, "0 attempts means 1");
+    }
+
+    #[test]
+    fn the_budget_is_measured_on_the_calls_timer() {
+        let timer = Arc::new(crate::timer::Stepped::default());
+        let mut a = Attempts::start_on(policy(10, 1_000), timer.clone());
+        a.begin();
+        assert_eq!(a.next_delay(Retry::After(Duration::from_millis(500))), Some(Duration::from_millis(500)));
+        // Only the timer's time counts: 900 ms of it pass in no time at all.
+        timer.0.store(900, Ordering::SeqCst);
+        assert_eq!(a.elapsed(), Duration::from_millis(900));
+        assert_eq!(a.next_delay(Retry::After(Duration::from_millis(500))), None, "past the deadline");
+        assert!(a.timeout(Duration::from_secs(30)) <= Duration::from_millis(100));
     }
 
     #[test]

@@ -29,4 +29,4 @@ mod retry;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_PRIVATE_KEY, ENV_PUBLIC_KEY};
 pub use error::{ApiError, Error, ErrorBody};
-pub use linkplan_http::{ConfigError, Exchange, RetryPolicy, Secret};
+pub use linkplan_http::{ConfigError, Exchange, RetryPolicy, Secret, Timer, TimerSleep, TokioTimer};

@@ -35,10 +35,27 @@ async fn a_429_storm_is_ridden_out() {
 async fn retry_after_is_honoured() {
     let h = Harness::new().await;
     h.fault("GET", NETWORKS, Some(1), FaultAction::RateLimit { retry_after: 1 });
-    let start = Instant::now();
+    let (start, simulated) = (Instant::now(), h.sim.now());
     h.client.networks().get(ENV, NETWORK).await.expect("succeeds");
-    assert!(start.elapsed() >= Duration::from_secs(1), "waited {:?}", start.elapsed());
+    let waited = h.sim.now() - simulated;
+    assert!(waited >= Duration::from_secs(1), "waited {waited:?} of simulated time");
+    assert!(start.elapsed() < Duration::from_secs(1), "no wall-clock wait: {:?}", start.elapsed());
     assert_eq!(h.requests.statuses(), [Some(429), Some(200)]);
+}
+
+#[tokio::test]
+async fn over_an_enforced_limit_the_client_waits_for_the_next_minute() {
+    // Confluent publishes no number; a world's limit of 5 a minute stands in for whatever it is.
+    let h = Harness::with_world(crate::util::world_with("", "rate_limits: { confluent_per_minute: 5 }\n")).await;
+    h.advance(45);
+    for _ in 0..8 {
+        h.client.networks().get(ENV, NETWORK).await.expect("every read succeeds");
+    }
+    let statuses = h.requests.statuses();
+    assert_eq!(statuses.iter().filter(|s| **s == Some(429)).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.len(), 9);
+    // Retry-After (15 s, the rest of the minute) was waited out on the simulator's clock.
+    assert!(h.sim.now() >= Duration::from_secs(60), "{:?}", h.sim.now());
 }
 
 #[tokio::test]

@@ -121,11 +121,13 @@ async fn connection_lifecycle_with_domains() {
 }
 
 #[tokio::test]
-async fn a_connection_without_an_access_waits_for_acceptance() {
+async fn a_connection_without_an_access_fails_with_the_reason() {
     let h = Harness::new().await;
     let plcs = h.client.private_link_connections();
     let created = plcs.create(&connection()).await.expect("create");
     h.advance(60);
     let plc = plcs.get(CLUSTER, &created.private_link_connection_id).await.expect("get");
-    assert_eq!(plc.state, Some(PrivateLinkConnectionState::PendingAcceptance), "{plc:?}");
+    assert_eq!(plc.state, Some(PrivateLinkConnectionState::Failed), "{plc:?}");
+    let message = plc.message.as_deref().unwrap_or_default();
+    assert!(message.contains("is not available to AWS account") && message.contains(SERVICE), "{message}");
 }

@@ -2,10 +2,11 @@
 //! recorder that sees every HTTP attempt the client makes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use linkplan_sim::{Fault, FaultAction, RunningSim, Sim, SimConfig, Vendor, World};
-use linkplan_tidbcloud::{Client, ClientBuilder, RetryPolicy};
+use linkplan_tidbcloud::{Client, ClientBuilder, RetryPolicy, Timer, TimerSleep};
 
 pub(crate) const CLUSTER: &str = "10140100115280519574";
 pub(crate) const ENV: &str = "env-abc123";
@@ -16,18 +17,40 @@ pub(crate) const UNIQUE_NAME: &str = "domnprzqrog.us-east-1";
 
 pub(crate) use linkplan_conformance::recorder::Recorder;
 
-/// Milliseconds instead of seconds, so retry tests do not sleep for long.
+/// Backoff in milliseconds instead of seconds, within a deadline long enough to wait out a
+/// rate-limit window (a minute). The harness's clients wait on [`SimTimer`], in simulated time.
 pub(crate) fn fast_retry() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 5,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(40),
-        deadline: Duration::from_secs(10),
+        deadline: Duration::from_secs(120),
+    }
+}
+
+/// The client's retries on the simulator's explicit clock: a wait (backoff, `Retry-After`, a
+/// rate-limit reset) advances simulated time instead of sleeping, as the server would see it.
+pub(crate) struct SimTimer(pub(crate) Arc<RunningSim>);
+
+impl std::fmt::Debug for SimTimer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimTimer").field("now", &self.0.now()).finish()
+    }
+}
+
+impl Timer for SimTimer {
+    fn now(&self) -> Duration {
+        self.0.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> TimerSleep<'_> {
+        self.0.advance(duration);
+        Box::pin(std::future::ready(()))
     }
 }
 
 pub(crate) struct Harness {
-    pub(crate) sim: RunningSim,
+    pub(crate) sim: Arc<RunningSim>,
     pub(crate) client: Client,
     pub(crate) requests: Recorder,
     pub(crate) env: HashMap<String, String>,
@@ -48,16 +71,17 @@ impl Harness {
     }
 
     pub(crate) async fn with_world(world: World) -> Harness {
-        let sim = Sim::start(world, SimConfig::explicit()).await.expect("the simulator starts");
+        let sim = Arc::new(Sim::start(world, SimConfig::explicit()).await.expect("the simulator starts"));
         let env: HashMap<String, String> = sim.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let requests = Recorder::new(linkplan_conformance::Vendor::Tidbcloud);
-        let client = builder(&env, &requests).build().expect("the client builds");
+        let client = builder(&env, &requests, &sim).build().expect("the client builds");
         Harness { sim, client, requests, env }
     }
 
-    /// A builder from the simulator's environment, with fast retries and the recorder.
+    /// A builder from the simulator's environment, with fast retries on simulated time and the
+    /// recorder.
     pub(crate) fn builder(&self) -> ClientBuilder {
-        builder(&self.env, &self.requests)
+        builder(&self.env, &self.requests, &self.sim)
     }
 
     pub(crate) fn advance(&self, secs: u64) {
@@ -94,11 +118,12 @@ impl Harness {
     }
 }
 
-fn builder(env: &HashMap<String, String>, requests: &Recorder) -> ClientBuilder {
+fn builder(env: &HashMap<String, String>, requests: &Recorder, sim: &Arc<RunningSim>) -> ClientBuilder {
     let recorder = requests.clone();
     ClientBuilder::from_env(&|name| env.get(name).cloned())
         .expect("the simulator sets every variable")
         .retry(fast_retry())
+        .timer(Arc::new(SimTimer(Arc::clone(sim))))
         .timeout(Duration::from_secs(5))
         .observer(move |e| recorder.observe(e))
 }

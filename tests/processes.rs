@@ -475,3 +475,36 @@ fn after_a_lost_journal_apply_warns_and_destroy_needs_adopt() {
     let gone = cloud.sim.inventory();
     assert_eq!((gone.private_link_accesses, gone.kafka_clusters, gone.private_link_connections), (0, 0, 0));
 }
+
+/// Edits to managed values through the CLI: a CKU edit is `~` and applied in place; an
+/// availability edit blocks the plan (exit 1) until `--replace` names the step, then `-/+`.
+#[test]
+fn edited_values_are_planned_as_changes_and_replacements_need_the_flag() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("edits");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    let plan = dir.write("orders.yaml", crate::util::example()).display().to_string();
+    assert_eq!(cloud.run(&["apply", "--auto-approve", "--journal", &journal, &plan]).code, 0);
+
+    dir.write("orders.yaml", crate::util::example().replace("cku: 2", "cku: 4"));
+    let planned = cloud.run(&["plan", "--detailed-exitcode", &plan]);
+    assert_eq!(planned.code, 2, "{}", planned.stderr);
+    assert!(planned.stdout.contains("~ confluent.cluster.cku: 2 → 4"), "{}", planned.stdout);
+    let applied = cloud.run(&["apply", "--auto-approve", "--journal", &journal, &plan]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert_eq!(cloud.run(&["plan", "--detailed-exitcode", &plan]).code, 0, "converged after the resize");
+
+    dir.write("orders.yaml", crate::util::example().replace("cku: 2", "cku: 4").replace("MULTI_ZONE", "SINGLE_ZONE"));
+    let blocked = cloud.run(&["plan", "--detailed-exitcode", &plan]);
+    assert_eq!(blocked.code, 1, "{}", blocked.stdout);
+    assert!(blocked.stdout.contains("-/+ confluent.cluster/n-abc123/orders"), "{}", blocked.stdout);
+    assert!(blocked.stdout.contains("(forces replacement)"), "{}", blocked.stdout);
+    let step = "confluent.cluster/n-abc123/orders";
+    let replace = cloud.run(&["plan", "--detailed-exitcode", "--replace", step, &plan]);
+    assert_eq!(replace.code, 2, "{}", replace.stdout);
+    assert!(replace.stdout.contains("1 to replace"), "{}", replace.stdout);
+    let applied = cloud.run(&["apply", "--auto-approve", "--replace", step, "--journal", &journal, &plan]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert_eq!(cloud.run(&["plan", "--detailed-exitcode", &plan]).code, 0, "converged after the replacement");
+    assert_eq!(cloud.sim.inventory().kafka_clusters, 1);
+}

@@ -130,6 +130,11 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes to make (0 when none, 1 on errors).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Allow replacing (deleting and creating again) this step's resource when a change cannot
+    /// be made in place, e.g. `--replace confluent.cluster/n-abc123/orders` (repeatable; the
+    /// step ids are the ones `plan` prints).
+    #[arg(long, value_name = "STEP_ID")]
+    pub replace: Vec<String>,
     /// Also save the plan (JSON, version 2) to this file, for `linkplan apply FILE` later.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -194,6 +199,10 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+    /// Allow replacing (deleting and creating again) this step's resource when a change cannot
+    /// be made in place (repeatable; see `plan --replace`). A saved plan carries its own.
+    #[arg(long, value_name = "STEP_ID")]
+    pub replace: Vec<String>,
     /// The journal (and its lock); default `.linkplan/<plan file>.journal.jsonl` beside the plan
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]

@@ -340,14 +340,7 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 pub(crate) fn spinner_line(action: Action, id: &str, state: Option<&str>, elapsed: Duration, color: bool) -> String {
     let state = match state {
         Some(state) => paint(state, YELLOW, color),
-        None => match action {
-            Action::Create => "creating",
-            Action::Wait => "waiting",
-            Action::Attach => "attaching",
-            Action::Delete => "deleting",
-            Action::Unchanged => "checking",
-        }
-        .to_owned(),
+        None => action.doing().to_owned(),
     };
     format!("{} {id}  {state}  {}", action.symbol(), paint(&duration(elapsed), DIM, color))
 }

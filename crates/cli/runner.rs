@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
-use linkplan_engine::{Action, ApplyError, Desired, Event, Journal, Progress, StepId, StepPlan};
+use linkplan_engine::{ApplyError, Desired, Event, Journal, Progress, StepId, StepPlan};
 
 use crate::session::{Target, failure};
 use crate::{ExitStatus, printer};
@@ -133,13 +133,7 @@ impl Progress for Tracker {
             let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
             match event {
                 Event::Started { step, action } => {
-                    let doing = match action {
-                        Action::Create => "creating",
-                        Action::Wait => "waiting",
-                        Action::Attach => "attaching",
-                        Action::Delete => "deleting",
-                        Action::Unchanged => "checking",
-                    };
+                    let doing = action.doing();
                     running.insert((*step).clone(), doing.to_owned());
                 }
                 Event::Waiting { step, state, .. } => {

@@ -71,7 +71,7 @@ impl Target {
                 } else if e.is_bad_url() {
                     let (flag, var, given) = match &e {
                         SetupError::Confluent(_) => ("--confluent-url", CONFLUENT_URL_VAR, &args.confluent_url),
-                        SetupError::Tidb(_) | _ => ("--tidbcloud-url", TIDBCLOUD_URL_VAR, &args.tidbcloud_url),
+                        _ => ("--tidbcloud-url", TIDBCLOUD_URL_VAR, &args.tidbcloud_url),
                     };
                     let source =
                         if given.is_some() { flag.to_owned() } else { format!("{var} (or override it with {flag})") };

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use linkplan_engine::{SAVED_PLAN_KIND, SavedPlan};
+use linkplan_engine::{Action, SAVED_PLAN_KIND, SavedPlan};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use super::plan::{observe_and_plan, resolve_saved};
+use super::plan::{observe_and_plan, plan_options, resolve_saved};
 use crate::args::ApplyArgs;
 use crate::runner::{self, Verb};
 use crate::session::{self, Target, failure};
@@ -30,7 +30,14 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
     let journal = session::open_journal(&journal_path, args.lock_timeout)?;
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
-        let (observed, fresh) = observe_and_plan(&target.engine, &input.desired).await?;
+        // A saved plan is compared with the plan its own replacements make.
+        let replace = match &saved {
+            Some(saved) => {
+                saved.plan.steps.iter().filter(|s| s.action == Action::Replace).map(|s| s.id.to_string()).collect()
+            }
+            None => args.replace.clone(),
+        };
+        let (observed, fresh) = observe_and_plan(&target.engine, &input.desired, &plan_options(&replace)?).await?;
         let plan = match saved {
             Some(saved) if !saved.plan.is_current(&observed) => {
                 return Err(miette!(

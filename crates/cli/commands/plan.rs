@@ -3,7 +3,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use linkplan_engine::{Desired, Engine, Observed, SavedPlan, StepPlan};
+use linkplan_engine::{Desired, Engine, Observed, PlanOptions, SavedPlan, StepId, StepPlan};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::args::{PlanArgs, PlanFormat};
@@ -14,7 +14,8 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
-        let (_, plan) = observe_and_plan(&target.engine, &input.desired).await?;
+        let options = plan_options(&args.replace)?;
+        let (_, plan) = observe_and_plan(&target.engine, &input.desired, &options).await?;
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => serde_json::to_string_pretty(&plan).into_diagnostic()? + "\n",
@@ -37,10 +38,33 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     })
 }
 
-pub(crate) async fn observe_and_plan(engine: &Engine, desired: &Desired) -> miette::Result<(Observed, StepPlan)> {
+pub(crate) async fn observe_and_plan(
+    engine: &Engine,
+    desired: &Desired,
+    options: &PlanOptions,
+) -> miette::Result<(Observed, StepPlan)> {
     let observed = engine.observe(desired).await.map_err(|e| failure(&e, None))?;
-    let plan = linkplan_engine::plan(desired, &observed);
+    let plan = linkplan_engine::plan_with(desired, &observed, options);
     Ok((observed, plan))
+}
+
+/// `--replace` step ids as plan options (a step id is `<resource>/<natural key>`).
+pub(crate) fn plan_options(replace: &[String]) -> miette::Result<PlanOptions> {
+    let replace = replace
+        .iter()
+        .map(|id| {
+            serde_json::from_value::<StepId>(serde_json::Value::String(id.clone()))
+                .ok()
+                .filter(|_| id.contains('/'))
+                .ok_or_else(|| {
+                    miette::miette!(
+                        help = "use a step id as `linkplan plan` prints it, e.g. confluent.cluster/n-abc123/orders",
+                        "`{id}` is not a step id"
+                    )
+                })
+        })
+        .collect::<miette::Result<Vec<_>>>()?;
+    Ok(PlanOptions { replace })
 }
 
 /// The plan file as a saved plan at `out` names it: relative to `out`'s directory, so the pair

@@ -216,6 +216,7 @@ async fn run_step(ctx: &ApplyCtx<'_>, step: &Step) -> (StepId, Result<StepOutcom
         (StepKind::CreateNetwork, true) => steps::create_network::delete(ctx, step).await,
         (StepKind::PrivateLinkAccess, false) => steps::private_link_access::apply(ctx, step).await,
         (StepKind::PrivateLinkAccess, true) => steps::private_link_access::delete(ctx, step).await,
+        (StepKind::Cluster, false) if step.action == Action::Replace => steps::cluster::replace(ctx, step).await,
         (StepKind::Cluster, false) => steps::cluster::apply(ctx, step).await,
         (StepKind::Cluster, true) => steps::cluster::delete(ctx, step).await,
         (StepKind::PrivateLinkConnection, false) => steps::private_link_connection::apply(ctx, step).await,

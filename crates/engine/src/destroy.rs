@@ -111,7 +111,7 @@ pub fn destroy_plan(desired: &Desired, observed: &Observed, options: &DestroyOpt
     let mut push = |kind, key: &[&str], action, depends_on: Vec<StepId>, summary: String, id: Option<&str>| {
         let step_id = StepId::new(kind, key);
         let details = id.map(|id| vec![("id".to_owned(), id.to_owned())]).unwrap_or_default();
-        steps.push(Step { id: step_id.clone(), kind, action, depends_on, summary, details });
+        steps.push(Step { id: step_id.clone(), kind, action, depends_on, summary, details, changes: Vec::new() });
         step_id
     };
     // Whether the resource found live under this step is the one linkplan recorded; a

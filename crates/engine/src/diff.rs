@@ -7,13 +7,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{Desired, NetworkSource};
 use crate::observe::{Observed, drift, unique_name};
-use crate::step::{Action, Blocker, PLAN_VERSION, Resolved, Step, StepId, StepKind, StepPlan};
+use crate::step::{Action, Blocker, Change, PLAN_VERSION, PlanOptions, Resolved, Step, StepId, StepKind, StepPlan};
 use crate::steps;
 use crate::wait::Acceptor;
 
 /// Plan the steps that take `observed` to `desired`.
 pub fn plan(desired: &Desired, observed: &Observed) -> StepPlan {
-    let mut planner = Planner { desired, observed, steps: Vec::new(), blockers: Vec::new(), context: Vec::new() };
+    plan_with(desired, observed, &PlanOptions::default())
+}
+
+/// [`plan`], allowing what `options` allow (replacing a resource whose change cannot be made
+/// in place).
+pub fn plan_with(desired: &Desired, observed: &Observed, options: &PlanOptions) -> StepPlan {
+    let mut planner =
+        Planner { desired, observed, options, steps: Vec::new(), blockers: Vec::new(), context: Vec::new() };
     let resolved = planner.resolve();
     planner.preflight(&resolved);
     let network = planner.network(&resolved);
@@ -58,6 +65,7 @@ pub fn choose_zones(desired: &Desired, tidb_zones: &[String]) -> Vec<String> {
 struct Planner<'a> {
     desired: &'a Desired,
     observed: &'a Observed,
+    options: &'a PlanOptions,
     steps: Vec<Step>,
     blockers: Vec<Blocker>,
     context: Vec<String>,
@@ -249,7 +257,7 @@ impl Planner<'_> {
     ) -> StepId {
         let id = StepId::new(kind, key);
         let details = details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        self.steps.push(Step { id: id.clone(), kind, action, depends_on, summary, details });
+        self.steps.push(Step { id: id.clone(), kind, action, depends_on, summary, details, changes: Vec::new() });
         id
     }
 
@@ -343,20 +351,69 @@ impl Planner<'_> {
             }
             (Some(c), _) => self.lifecycle(steps::cluster::acceptor(c), &c.id),
         };
-        let mut details =
-            vec![("availability", desired.availability.as_str().to_owned()), ("cku", desired.cku.to_string())];
+        let step_id = StepId::new(StepKind::Cluster, &[key, &desired.display_name]);
+        // What linkplan manages of a cluster it creates: a referenced one (`id`) is only used.
+        let changes = match found {
+            Some(c) if desired.id.is_none() && c.dedicated => cluster_changes(desired, c),
+            _ => Vec::new(),
+        };
+        let action = if changes.iter().any(|c| c.forces_replacement) {
+            if self.options.replace.contains(&step_id) {
+                Action::Replace
+            } else {
+                let what: Vec<String> = changes
+                    .iter()
+                    .filter(|c| c.forces_replacement)
+                    .map(|c| format!("`{}` {} → {}", c.key, c.from, c.to))
+                    .collect();
+                self.block(
+                    format!(
+                        "{step_id}: {} cannot change in place; the Kafka cluster must be replaced (deleted, with its \
+                         data, and created again)",
+                        what.join(", ")
+                    ),
+                    &format!(
+                        "put the live value back in the plan, or ask for the replacement: `linkplan plan --replace \
+                         {step_id}` (then apply with the same flag)"
+                    ),
+                );
+                Action::Replace
+            }
+        } else if !changes.is_empty() && matches!(action, Action::Unchanged | Action::Wait) {
+            Action::Update
+        } else {
+            action
+        };
+        let (availability, cku) = match found {
+            // The live values (the changes show the plan's).
+            Some(c) => (
+                c.availability.clone().unwrap_or_else(|| desired.availability.as_str().to_owned()),
+                c.cku.unwrap_or(desired.cku).to_string(),
+            ),
+            None => (desired.availability.as_str().to_owned(), desired.cku.to_string()),
+        };
+        let mut details = vec![("availability", availability), ("cku", cku)];
         if let Some(c) = found {
             details.insert(0, ("id", c.id.clone()));
             details.push(("phase", c.phase.clone().unwrap_or_default()));
+            if let (Some(asked), Some(serving)) = (c.cku, c.status_cku)
+                && asked != serving
+            {
+                details.push(("cku in service", serving.to_string()));
+            }
         }
-        Some(self.push(
+        let id = self.push(
             StepKind::Cluster,
             &[key, &desired.display_name],
             action,
             network.into_iter().cloned().collect(),
             format!("Dedicated Kafka cluster \"{}\"", desired.display_name),
             details,
-        ))
+        );
+        if let Some(step) = self.steps.last_mut() {
+            step.changes = changes;
+        }
+        Some(id)
     }
 
     fn connection(&mut self, resolved: &Resolved, depends_on: Vec<StepId>) -> StepId {
@@ -436,6 +493,33 @@ impl Planner<'_> {
             details,
         );
     }
+}
+
+/// The managed values of a live cluster that differ from the plan: CKUs change in place (a
+/// resize); availability cannot (Terraform replaces for it too).
+fn cluster_changes(desired: &crate::desired::ClusterDesired, live: &crate::observe::ClusterObserved) -> Vec<Change> {
+    let mut changes = Vec::new();
+    if let Some(live) = live.cku
+        && live != desired.cku
+    {
+        changes.push(Change {
+            key: "confluent.cluster.cku".to_owned(),
+            from: live.to_string(),
+            to: desired.cku.to_string(),
+            forces_replacement: false,
+        });
+    }
+    if let Some(live) = &live.availability
+        && live != desired.availability.as_str()
+    {
+        changes.push(Change {
+            key: "confluent.cluster.availability".to_owned(),
+            from: live.clone(),
+            to: desired.availability.as_str().to_owned(),
+            forces_replacement: true,
+        });
+    }
+    changes
 }
 
 /// Kahn's algorithm; among steps ready at the same time the smallest [`StepId`] goes first.

@@ -34,12 +34,13 @@ pub use apply::{ApplyError, ApplyReport};
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use desired::{Desired, DesiredError};
 pub use destroy::{DestroyOptions, destroy_plan};
-pub use diff::{choose_zones, plan};
+pub use diff::{choose_zones, plan, plan_with};
 pub use journal::{Journal, JournalError, Loaded, Owned, Recovered};
 pub use observe::{Drift, ObserveError, Observed};
 pub use progress::{Event, NoProgress, Progress};
 pub use step::{
-    Action, Blocker, SAVED_PLAN_KIND, SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, Step, StepId, StepKind, StepPlan,
+    Action, Blocker, Change, PlanOptions, SAVED_PLAN_KIND, SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, Step, StepId,
+    StepKind, StepPlan,
 };
 pub use steps::{StepError, StepOutcome};
 pub use wait::{Acceptor, WaitPolicy};

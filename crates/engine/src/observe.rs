@@ -124,6 +124,15 @@ pub struct ClusterObserved {
     /// `spec.config.kind`, lower-cased as plans write it (`dedicated`, `basic`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// `spec.availability`, as plans write it (`LOW` reads as SINGLE_ZONE, `HIGH` as MULTI_ZONE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<String>,
+    /// `spec.config.cku`: the CKUs asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cku: Option<i32>,
+    /// `status.cku`: the CKUs in service (behind `cku` while a resize runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_cku: Option<i32>,
 }
 
 /// A TiDB private link connection, with its attached domains (from a GET).
@@ -489,6 +498,16 @@ pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
         network_id: c.network_id().map(str::to_owned),
         dedicated: c.is_dedicated(),
         kind: c.spec.config.as_ref().map(|k| k.kind.to_ascii_lowercase()),
+        availability: c.spec.availability.as_ref().map(|a| {
+            use linkplan_confluent::resources::clusters::Availability as A;
+            match a {
+                A::SingleZone | A::Low => "SINGLE_ZONE".to_owned(),
+                A::MultiZone | A::High => "MULTI_ZONE".to_owned(),
+                other => other.to_string(),
+            }
+        }),
+        cku: c.spec.config.as_ref().and_then(|k| k.cku),
+        status_cku: c.status.as_ref().and_then(|s| s.cku),
     }
 }
 

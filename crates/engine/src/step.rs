@@ -75,17 +75,69 @@ pub enum Action {
     Delete,
     /// `=`: already done.
     Unchanged,
+    /// `~`: change what the API changes in place (the step's [`Change`]s), then wait.
+    Update,
+    /// `-/+`: delete and create again (a change the API cannot make in place); only when asked
+    /// for by step id ([`PlanOptions::replace`]).
+    Replace,
 }
 
 impl Action {
+    /// One character: `+`, `~`, `=`, `-`, and `±` for a replace (see [`Action::sign`]).
     pub fn symbol(self) -> char {
         match self {
             Action::Create => '+',
-            Action::Wait | Action::Attach => '~',
+            Action::Wait | Action::Attach | Action::Update => '~',
             Action::Unchanged => '=',
             Action::Delete => '-',
+            Action::Replace => '±',
         }
     }
+
+    /// What a running step of this action is doing, in a word or two (`creating`).
+    pub fn doing(self) -> &'static str {
+        match self {
+            Action::Create => "creating",
+            Action::Wait => "waiting",
+            Action::Attach => "attaching",
+            Action::Delete => "deleting",
+            Action::Unchanged => "checking",
+            Action::Update => "updating",
+            Action::Replace => "replacing",
+        }
+    }
+
+    /// How plans show it: `+`, `~`, `=`, `-` and Terraform's `-/+` for a replace.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Wait | Action::Attach | Action::Update => "~",
+            Action::Unchanged => "=",
+            Action::Delete => "-",
+            Action::Replace => "-/+",
+        }
+    }
+}
+
+/// A managed attribute whose live value differs from the plan's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The plan key, e.g. `confluent.cluster.cku`.
+    pub key: String,
+    /// The live value.
+    pub from: String,
+    /// The plan's value.
+    pub to: String,
+    /// The API cannot change it in place: the resource must be replaced.
+    pub forces_replacement: bool,
+}
+
+/// What `plan` may propose beyond what the plan file says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Steps whose resource may be replaced (deleted and created again) when a change cannot
+    /// be made in place (`--replace STEP_ID`, Terraform's `-replace`).
+    pub replace: Vec<StepId>,
 }
 
 /// One step of the plan.
@@ -100,6 +152,9 @@ pub struct Step {
     pub summary: String,
     /// `key: value` lines shown under the summary (the request a create sends, the live state).
     pub details: Vec<(String, String)>,
+    /// Managed values the live resource does not have yet (`~ cku: 2 → 6`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
 }
 
 /// Something that stops apply before any create (the live world contradicts the plan).
@@ -264,10 +319,14 @@ impl fmt::Display for StepPlan {
             writeln!(f)?;
         }
         for step in &self.steps {
-            writeln!(f, "{} {}", step.action.symbol(), step.id)?;
+            writeln!(f, "{} {}", step.action.sign(), step.id)?;
             writeln!(f, "    {}", step.summary)?;
             for (key, value) in &step.details {
                 writeln!(f, "      {key}: {value}")?;
+            }
+            for c in &step.changes {
+                let replace = if c.forces_replacement { " (forces replacement)" } else { "" };
+                writeln!(f, "    ~ {}: {} → {}{replace}", c.key, c.from, c.to)?;
             }
         }
         for d in &self.drift {
@@ -282,10 +341,17 @@ impl fmt::Display for StepPlan {
         if self.destroy {
             write!(f, "Destroy: {deletes} to delete, {} kept.", count(|a| a == Action::Unchanged))?;
         } else {
+            write!(f, "Plan: {} to create, ", count(|a| a == Action::Create))?;
+            let (updates, replaces) = (count(|a| a == Action::Update), count(|a| a == Action::Replace));
+            if updates > 0 {
+                write!(f, "{updates} to update in place, ")?;
+            }
+            if replaces > 0 {
+                write!(f, "{replaces} to replace, ")?;
+            }
             write!(
                 f,
-                "Plan: {} to create, {} to wait or attach, {} unchanged.",
-                count(|a| a == Action::Create),
+                "{} to wait or attach, {} unchanged.",
                 count(|a| matches!(a, Action::Wait | Action::Attach)),
                 count(|a| a == Action::Unchanged)
             )?;

@@ -249,11 +249,51 @@ impl<'c> Clusters<'c> {
         self.client.json(&Call::create(PATH.to_owned(), &body)?).await
     }
 
+    /// `PATCH /cmk/v2/clusters/{id}` (`updateCmkV2Cluster`): ask for `cku` CKUs (a Dedicated
+    /// cluster's resize). The answer shows the request in `spec.config.cku`; `status.cku`
+    /// catches up when the resize is done. Setting a value is idempotent: replayed on a lost
+    /// answer.
+    pub async fn resize(&self, environment: &str, id: &str, cku: i32) -> Result<Cluster, Error> {
+        let body = UpdateBody {
+            spec: UpdateSpec {
+                config: UpdateConfig { kind: "Dedicated", cku },
+                environment: ObjectRef::new(environment),
+            },
+        };
+        let target = id_path(PATH, id);
+        let body =
+            serde_json::to_vec(&body).map_err(|source| linkplan_http::EncodeError { path: target.clone(), source })?;
+        let call = Call {
+            method: linkplan_http::Method::PATCH,
+            target,
+            body: Some(body),
+            replay: linkplan_http::retry::Replay::Safe,
+        };
+        self.client.json(&call).await
+    }
+
     /// `DELETE /cmk/v2/clusters/{id}?environment=…` (`deleteCmkV2Cluster`; 204, then readable
     /// with `metadata.deleted_at` until a GET answers 404).
     pub async fn delete(&self, environment: &str, id: &str) -> Result<(), Error> {
         self.client.send(&Call::delete(in_env(&id_path(PATH, id), environment))).await.map(drop)
     }
+}
+
+#[derive(Serialize)]
+struct UpdateBody {
+    spec: UpdateSpec,
+}
+
+#[derive(Serialize)]
+struct UpdateSpec {
+    config: UpdateConfig,
+    environment: ObjectRef,
+}
+
+#[derive(Serialize)]
+struct UpdateConfig {
+    kind: &'static str,
+    cku: i32,
 }
 
 #[derive(Serialize)]

@@ -153,6 +153,24 @@ async fn cluster_lifecycle() {
     let listed = clusters.list(ENV, &ClusterFilter { network: vec![NETWORK.to_owned()] }).await.expect("list");
     assert_eq!(listed.len(), 1);
 
+    // A resize: the request shows at once in spec.config.cku, status.cku catches up.
+    h.requests.take();
+    let resizing = clusters.resize(ENV, &created.id, 3).await.expect("resize");
+    let sent = h.requests.take();
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].target.as_str()),
+        ("PATCH", format!("/cmk/v2/clusters/{}", created.id).as_str())
+    );
+    assert_eq!(
+        sent[0].request_body,
+        Some(json!({ "spec": { "config": { "kind": "Dedicated", "cku": 3 }, "environment": { "id": ENV } } }))
+    );
+    assert_eq!(resizing.spec.config.as_ref().and_then(|c| c.cku), Some(3));
+    assert_eq!(resizing.status.as_ref().and_then(|s| s.cku), Some(1));
+    h.advance(3600);
+    let resized = clusters.get(ENV, &created.id).await.expect("get");
+    assert_eq!(resized.status.as_ref().and_then(|s| s.cku), Some(3));
+
     clusters.delete(ENV, &created.id).await.expect("delete");
     let deleting = clusters.get(ENV, &created.id).await.expect("still readable");
     assert!(deleting.metadata.deleted_at.is_some());

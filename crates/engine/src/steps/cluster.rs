@@ -129,8 +129,55 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
         }
     };
     let id_of: fn(&linkplan_confluent::resources::clusters::Cluster) -> &str = |c| c.id.as_str();
-    let (id, _, created) = wait_keeping_oldest(cluster.id, sent, wait, id_of, list, delete).await?;
+    let (id, ready, created) = wait_keeping_oldest(cluster.id, sent, wait, id_of, list, delete).await?;
+    // A cluster linkplan manages gets the plan's CKUs: PATCH, then wait until they serve.
+    if wanted.id.is_none() {
+        let asked = ready.spec.config.as_ref().and_then(|c| c.cku);
+        let serving = ready.status.as_ref().and_then(|s| s.cku);
+        if asked != Some(wanted.cku) {
+            clusters.resize(env, &id, wanted.cku).await.map_err(|e| vendor("resizing the Kafka cluster", &e))?;
+        }
+        if asked != Some(wanted.cku) || serving.is_some_and(|n| n != wanted.cku) {
+            let policy = ctx.engine.config.cluster;
+            let cku = wanted.cku;
+            let resized = |c: &linkplan_confluent::resources::clusters::Cluster| match acceptor(&cluster_observed(c)) {
+                Acceptor::Ready => match c.status.as_ref().and_then(|s| s.cku) {
+                    Some(n) if n == cku => Acceptor::Ready,
+                    n => Acceptor::Pending(format!(
+                        "RESIZING ({} of {cku} CKUs in service)",
+                        n.map_or_else(|| "?".to_owned(), |n| n.to_string())
+                    )),
+                },
+                other => other,
+            };
+            ctx.wait(step, policy, || clusters.get(env, &id), resized).await.map_err(|e| {
+                wait_failed(step, "waiting for the Kafka cluster's resize", e, |_| {
+                    Some(format!("see cluster {id} in the Confluent Cloud console, then run apply again"))
+                })
+            })?;
+        }
+    }
     Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+}
+
+/// Replace (`-/+`, only when the plan was made with `--replace` for this step): delete the
+/// cluster linkplan created, wait until it is gone, then create it again as the plan says.
+/// A cluster the journal does not record as linkplan's is never deleted.
+pub async fn replace(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "replacing the Kafka cluster";
+    let id = recorded(step, DOING, ctx.resolved().kafka_cluster_id)?;
+    let owned = crate::Journal::owned(&ctx.journal.entries());
+    if owned.get(&step.id).and_then(|o| o.id.as_deref()) != Some(id.as_str()) {
+        return Err(StepError::new(
+            step,
+            DOING,
+            format!("cluster {id} was not created by linkplan (no journal record), so linkplan will not delete it"),
+            Some("delete it yourself if it should go, then run apply again to create it as the plan says".to_owned()),
+        ));
+    }
+    delete(ctx, step).await?;
+    ctx.update(|r| r.kafka_cluster_id = None);
+    apply(ctx, step).await
 }
 
 /// Destroy (only when asked for explicitly): delete the cluster, then wait until a GET says 404.

@@ -3,6 +3,7 @@
 //! sleeps).
 
 mod apply;
+mod changes;
 mod ownership;
 mod planner;
 mod util;

@@ -275,7 +275,7 @@ fn files_that_are_not_regular_are_refused_by_kind() {
         let line = format!("linkplan: error: cannot read `{path}`: it is {kind}, not a regular file");
         assert!(run.stderr.contains(&line), "{line}\n{}", run.stderr);
     }
-    assert!(run.stdout.contains("All checks passed (1 file)."), "{}", run.stdout);
+    assert_eq!(run.stdout, "3 paths could not be read; 1 file checked, no findings.\n", "{}", run.stdout);
 
     let searched = linkplan_within_30s(&["lint", &dir.path().display().to_string()]);
     assert_eq!(searched.code, 0, "{}", searched.transcript());
@@ -319,4 +319,55 @@ fn path_errors_keep_the_os_reason() {
             assert!(run.stderr.contains("Permission denied"), "{}", run.stderr);
         }
     }
+}
+
+/// A path that could not be read is not a pass: the summary says how many paths could not be
+/// read and how many files were checked (ruff-like), never "All checks passed", and lint exits 2.
+#[test]
+fn the_summary_does_not_claim_success_after_a_path_error() {
+    let run = linkplan(&["lint", "nope.yaml"]);
+    insta::assert_snapshot!(run.transcript(), @r"
+    exit: 2
+    --- stdout
+    1 path could not be read; 0 files checked.
+    --- stderr
+    linkplan: error: cannot read `nope.yaml`: No such file or directory (os error 2)
+    ");
+
+    let run = linkplan(&["lint", "nope.yaml", "examples/orders-cdc.yaml", "also/missing.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_eq!(run.stdout, "2 paths could not be read; 1 file checked, no findings.\n", "{}", run.transcript());
+
+    let dir = TempDir::new("path-error-and-finding");
+    let broken = dir.write("plan.yaml", example().replace("cku: 2", "cku: 1")).display().to_string();
+    let run = linkplan(&["lint", "nope.yaml", &broken]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stdout.contains("CL003"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("\n1 path could not be read; found 1 error in 1 of 1 file checked.\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("All checks passed"), "{}", run.stdout);
+}
+
+/// Nor is a failed online lookup a pass (here: no API keys): the offline report is printed and
+/// the summary says which files were checked offline only.
+#[test]
+fn the_summary_says_when_the_online_lookup_failed() {
+    let mut command = linkplan_command(&["lint", "--online", "examples/orders-cdc.yaml"]);
+    for name in
+        ["CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_API_SECRET", "TIDBCLOUD_PUBLIC_KEY", "TIDBCLOUD_PRIVATE_KEY"]
+    {
+        command.env_remove(name);
+    }
+    let run = run_command(command);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("API key variables not set"), "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "1 file could not be looked up online (offline checks only); 1 file checked, no findings.\n",
+        "{}",
+        run.transcript()
+    );
 }

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use linkplan_lint::FileReport;
-use linkplan_lint::output::human;
+use linkplan_lint::output::{Summary, human};
 
 use crate::args::ColorChoice;
 
@@ -33,6 +33,64 @@ fn width() -> usize {
 /// at the terminal's width, `COLUMNS`).
 pub(crate) fn human(reports: &[FileReport], color: bool) -> String {
     human::render(reports, human::Style { color, width: width() })
+}
+
+/// What kept a lint run from checking everything it was asked to (each makes it exit 2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Incomplete {
+    /// Paths given, or found under a directory, that could not be searched or read.
+    pub(crate) unread: usize,
+    /// Files checked offline only, because their online lookup failed (`--online`).
+    pub(crate) not_online: usize,
+}
+
+/// `lint`'s human report: [`human`], except that after a path that could not be read (or a
+/// failed online lookup) the summary says so instead of claiming that all checks passed —
+/// `1 path could not be read; 0 files checked.`
+pub(crate) fn lint_report(reports: &[FileReport], color: bool, incomplete: Incomplete) -> String {
+    if incomplete == Incomplete::default() {
+        return human(reports, color);
+    }
+    let renderer = human::Renderer::new(human::Style { color, width: width() });
+    let mut out = String::new();
+    for report in reports {
+        for finding in &report.findings {
+            renderer.finding(&mut out, report, finding);
+            out.push('\n');
+        }
+    }
+    out.push_str(&incomplete_summary(&Summary::of(reports), incomplete));
+    out.push('\n');
+    out
+}
+
+/// The summary line of a run that did not check everything: what was missed, then what was
+/// checked (`2 paths could not be read; found 1 error in 1 of 3 files checked.`).
+fn incomplete_summary(summary: &Summary, incomplete: Incomplete) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if incomplete.unread > 0 {
+        parts.push(format!("{} could not be read", plural(incomplete.unread, "path")));
+    }
+    if incomplete.not_online > 0 {
+        parts.push(format!(
+            "{} could not be looked up online (offline checks only)",
+            plural(incomplete.not_online, "file")
+        ));
+    }
+    let files = plural(summary.files, "file");
+    let checked = if summary.errors + summary.warnings + summary.infos > 0 {
+        // `Found 1 error in 1 of 3 files.` → `found 1 error in 1 of 3 files checked`
+        let line = human::summary_line(summary);
+        let found = line.strip_prefix("Found ").unwrap_or(&line).trim_end_matches('.');
+        format!("found {found} checked")
+    } else if summary.files == 0 {
+        format!("{files} checked")
+    } else {
+        format!("{files} checked, no findings")
+    };
+    parts.push(checked);
+    format!("{}.", parts.join("; "))
 }
 
 /// Writes to stdout; a closed pipe (`linkplan lint | head`) is not an error.
@@ -81,4 +139,35 @@ pub(crate) fn prompt(question: &str) -> std::io::Result<String> {
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incomplete_summaries_never_claim_a_pass() {
+        let summary = |files, errors, warnings| Summary {
+            files,
+            files_with_findings: usize::from(errors + warnings > 0),
+            errors,
+            warnings,
+            infos: 0,
+        };
+        let unread = |n| Incomplete { unread: n, not_online: 0 };
+        assert_eq!(incomplete_summary(&summary(0, 0, 0), unread(1)), "1 path could not be read; 0 files checked.");
+        assert_eq!(
+            incomplete_summary(&summary(1, 0, 0), unread(2)),
+            "2 paths could not be read; 1 file checked, no findings."
+        );
+        assert_eq!(
+            incomplete_summary(&summary(3, 1, 2), unread(1)),
+            "1 path could not be read; found 1 error and 2 warnings in 1 of 3 files checked."
+        );
+        assert_eq!(
+            incomplete_summary(&summary(2, 0, 0), Incomplete { unread: 1, not_online: 1 }),
+            "1 path could not be read; 1 file could not be looked up online (offline checks only); 2 files \
+             checked, no findings."
+        );
+    }
 }

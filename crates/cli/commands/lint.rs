@@ -29,7 +29,7 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
     };
     let linter = Linter::new(options).map_err(|e| miette!("{e}"))?;
     let (files, walk_errors) = walk::collect(&args.paths);
-    let mut io_failed = !walk_errors.is_empty();
+    let mut incomplete = printer::Incomplete { unread: walk_errors.len(), not_online: 0 };
     for error in &walk_errors {
         printer::io_error(&error.path, &error.error);
     }
@@ -54,17 +54,17 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
                 read.push(path);
             }
             Err(error) => {
-                io_failed = true;
+                incomplete.unread += 1;
                 printer::io_error(path, &error);
             }
         }
     }
-    if args.online && !online(&linter, &read, &mut reports, stdin.as_deref(), args)? {
-        io_failed = true;
+    if args.online {
+        incomplete.not_online = online(&linter, &read, &mut reports, stdin.as_deref(), args)?;
     }
     let to_file = args.output_file.is_some();
     let text = match args.format {
-        Format::Human => printer::human(&reports, !to_file && printer::use_color(args.color)),
+        Format::Human => printer::lint_report(&reports, !to_file && printer::use_color(args.color), incomplete),
         Format::Json => json::render(&reports) + "\n",
         Format::Sarif => sarif::render(&reports) + "\n",
         Format::Github => github::render(&reports),
@@ -77,7 +77,7 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
         None => printer::stdout(&text),
     }
     let failed = reports.iter().any(|r| r.max_severity() == Some(Severity::Error));
-    Ok(if io_failed {
+    Ok(if incomplete != printer::Incomplete::default() {
         ExitStatus::Error
     } else if failed {
         ExitStatus::Failure
@@ -88,14 +88,15 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
 
 /// `--online`: for every file without errors, observe both clouds and lint again with the live
 /// facts merged in. One engine (and, with `--sandbox`, one simulator) serves every file. A file
-/// whose lookup fails keeps its offline report, with a warning; returns whether all succeeded.
+/// whose lookup fails keeps its offline report, with a warning; returns how many files (of those
+/// without errors) were not looked up.
 fn online(
     linter: &Linter,
     files: &[&PathBuf],
     reports: &mut [FileReport],
     stdin: Option<&[u8]>,
     args: &LintArgs,
-) -> miette::Result<bool> {
+) -> miette::Result<usize> {
     let runtime = crate::session::runtime()?;
     runtime.block_on(async {
         let target = match crate::session::Target::start(&args.cloud).await {
@@ -103,10 +104,10 @@ fn online(
             Err(report) => {
                 printer::error(&report);
                 printer::warning("not looked up online: the offline checks ran; see the report");
-                return Ok(false);
+                return Ok(reports.iter().filter(|r| r.max_severity() != Some(Severity::Error)).count());
             }
         };
-        let mut all = true;
+        let mut missed = 0;
         for (path, report) in files.iter().zip(reports.iter_mut()) {
             if report.max_severity() == Some(Severity::Error) {
                 continue;
@@ -121,7 +122,7 @@ fn online(
                     Ok(bytes) => String::from_utf8(bytes).ok(),
                     Err(e) => {
                         printer::io_error(path, &e);
-                        all = false;
+                        missed += 1;
                         continue;
                     }
                 },
@@ -140,11 +141,11 @@ fn online(
                 Ok(observed) => *report = linter.lint_online(report.path.clone(), text, &live_facts(&observed)),
                 Err(e) => {
                     printer::warning(&format!("{}: not looked up online (offline checks only): {e}", report.path));
-                    all = false;
+                    missed += 1;
                 }
             }
         }
-        Ok(all)
+        Ok(missed)
     })
 }
 

@@ -1,6 +1,7 @@
 //! Workspace tasks, run as `cargo xtask <task>` (see <https://github.com/matklad/cargo-xtask>).
 //!
-//! - `lint|explain …`: the same as `linkplan lint|explain …`, run from this workspace.
+//! - `lint|explain|plan|apply|destroy|status|sim …`: the same as `linkplan <command> …`, run
+//!   from this workspace (`cargo run` of the `linkplan` binary, arguments passed through).
 //! - `codegen [--check]`: writes `docs/rules/<CODE>.md` from the rules' docs; `--check` fails
 //!   when a committed file is stale instead of writing it.
 //! - `conformance`: drives every simulated operation and checks the bodies against the vendors'
@@ -14,14 +15,26 @@ mod conformance;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+/// The `linkplan` subcommands `cargo xtask` runs as they are (see [`linkplan`]).
+const LINKPLAN_COMMANDS: &[&str] = &["lint", "explain", "plan", "apply", "destroy", "status", "sim"];
+
+/// What `cargo xtask` without a known task prints: every task it implements.
+fn usage() -> String {
+    format!(
+        "usage: cargo xtask <{}> [ARGS…]   (the linkplan command, run from this workspace)\n       \
+         cargo xtask codegen [--check]\n       cargo xtask conformance",
+        LINKPLAN_COMMANDS.join("|")
+    )
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("lint" | "explain" | "plan" | "apply" | "destroy" | "status" | "sim") => linkplan(&args),
+        Some(command) if LINKPLAN_COMMANDS.contains(&command) => linkplan(&args),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
         Some("conformance") => conformance::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <lint|explain|codegen [--check]|conformance> [ARGS…]");
+            eprintln!("{}", usage());
             return ExitCode::from(2);
         }
     };
@@ -70,4 +83,18 @@ fn codegen(check: bool) -> Result<ExitCode, String> {
     }
     eprintln!("not up to date (run `cargo xtask codegen`):\n  {}", stale.join("\n  "));
     Ok(ExitCode::FAILURE)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The usage line named only lint and explain, though plan, apply, destroy, status and sim
+    /// were passed through as well.
+    #[test]
+    fn the_usage_names_every_task() {
+        let usage = super::usage();
+        for task in ["lint", "explain", "plan", "apply", "destroy", "status", "sim", "codegen [--check]", "conformance"]
+        {
+            assert!(usage.contains(task), "{task} is missing from:\n{usage}");
+        }
+    }
 }

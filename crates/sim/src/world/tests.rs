@@ -1,0 +1,170 @@
+//! Reading worlds through `World::from_yaml`: the example, bad worlds, seeded connections, fault
+//! syntax, and where errors point.
+
+use super::{EXAMPLE_WORLD, World};
+use crate::SimError;
+
+#[test]
+fn the_example_world_parses_and_matches_the_example_plan() {
+    let w = World::from_yaml(EXAMPLE_WORLD).expect("example world parses");
+    assert_eq!(w, World::example());
+    let c = &w.tidbcloud.clusters[0];
+    assert_eq!(
+        (c.id.as_str(), c.region.as_str(), c.aws_account_id.as_str()),
+        ("10140100115280519574", "us-east-1", "123456789012")
+    );
+    let n = &w.confluent.networks[0];
+    assert_eq!(n.id, "n-abc123");
+    assert_eq!(n.service_name, "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0");
+    assert_eq!(n.dns_domain_id, "domnprzqrog");
+}
+
+#[test]
+fn bad_worlds_are_errors_not_panics() {
+    assert!(World::from_yaml("").is_ok_and(|w| w == World::empty()));
+    let bad_network = "confluent:\n  environments: [{id: env-x, display_name: x}]\n  networks:\n    - {id: n-1, environment: env-x, region: r, zones: [a], dns_domain_id: d, service_name: s}\n";
+    for text in ["credentials: 5", "unknown_key: 1", "tidbcloud: {clusters: [{id: 1}]}", "[", bad_network] {
+        assert!(World::from_yaml(text).is_err(), "{text}");
+    }
+}
+
+/// The example world plus one seeded connection (YAML flow mapping) and maybe an access.
+fn with_connection(connection: &str, access: bool) -> String {
+    let mut text = EXAMPLE_WORLD.replacen(
+        "\nconfluent:",
+        &format!("  private_link_connections:\n    - {connection}\n\nconfluent:"),
+        1,
+    );
+    if access {
+        text.push_str(
+            "  private_link_accesses:\n    - {id: pla-1, environment: env-abc123, network: n-abc123, account: \"123456789012\"}\n",
+        );
+    }
+    text
+}
+
+const ACTIVE: &str = "{id: plc-1, cluster_id: \"10140100115280519574\", display_name: c, \
+                      service_name: com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0";
+
+#[test]
+fn seeded_connections_must_be_consistent() {
+    let ok = with_connection(&format!("{ACTIVE}, domains: [{{unique_name: domnprzqrog.us-east-1}}]}}"), true);
+    let w = World::from_yaml(&ok).expect("an ACTIVE connection with its access parses");
+    let p = &w.tidbcloud.private_link_connections[0];
+    assert_eq!(
+        (p.state.as_str(), p.domains[0].kind.as_str(), p.domains[0].state.as_str()),
+        ("ACTIVE", "CONFLUENT", "ACTIVE")
+    );
+
+    let cases = [
+        (with_connection(&format!("{ACTIVE}}}"), false), "no READY private link access on network n-abc123"),
+        (with_connection(&format!("{ACTIVE}, state: PENDING_ACCEPTANCE}}"), false), ""),
+        (
+            with_connection(&format!("{ACTIVE}, state: PENDING_ACCEPTANCE, domains: [{{unique_name: x}}]}}"), true),
+            "only be attached to an ACTIVE connection",
+        ),
+        (
+            with_connection(&format!("{ACTIVE}, domains: [{{unique_name: other.us-east-1}}]}}"), true),
+            "must be domnprzqrog.us-east-1",
+        ),
+        (
+            with_connection(
+                &format!(
+                    "{ACTIVE}, domains: [{{id: \"1\", type: TIDBCLOUD_MANAGED, unique_name: a}}, {{id: \"1\", type: TIDBCLOUD_MANAGED, unique_name: b}}]}}"
+                ),
+                true,
+            ),
+            "used twice",
+        ),
+        (with_connection(&format!("{ACTIVE}, state: RUNNING}}"), true), "private link connection state must be one of"),
+        (
+            with_connection(
+                &format!(
+                    "{ACTIVE}, domains: [{{unique_name: domnprzqrog.us-east-1}}, {{unique_name: domnprzqrog.us-east-1}}]}}"
+                ),
+                true,
+            ),
+            "is attached twice",
+        ),
+        (with_connection(&format!("{ACTIVE}, x: 1}}"), true), "unknown field"),
+        (
+            with_connection(&format!("{}}}", ACTIVE.replace("10140100115280519574", "404")), true),
+            "unknown TiDB cluster 404",
+        ),
+        (
+            with_connection(
+                &format!("{}}}", ACTIVE.replace("us-east-1.vpce-svc-0123456789abcdef0", "us-east-1.vpce-svc-1")),
+                true,
+            ),
+            "no READY network has service name",
+        ),
+    ];
+    for (text, want) in cases {
+        match World::from_yaml(&text) {
+            Ok(_) if want.is_empty() => {}
+            Ok(_) => panic!("expected an error containing {want:?}"),
+            Err(e) => assert!(!want.is_empty() && e.to_string().contains(want), "{want:?}: {e}"),
+        }
+    }
+    let no_access = with_connection(&format!("{ACTIVE}}}"), false);
+    let (_, _, text, _) = located(&no_access);
+    assert_eq!(text, "plc-1");
+}
+
+#[test]
+fn every_fault_action_has_a_yaml_form() {
+    use crate::faults::FaultAction;
+    let text = "faults:\n  - action: drop\n  - action: drop_after_apply\n  - action: { rate_limit: {} }\n  \
+                - action: { server_error: {} }\n  - action: { unavailable: { retry_after: 30 } }\n  \
+                - { vendor: confluent, method: get, path: /cmk, after: 1, times: 2, action: { slow: { millis: 5 } } }\n  \
+                - action: { hang: { after_apply: true } }\n";
+    let w = World::from_yaml(text).expect("faults parse");
+    let actions: Vec<FaultAction> = w.faults.iter().map(|f| f.action).collect();
+    assert_eq!(
+        actions,
+        [
+            FaultAction::Drop,
+            FaultAction::DropAfterApply,
+            FaultAction::RateLimit { retry_after: 1 },
+            FaultAction::ServerError { status: 503 },
+            FaultAction::Unavailable { retry_after: 30 },
+            FaultAction::Slow { millis: 5 },
+            FaultAction::Hang { millis: 60_000, after_apply: true },
+        ]
+    );
+    assert_eq!((w.faults[5].after, w.faults[5].times, w.faults[0].times), (1, Some(2), None));
+    assert!(World::from_yaml("faults:\n  - action: { slow: {} }\n").is_err(), "slow needs millis");
+}
+
+fn located(text: &str) -> (usize, usize, String, String) {
+    match World::from_yaml(text) {
+        Err(SimError::World { location: Some(l), message, .. }) => {
+            (l.line, l.column, text[l.offset..l.offset + l.len].to_owned(), message)
+        }
+        other => panic!("expected a located world error, got {other:?}"),
+    }
+}
+
+#[test]
+fn errors_point_at_the_line() {
+    let typo = EXAMPLE_WORLD.replace("  environments:", "  environmentz:");
+    let (line, _, text, message) = located(&typo);
+    assert_eq!(line, 24, "{message}");
+    assert_eq!(text, "environmentz");
+    assert!(message.contains("environmentz"), "{message}");
+    assert!(!message.contains("at line"), "{message}");
+
+    let syntax = "credentials:\n  confluent: [\n";
+    let (line, ..) = located(syntax);
+    assert!(line >= 2, "{line}");
+
+    let unknown_env = EXAMPLE_WORLD.replace("      environment: env-abc123", "      environment: env-nope");
+    let (line, column, text, message) = located(&unknown_env);
+    assert_eq!((line, column, text.as_str()), (29, 20, "env-nope"), "{message}");
+    assert!(message.contains("unknown environment env-nope"));
+
+    let bad_phase =
+        EXAMPLE_WORLD.replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      phase: RUNNING");
+    let (line, _, text, _) = located(&bad_phase);
+    assert_eq!((line, text.as_str()), (38, "RUNNING"));
+}

@@ -552,7 +552,7 @@ impl State {
                 if outcome.state == ACTIVE
                     && let Some(msg) = self.forced_failure(ResourceKind::PrivateLinkConnection, Some(&p.display_name))
                 {
-                    outcome = Link { state: FAILED, message: Some(msg), az_ids: Vec::new() };
+                    outcome = Link { state: FAILED, message: Some(msg), cause: None, az_ids: Vec::new() };
                 }
                 if outcome.state != p.state || p.state == CREATING {
                     plc_updates.push((p.id.clone(), outcome));
@@ -592,28 +592,41 @@ impl State {
     /// TiDB's account — a READY access for it on the network — when the connection was created;
     /// an access made later does not revive it. An allowed endpoint is ACTIVE at once, unless the
     /// service requires acceptance: then it waits in PENDING_ACCEPTANCE until the owner accepts it.
-    fn link(&self, p: &Plc) -> Link {
-        let fail = |message: String| Link { state: FAILED, message: Some(message), az_ids: Vec::new() };
+    ///
+    /// World validation asks the same rule of every seeded ACTIVE connection (`world/validate.rs`).
+    pub(crate) fn link(&self, p: &Plc) -> Link {
+        let fail = |message: String, cause: Option<String>| Link {
+            state: FAILED,
+            message: Some(message),
+            cause,
+            az_ids: Vec::new(),
+        };
         let Some(cluster) = self.tidb_clusters.iter().find(|c| c.id == p.cluster_id) else {
-            return fail("the cluster no longer exists".to_owned());
+            return fail("the cluster no longer exists".to_owned(), None);
         };
         let service = &p.service_name;
         let target_region = p.region.as_deref().unwrap_or(&cluster.region);
         let Some(net) = self.networks.iter().find(|n| n.phase == READY && &n.service_name == service) else {
-            return fail(format!(
-                "endpoint service {service} does not exist in region {target_region}, or is not available"
-            ));
+            return fail(
+                format!("endpoint service {service} does not exist in region {target_region}, or is not available"),
+                Some(format!("no READY network has service name {service}")),
+            );
         };
+        let on_network = || Some(format!("network {}", net.id));
         if let Some(problem) = region_problem(service, &net.region, p.region.as_deref(), cluster) {
-            return fail(problem);
+            return fail(problem, on_network());
         }
         let shared: Vec<String> = cluster.azs.iter().filter(|az| net.zones.contains(az)).cloned().collect();
         if shared.is_empty() {
-            return fail(format!(
-                "endpoint service {service} has no availability zone in common with the cluster (service: {}; cluster: {})",
-                net.zones.join(", "),
-                cluster.azs.join(", ")
-            ));
+            return fail(
+                format!(
+                    "endpoint service {service} has no availability zone in common with the cluster (service: {}; \
+                     cluster: {})",
+                    net.zones.join(", "),
+                    cluster.azs.join(", ")
+                ),
+                on_network(),
+            );
         }
         let account = &cluster.account;
         let waits = if p.state == PENDING_ACCEPTANCE {
@@ -621,10 +634,13 @@ impl State {
             !p.accepted
         } else {
             if !p.allowed {
-                return fail(format!(
-                    "endpoint service {service} is not available to AWS account {account}: the service does not \
-                     allow the account as a principal"
-                ));
+                return fail(
+                    format!(
+                        "endpoint service {service} is not available to AWS account {account}: the service does \
+                         not allow the account as a principal"
+                    ),
+                    Some(format!("no READY private link access on network {} allows account {account}", net.id)),
+                );
             }
             net.acceptance_required && !p.accepted
         };
@@ -635,10 +651,11 @@ impl State {
                     "waiting for the owner of endpoint service {service} to accept the endpoint from AWS account \
                      {account}"
                 )),
+                cause: None,
                 az_ids: Vec::new(),
             };
         }
-        Link { state: ACTIVE, message: None, az_ids: shared }
+        Link { state: ACTIVE, message: None, cause: None, az_ids: shared }
     }
 }
 
@@ -683,11 +700,15 @@ pub(crate) enum AcceptError {
     NotPending(&'static str),
 }
 
-/// The outcome of evaluating a connection.
-struct Link {
-    state: &'static str,
-    message: Option<String>,
-    az_ids: Vec<String>,
+/// The outcome of evaluating a connection: what the link rule ([`State::link`]) decided.
+pub(crate) struct Link {
+    pub(crate) state: &'static str,
+    /// The status message, in the vendor's words.
+    pub(crate) message: Option<String>,
+    /// For a refusal, what in the simulated world causes it, in a world file's terms (the network
+    /// or access to fix), which the vendor's message does not name.
+    pub(crate) cause: Option<String>,
+    pub(crate) az_ids: Vec<String>,
 }
 
 /// The DNS names TiDB Cloud attaches for CONFLUENT domains: the wildcard and one per zone.
@@ -765,7 +786,8 @@ fn seed_connections(
             state,
             message,
             allowed: false,
-            accepted: false,
+            // A seeded ACTIVE connection is past every step, the owner's acceptance included.
+            accepted: active,
             endpoint_id,
             az_ids,
             created_by: created_by.clone(),

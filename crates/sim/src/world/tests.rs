@@ -111,6 +111,52 @@ fn seeded_connections_must_be_consistent() {
     assert_eq!(text, "plc-1");
 }
 
+/// A seeded ACTIVE connection is judged by the simulator's own link rule (`State::link`): the error
+/// gives the vendor's message a created connection would get, and the world's object to fix.
+#[test]
+fn seeded_active_connections_are_judged_by_the_link_rule() {
+    let cases = [
+        (
+            with_connection(&format!("{ACTIVE}}}"), false),
+            "is ACTIVE, but the simulator would make it FAILED: endpoint service \
+             com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0 is not available to AWS account 123456789012: \
+             the service does not allow the account as a principal (no READY private link access on network \
+             n-abc123 allows account 123456789012); seed it as PENDING_ACCEPTANCE or FAILED, or fix the world",
+        ),
+        (
+            with_connection(&format!("{ACTIVE}, region: us-west-2}}"), true),
+            "is in region us-east-1, not in us-west-2 (the connection's awsEndpointService.region) (network n-abc123)",
+        ),
+        (
+            with_connection(&format!("{ACTIVE}}}"), true)
+                .replace("      region: us-east-1\n      cloud: aws", "      region: us-west-2\n      cloud: aws"),
+            "but TiDB cluster 10140100115280519574 is in region us-west-2",
+        ),
+        (
+            with_connection(&format!("{ACTIVE}}}"), true)
+                .replace("[use1-az1, use1-az2, use1-az4]\n      project_id", "[use1-az3]\n      project_id"),
+            "no availability zone in common with the cluster (service: use1-az1, use1-az2, use1-az4; cluster: \
+             use1-az3) (network n-abc123)",
+        ),
+        (
+            with_connection(&format!("{ACTIVE}}}"), true)
+                .replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      phase: PROVISIONING"),
+            "endpoint service com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0 does not exist in region \
+             us-east-1, or is not available (no READY network has service name",
+        ),
+    ];
+    for (text, want) in cases {
+        match World::from_yaml(&text) {
+            Ok(_) => panic!("expected an error containing {want:?}"),
+            Err(e) => assert!(e.to_string().contains(want), "{want:?}: {e}"),
+        }
+    }
+    // The owner of a service that requires acceptance accepted a seeded ACTIVE connection.
+    let accepting = with_connection(&format!("{ACTIVE}}}"), true)
+        .replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      acceptance_required: true");
+    assert!(World::from_yaml(&accepting).is_ok());
+}
+
 #[test]
 fn every_fault_action_has_a_yaml_form() {
     use crate::faults::FaultAction;

@@ -2,7 +2,9 @@
 //! connections the simulator could have made. A problem names a value to point at; `location`
 //! finds it in the text.
 
-use super::{ConnectionSeed, TidbClusterSeed, World};
+use super::{Delays, World};
+use crate::clock::ClockMode;
+use crate::state::{ACTIVE, State};
 
 impl World {
     /// The first semantic problem in the world, if any.
@@ -117,9 +119,13 @@ impl World {
             }
         }
         let mut domain_ids = std::collections::HashSet::new();
+        // A seeded ACTIVE connection must be one the simulator would have made ACTIVE: ask the link
+        // rule of the world as it starts.
+        let seeds_active = self.tidbcloud.private_link_connections.iter().any(|p| p.state == "ACTIVE");
+        let started = seeds_active.then(|| State::new(self.clone(), ClockMode::Explicit, Delays::default()));
         for p in &self.tidbcloud.private_link_connections {
             unique(&mut seen, &p.id)?;
-            let Some(cluster) = self.tidbcloud.clusters.iter().find(|c| c.id == p.cluster_id) else {
+            if !self.tidbcloud.clusters.iter().any(|c| c.id == p.cluster_id) {
                 return Err(Invalid::new(
                     format!("private link connection {} names unknown TiDB cluster {}", p.id, p.cluster_id),
                     Some(&p.cluster_id),
@@ -133,7 +139,7 @@ impl World {
             }
             one_of("private link connection state", &p.state, &PLC_STATES)?;
             if p.state == "ACTIVE"
-                && let Some(reason) = self.link_problem(cluster, p)
+                && let Some(reason) = started.as_ref().and_then(|state| refusal(state, &p.id))
             {
                 return Err(Invalid::new(
                     format!(
@@ -188,39 +194,22 @@ impl World {
         }
         Ok(())
     }
+}
 
-    /// Why an ACTIVE connection could not be ACTIVE in this world (the simulator's link rule).
-    fn link_problem(&self, cluster: &TidbClusterSeed, p: &ConnectionSeed) -> Option<String> {
-        let ready = |phase: &Option<String>| phase.as_deref().is_none_or(|ph| ph == "READY");
-        let Some(net) = self.confluent.networks.iter().find(|n| n.service_name == p.service_name && ready(&n.phase))
-        else {
-            return Some(format!("no READY network has service name {}", p.service_name));
-        };
-        if let Some(r) = p.region.as_ref().filter(|r| *r != &net.region) {
-            return Some(format!("network {} is in {}, but the connection's region is {r}", net.id, net.region));
+/// Why the link rule would not make the seeded connection `id` ACTIVE: the state it would give,
+/// the vendor's message and what in the world causes it.
+fn refusal(state: &State, id: &str) -> Option<String> {
+    let link = state.link(state.plcs.iter().find(|p| p.id == id)?);
+    (link.state != ACTIVE).then(|| {
+        let mut reason = format!("the simulator would make it {}", link.state);
+        if let Some(message) = &link.message {
+            reason.push_str(&format!(": {message}"));
         }
-        if net.region != cluster.region {
-            return Some(format!(
-                "network {} is in {}, but TiDB cluster {} is in {}",
-                net.id, net.region, cluster.id, cluster.region
-            ));
+        if let Some(cause) = &link.cause {
+            reason.push_str(&format!(" ({cause})"));
         }
-        if !cluster.availability_zones.iter().any(|az| net.zones.contains(az)) {
-            return Some(format!("network {} shares no availability zone with the cluster", net.id));
-        }
-        let allowed = self
-            .confluent
-            .private_link_accesses
-            .iter()
-            .any(|a| a.network == net.id && a.account == cluster.aws_account_id && ready(&a.phase));
-        if !allowed {
-            return Some(format!(
-                "no READY private link access on network {} allows account {}",
-                net.id, cluster.aws_account_id
-            ));
-        }
-        None
-    }
+        reason
+    })
 }
 
 /// TiDB private link connection states (`PrivateLinkConnectionState.Enum`).

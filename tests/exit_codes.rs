@@ -47,7 +47,7 @@ fn every_command_and_outcome_has_its_exit_code() {
         ("plan: none, detailed", Env::Plain, vec!["plan", "--sandbox", "--world", CONNECTED, "--detailed-exitcode", PLAN], 0),
         ("plan: missing file", Env::Plain, vec!["plan", "--sandbox", "--detailed-exitcode", &missing], 1),
         ("plan: lint errors", Env::Plain, vec!["plan", "--sandbox", "--detailed-exitcode", &bad], 1),
-        ("plan: blocked", Env::Plain, vec!["plan", "--sandbox", "--world", "fixtures/sim/worlds/cross-region.yaml", "--detailed-exitcode", "fixtures/plans/cross-region.yaml"], 1),
+        ("plan: blocked", Env::Plain, vec!["plan", "--sandbox", "--world", "fixtures/sim/worlds/no-shared-az.yaml", "--detailed-exitcode", PLAN], 1),
         ("plan: usage error", Env::Plain, vec!["plan", "--bogus", PLAN], 1),
         ("plan: no network", Env::NoNetwork, vec!["plan", "--detailed-exitcode", PLAN], 1),
         ("plan: 401", Env::WrongKeys, vec!["plan", "--detailed-exitcode", PLAN], 1),

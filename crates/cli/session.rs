@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use linkplan_engine::{Desired, Engine, Journal, JournalError, SetupError, SystemClock};
+use linkplan_engine::{Desired, Engine, Journal, JournalError, Observed, SetupError, SystemClock};
 use linkplan_lint::{Linter, Options, Severity};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
@@ -20,11 +20,33 @@ pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().into_diagnostic()
 }
 
-/// A lint-clean plan file: its path, its text and its desired state.
+/// A lint-clean plan file: its path, its text and its desired state, and the linter that
+/// checked it (it checks the plan again once the live facts are known: [`PlanInput::lint_live`]).
 pub(crate) struct PlanInput {
     pub(crate) path: PathBuf,
     pub(crate) text: String,
     pub(crate) desired: Desired,
+    linter: Linter,
+}
+
+impl PlanInput {
+    /// The second half of the lint gate: every rule on the plan merged with what the clouds
+    /// report. `false` (after printing the findings) when that finds an error: the runbook's
+    /// rules live in the linter alone, so this is what stops a cross-region network or one
+    /// without a shared zone before anything is created.
+    pub(crate) fn lint_live(&self, observed: &Observed) -> bool {
+        let report = self.linter.lint_online(
+            self.path.display().to_string(),
+            self.text.clone(),
+            &observed.live_facts(&self.desired),
+        );
+        if report.max_severity() != Some(Severity::Error) {
+            return true;
+        }
+        printer::stdout(&printer::human(&[report], false));
+        printer::status("lint found errors in the plan merged with the live values: nothing was created");
+        false
+    }
 }
 
 /// Read, lint and load the plan file. `None` (after printing the findings) when lint finds an
@@ -42,7 +64,7 @@ pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
     let document = Document::parse(&text).map_err(|e| miette!("{e}"))?;
     let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
     let desired = Desired::from_plan(&view).map_err(|e| miette!("{e}"))?;
-    Ok(Some(PlanInput { path: path.to_owned(), text, desired }))
+    Ok(Some(PlanInput { path: path.to_owned(), text, desired, linter }))
 }
 
 /// The base URL variables `--confluent-url` and `--tidbcloud-url` override.

@@ -37,7 +37,9 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
             }
             None => args.replace.clone(),
         };
-        let (observed, fresh) = observe_and_plan(&target.engine, &input.desired, &plan_options(&replace)?).await?;
+        let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &plan_options(&replace)?).await? else {
+            return Ok(ExitStatus::Failure);
+        };
         let plan = match saved {
             Some(saved) if !saved.plan.is_current(&observed) => {
                 return Err(miette!(

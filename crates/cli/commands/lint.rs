@@ -4,9 +4,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use linkplan_engine::{Desired, Observed};
+use linkplan_engine::Desired;
 use linkplan_lint::output::{github, json, junit, sarif};
-use linkplan_lint::{FileReport, Linter, LiveFact, LiveValue, Options, Severity, rules};
+use linkplan_lint::{FileReport, Linter, Options, Severity, rules};
 use linkplan_model::yaml::MAX_FILE_BYTES;
 use linkplan_model::{Document, PlanView};
 use miette::{IntoDiagnostic, WrapErr, miette};
@@ -138,7 +138,7 @@ fn online(
                 }
             };
             match target.engine.observe(&desired).await {
-                Ok(observed) => *report = linter.lint_online(report.path.clone(), text, &live_facts(&observed)),
+                Ok(observed) => *report = linter.lint_online(report.path.clone(), text, &observed.live_facts(&desired)),
                 Err(e) => {
                     printer::warning(&format!("{}: not looked up online (offline checks only): {e}", report.path));
                     missed += 1;
@@ -152,57 +152,6 @@ fn online(
 /// What the clouds say, as facts to merge into a plan. TiDB facts come from the cluster named
 /// by `tidb.cluster_id`; the network's from `confluent.network.id` (or the network linkplan
 /// created, found by name); the cluster's type from the Kafka cluster.
-fn live_facts(observed: &Observed) -> Vec<LiveFact> {
-    const TIDB: &str = "TiDB Cloud";
-    const CONFLUENT: &str = "Confluent Cloud";
-    let mut facts = Vec::new();
-    let mut push = |path: &[&'static str], value: LiveValue, from: &[&'static str], source| {
-        facts.push(LiveFact { path: path.to_vec(), value, from: from.to_vec(), source });
-    };
-    let text = |v: &Option<String>| v.clone().map(LiveValue::Str);
-    if let Some(tidb) = &observed.tidb {
-        let from: &[&str] = &["tidb", "cluster_id"];
-        if let Some(v) = text(&tidb.cloud) {
-            push(&["tidb", "cloud"], v, from, TIDB);
-        }
-        if let Some(v) = text(&tidb.region) {
-            push(&["tidb", "region"], v, from, TIDB);
-        }
-        if let Some(v) = text(&tidb.account_id) {
-            push(&["tidb", "aws_account_id"], v, from, TIDB);
-        }
-        if !tidb.az_ids.is_empty() {
-            push(&["tidb", "availability_zones"], LiveValue::List(tidb.az_ids.clone()), from, TIDB);
-        }
-    }
-    if let Some(network) = &observed.network {
-        let from: &[&str] = &["confluent", "network", "id"];
-        let key = |k: &'static str| ["confluent", "network", k];
-        if let Some(v) = text(&network.cloud) {
-            push(&key("cloud"), v, from, CONFLUENT);
-        }
-        if let Some(v) = text(&network.region) {
-            push(&key("region"), v, from, CONFLUENT);
-        }
-        if !network.connection_types.is_empty() {
-            push(&key("connection_types"), LiveValue::List(network.connection_types.clone()), from, CONFLUENT);
-        }
-        if !network.zones.is_empty() {
-            push(&key("zones"), LiveValue::List(network.zones.clone()), from, CONFLUENT);
-        }
-        if let Some(subdomain) = network.zonal_subdomains.values().next() {
-            push(&key("dns_subdomain"), LiveValue::Str(subdomain.clone()), from, CONFLUENT);
-        }
-        if let Some(v) = text(&network.service_name) {
-            push(&["confluent", "vpc_service_endpoint"], v, from, CONFLUENT);
-        }
-    }
-    if let Some(kind) = observed.cluster.as_ref().and_then(|c| c.kind.clone()) {
-        push(&["confluent", "cluster", "type"], LiveValue::Str(kind), &["confluent", "cluster"], CONFLUENT);
-    }
-    facts
-}
-
 /// Resolves rule codes or names given on the command line.
 fn codes(values: &[String]) -> miette::Result<Vec<&'static str>> {
     values

@@ -3,11 +3,11 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use linkplan_engine::{Desired, Engine, Observed, PlanOptions, SavedPlan, StepId, StepPlan};
+use linkplan_engine::{Engine, Observed, PlanOptions, SavedPlan, StepId, StepPlan};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::args::{PlanArgs, PlanFormat};
-use crate::session::{self, Target, failure};
+use crate::session::{self, PlanInput, Target, failure};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
@@ -15,7 +15,9 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
         let options = plan_options(&args.replace)?;
-        let (_, plan) = observe_and_plan(&target.engine, &input.desired, &options).await?;
+        let Some((_, plan)) = observe_and_plan(&target.engine, &input, &options).await? else {
+            return Ok(ExitStatus::Failure);
+        };
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => serde_json::to_string_pretty(&plan).into_diagnostic()? + "\n",
@@ -38,14 +40,19 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     })
 }
 
+/// Observe, lint the plan with the live facts (`None` after printing the findings when that
+/// finds an error), then plan.
 pub(crate) async fn observe_and_plan(
     engine: &Engine,
-    desired: &Desired,
+    input: &PlanInput,
     options: &PlanOptions,
-) -> miette::Result<(Observed, StepPlan)> {
-    let observed = engine.observe(desired).await.map_err(|e| failure(&e, None))?;
-    let plan = linkplan_engine::plan_with(desired, &observed, options);
-    Ok((observed, plan))
+) -> miette::Result<Option<(Observed, StepPlan)>> {
+    let observed = engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
+    if !input.lint_live(&observed) {
+        return Ok(None);
+    }
+    let plan = linkplan_engine::plan_with(&input.desired, &observed, options);
+    Ok(Some((observed, plan)))
 }
 
 /// `--replace` step ids as plan options (a step id is `<resource>/<natural key>`).

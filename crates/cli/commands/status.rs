@@ -19,7 +19,9 @@ pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
     }
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
-        let (observed, plan) = observe_and_plan(&target.engine, &input.desired, &Default::default()).await?;
+        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &Default::default()).await? else {
+            return Ok(ExitStatus::Failure);
+        };
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => {

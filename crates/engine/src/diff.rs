@@ -111,11 +111,12 @@ impl Planner<'_> {
         self.blockers.push(Blocker { message, hint: hint.to_owned() });
     }
 
-    /// The documented preconditions: an ACTIVE Essential TiDB cluster on AWS in the plan's
-    /// region, the environment, and a PrivateLink network in the same region sharing a zone.
+    /// What only the live state can block: the TiDB cluster found, ACTIVE and ESSENTIAL, its AWS
+    /// account known, the environment found, a referenced network found and READY. The runbook's
+    /// rules (AWS, one region, PRIVATELINK, a shared zone) are the linter's: the CLI runs every
+    /// rule on the plan merged with [`Observed::live_facts`] before it plans.
     fn preflight(&mut self, resolved: &Resolved) {
         let desired = self.desired;
-        let region = desired.tidb.region.as_str();
         match &self.observed.tidb {
             None => self.block(
                 format!("TiDB cluster {} was not found", desired.tidb.cluster_id),
@@ -137,12 +138,6 @@ impl Planner<'_> {
                     self.block(
                         format!("TiDB cluster {} is {state}, not ACTIVE", t.cluster_id),
                         "wait until the cluster is ACTIVE (resume it if it is paused), then plan again",
-                    );
-                }
-                if t.cloud.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case("aws")) {
-                    self.block(
-                        format!("TiDB cluster {} is not hosted on AWS", t.cluster_id),
-                        "Confluent PrivateLink from TiDB Cloud needs a cluster on AWS",
                     );
                 }
                 if t.plan.as_deref().is_some_and(|p| p != "ESSENTIAL") {
@@ -170,7 +165,6 @@ impl Planner<'_> {
             );
             return;
         }
-        let tidb_zones = self.tidb_zones();
         match (&desired.confluent.network.source, &self.observed.network) {
             (NetworkSource::Existing { id }, None) => self.block(
                 format!("Confluent network {id} was not found in environment {}", desired.confluent.environment),
@@ -199,50 +193,8 @@ impl Planner<'_> {
                     };
                     self.block(format!("Confluent network {} is {phase}, not READY", n.id), hint);
                 }
-                if !n.connection_types.iter().any(|t| t == "PRIVATELINK") {
-                    self.block(
-                        format!(
-                            "Confluent network {} is not a PrivateLink network ({})",
-                            n.id,
-                            n.connection_types.join(", ")
-                        ),
-                        "use a network with connection type PRIVATELINK; the type cannot be changed",
-                    );
-                }
-                if n.region.as_deref().is_some_and(|r| r != region) {
-                    self.block(
-                        format!(
-                            "Confluent network {} is in {}, but the TiDB cluster is in {region}",
-                            n.id,
-                            n.region.as_deref().unwrap_or("")
-                        ),
-                        "PrivateLink works only within one region: use a network in the TiDB cluster's region",
-                    );
-                }
-                if !n.zones.is_empty() && !tidb_zones.is_empty() && !n.zones.iter().any(|z| tidb_zones.contains(z)) {
-                    self.block(
-                        format!(
-                            "Confluent network {} shares no availability zone with the TiDB cluster (network: {}; TiDB: {})",
-                            n.id,
-                            n.zones.join(", "),
-                            tidb_zones.join(", ")
-                        ),
-                        "use a network whose zones include one of TiDB's AZ IDs; zones cannot be changed",
-                    );
-                }
             }
-            (NetworkSource::Create { .. }, None) => {
-                if !tidb_zones.is_empty() && !resolved.network_zones.iter().any(|z| tidb_zones.contains(z)) {
-                    self.block(
-                        format!(
-                            "`confluent.network.zones` ({}) share no availability zone with the TiDB cluster ({})",
-                            resolved.network_zones.join(", "),
-                            tidb_zones.join(", ")
-                        ),
-                        "list zones that include TiDB's AZ IDs, or leave `zones` out to let linkplan choose them",
-                    );
-                }
-            }
+            (NetworkSource::Create { .. }, None) => (),
         }
     }
 

@@ -53,7 +53,7 @@ pub struct EngineConfig {
     pub cluster: WaitPolicy,
     pub connection: WaitPolicy,
     pub domains: WaitPolicy,
-    /// A connection still PENDING_ACCEPTANCE after this long fails: the access is missing.
+    /// A connection still PENDING_ACCEPTANCE after this long fails: nobody accepted its endpoint.
     pub pending_acceptance_grace: Duration,
 }
 

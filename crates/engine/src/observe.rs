@@ -10,7 +10,7 @@ use linkplan_confluent::resources::Phase;
 use linkplan_confluent::resources::clusters::{Cluster, ClusterFilter};
 use linkplan_confluent::resources::networks::{Network, NetworkFilter};
 use linkplan_confluent::resources::private_link_accesses::{PrivateLinkAccess, PrivateLinkAccessFilter};
-use linkplan_model::DnsSubdomain;
+use linkplan_model::{DnsSubdomain, LiveFact, LiveValue};
 use linkplan_tidbcloud::resources::private_link_connections::{AttachDomain, AttachDomainRequest, DomainType};
 use serde::{Deserialize, Serialize};
 
@@ -200,6 +200,66 @@ impl Observed {
     pub fn fingerprint(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
         format!("{:016x}", crate::clock::seed_of(&json))
+    }
+}
+
+impl Observed {
+    /// What was observed, as the plan keys it fills in when the plan leaves them out (for
+    /// online checks): TiDB's cloud, region, account and AZ IDs (looked
+    /// up by `tidb.cluster_id`), the network's cloud, region, connection types, zones, DNS
+    /// subdomain and endpoint service (by `confluent.network.id`: a network linkplan creates is
+    /// the plan's to describe), the cluster's type.
+    pub fn live_facts(&self, desired: &Desired) -> Vec<LiveFact> {
+        let observed = self;
+        const TIDB: &str = "TiDB Cloud";
+        const CONFLUENT: &str = "Confluent Cloud";
+        let mut facts = Vec::new();
+        let mut push = |path: &[&'static str], value: LiveValue, from: &[&'static str], source| {
+            facts.push(LiveFact { path: path.to_vec(), value, from: from.to_vec(), source });
+        };
+        let text = |v: &Option<String>| v.clone().map(LiveValue::Str);
+        if let Some(tidb) = &observed.tidb {
+            let from: &[&str] = &["tidb", "cluster_id"];
+            if let Some(v) = text(&tidb.cloud) {
+                push(&["tidb", "cloud"], v, from, TIDB);
+            }
+            if let Some(v) = text(&tidb.region) {
+                push(&["tidb", "region"], v, from, TIDB);
+            }
+            if let Some(v) = text(&tidb.account_id) {
+                push(&["tidb", "aws_account_id"], v, from, TIDB);
+            }
+            if !tidb.az_ids.is_empty() {
+                push(&["tidb", "availability_zones"], LiveValue::List(tidb.az_ids.clone()), from, TIDB);
+            }
+        }
+        let referenced = matches!(desired.confluent.network.source, NetworkSource::Existing { .. });
+        if let Some(network) = observed.network.as_ref().filter(|_| referenced) {
+            let from: &[&str] = &["confluent", "network", "id"];
+            let key = |k: &'static str| ["confluent", "network", k];
+            if let Some(v) = text(&network.cloud) {
+                push(&key("cloud"), v, from, CONFLUENT);
+            }
+            if let Some(v) = text(&network.region) {
+                push(&key("region"), v, from, CONFLUENT);
+            }
+            if !network.connection_types.is_empty() {
+                push(&key("connection_types"), LiveValue::List(network.connection_types.clone()), from, CONFLUENT);
+            }
+            if !network.zones.is_empty() {
+                push(&key("zones"), LiveValue::List(network.zones.clone()), from, CONFLUENT);
+            }
+            if let Some(subdomain) = network.zonal_subdomains.values().next() {
+                push(&key("dns_subdomain"), LiveValue::Str(subdomain.clone()), from, CONFLUENT);
+            }
+            if let Some(v) = text(&network.service_name) {
+                push(&["confluent", "vpc_service_endpoint"], v, from, CONFLUENT);
+            }
+        }
+        if let Some(kind) = observed.cluster.as_ref().and_then(|c| c.kind.clone()) {
+            push(&["confluent", "cluster", "type"], LiveValue::Str(kind), &["confluent", "cluster"], CONFLUENT);
+        }
+        facts
     }
 }
 

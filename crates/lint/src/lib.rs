@@ -46,27 +46,9 @@ impl Options {
     }
 }
 
-/// A value observed on a live API, merged into the plan where the plan leaves it out, so every
-/// rule checks it as if it had been declared (`lint --online`). Declared values always win;
-/// a declared value that disagrees with the live one is drift, the engine's business.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveFact {
-    /// Where it goes in the plan, e.g. `["tidb", "availability_zones"]`.
-    pub path: Vec<&'static str>,
-    pub value: LiveValue,
-    /// The declared key whose lookup produced it (`["tidb", "cluster_id"]`): findings about the
-    /// live value point there.
-    pub from: Vec<&'static str>,
-    /// Who said so, e.g. `TiDB Cloud`.
-    pub source: &'static str,
-}
-
-/// A live value: text or a list of text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LiveValue {
-    Str(String),
-    List(Vec<String>),
-}
+/// Live facts (`lint --online`): made by the engine from what it observed, merged by
+/// [`Linter::lint_online`] where the plan has no value.
+pub use linkplan_model::{LiveFact, LiveValue};
 
 /// The outcome for one file.
 #[derive(Debug, Clone)]

@@ -6,11 +6,13 @@
 //! shared with the schema). Nothing here does IO.
 
 pub mod keys;
+pub mod live;
 pub mod plan;
 pub mod span;
 pub mod values;
 pub mod yaml;
 
+pub use live::{LiveFact, LiveValue};
 pub use plan::PlanView;
 pub use span::{LineIndex, Located, Span};
 pub use values::{AwsAccountId, AzId, AzIdError, DnsSubdomain, Region, UniqueName, VpcEndpointServiceName};

@@ -2,20 +2,23 @@
 //!
 //! ## What it does
 //! `POST /v1beta1/clusters/{clusterId}/privateLinkConnections` of type `AWS_ENDPOINT_SERVICE`
-//! with the network's VPC endpoint service name. Confluent accepts the endpoint by itself once
-//! the access for TiDB's account exists.
+//! with the network's VPC endpoint service name. AWS refuses the endpoint (the connection goes
+//! FAILED) unless the service allows TiDB's account, which is what the access does: so the
+//! connection is created only after the access is READY.
 //!
 //! ## Preconditions
-//! The access is READY (otherwise the connection parks in PENDING_ACCEPTANCE) and the Kafka
-//! cluster is PROVISIONED (the runbook's order); the service name is known.
+//! The access is READY (otherwise the connection goes FAILED: the service is not available to
+//! the account) and the Kafka cluster is PROVISIONED (the runbook's order); the service name is
+//! known.
 //!
 //! ## Idempotency
 //! Natural key: TiDB cluster + endpoint service name. Listed before the create and again after
 //! an ambiguous failure.
 //!
 //! ## Waits for
-//! `state` ACTIVE. FAILED fails with TiDB's `message`; PENDING_ACCEPTANCE that lasts longer than
-//! the grace period fails with the hint that the access for TiDB's account is missing.
+//! `state` ACTIVE. FAILED fails with TiDB's `message` and a hint naming the access; a
+//! PENDING_ACCEPTANCE (a service that wants its owner to accept each endpoint; Confluent's do
+//! not) that lasts longer than the grace period fails with the hint to accept it.
 //!
 //! ## Undo
 //! `DELETE …/privateLinkConnections/{id}` after the domains are detached.
@@ -92,8 +95,8 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
         }
     };
 
-    // PENDING_ACCEPTANCE clears by itself once the access is READY; if it lasts past the grace
-    // period, the access (or its account) is wrong.
+    // PENDING_ACCEPTANCE clears when the service's owner accepts the endpoint; if it lasts
+    // past the grace period, nobody will.
     let clock = ctx.engine.clock.as_ref();
     let grace = ctx.engine.config.pending_acceptance_grace;
     let pending_since: Mutex<Option<Duration>> = Mutex::new(None);
@@ -124,12 +127,14 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
         ctx.wait(step, ctx.engine.config.connection, || plcs.get(cluster_id, &id), accept).await.map_err(|e| {
             wait_failed(step, "waiting for the private link connection", e, |state| match state {
                 PENDING_ACCEPTANCE => Some(format!(
-                    "the PrivateLink access for TiDB Cloud's AWS account {account} on network {network} is missing \
-                     or not READY; check it in Confluent Cloud, then run apply again"
+                    "the endpoint service wants each endpoint accepted by its owner: accept connection {id}'s \
+                     endpoint there (Confluent's services accept by themselves: check that {network}'s service \
+                     name is the one in the plan), then run apply again"
                 )),
                 _ => Some(format!(
-                    "delete connection {id} in TiDB Cloud, fix the cause (region, shared zones, service name), then \
-                     run apply again"
+                    "check that the PrivateLink access for TiDB Cloud's AWS account {account} on network {network} \
+                     is READY (an endpoint service refuses an account it does not allow) and the region, shared \
+                     zones and service name; then delete connection {id} in TiDB Cloud and run apply again"
                 )),
             })
         })

@@ -210,19 +210,8 @@ fn live_id(step: &Step) -> Option<String> {
 async fn run_step(ctx: &ApplyCtx<'_>, step: &Step) -> (StepId, Result<StepOutcome, StepError>, Duration) {
     let clock = ctx.engine.clock.as_ref();
     let start = clock.now();
-    let delete = step.action == Action::Delete;
-    let result = match (step.kind, delete) {
-        (StepKind::CreateNetwork, false) => steps::create_network::apply(ctx, step).await,
-        (StepKind::CreateNetwork, true) => steps::create_network::delete(ctx, step).await,
-        (StepKind::PrivateLinkAccess, false) => steps::private_link_access::apply(ctx, step).await,
-        (StepKind::PrivateLinkAccess, true) => steps::private_link_access::delete(ctx, step).await,
-        (StepKind::Cluster, false) if step.action == Action::Replace => steps::cluster::replace(ctx, step).await,
-        (StepKind::Cluster, false) => steps::cluster::apply(ctx, step).await,
-        (StepKind::Cluster, true) => steps::cluster::delete(ctx, step).await,
-        (StepKind::PrivateLinkConnection, false) => steps::private_link_connection::apply(ctx, step).await,
-        (StepKind::PrivateLinkConnection, true) => steps::private_link_connection::delete(ctx, step).await,
-        (StepKind::AttachDomains, false) => steps::attach_domains::apply(ctx, step).await,
-        (StepKind::AttachDomains, true) => steps::attach_domains::delete(ctx, step).await,
-    };
+    let def = steps::def(step.kind);
+    let result =
+        if step.action == Action::Delete { (def.delete)(ctx, step).await } else { (def.apply)(ctx, step).await };
     (step.id.clone(), result, clock.now().saturating_sub(start))
 }

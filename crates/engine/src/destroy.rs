@@ -20,6 +20,7 @@ use crate::desired::{Desired, NetworkSource};
 use crate::journal::Owned;
 use crate::observe::{Observed, unique_name};
 use crate::step::{Action, PLAN_VERSION, Resolved, Step, StepId, StepKind, StepPlan};
+use crate::steps;
 
 /// What destroy may delete.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,7 +38,7 @@ pub struct DestroyOptions {
 
 /// Whether destroy may delete a resource it found, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Ownership {
+pub(crate) enum Ownership {
     /// The journal recorded this id (or destroy was told to adopt it).
     Ours,
     /// The journal has no record of creating anything for this step.
@@ -50,7 +51,7 @@ enum Ownership {
 
 impl Ownership {
     /// The `=` summary for a resource that is kept for this reason (`None`: it is ours).
-    fn kept(&self) -> Option<String> {
+    pub(crate) fn kept(&self) -> Option<String> {
         match self {
             Ownership::Ours => None,
             Ownership::NotRecorded => {
@@ -89,193 +90,151 @@ impl DestroyOptions {
     }
 }
 
-const NOT_CREATED: &str = "kept: no journal record says linkplan created it (--adopt claims it)";
+pub(crate) const NOT_CREATED: &str = "kept: no journal record says linkplan created it (--adopt claims it)";
 
-/// The steps that undo `desired` in `observed`, in reverse order of apply. Steps use the same
-/// [`StepId`]s as apply; `-` deletes, `=` keeps (with the reason in the summary).
+/// The steps that undo `desired` in `observed`, in reverse order of apply: each kind of the step
+/// table, walked backwards, gives its `-` or `=` step ([`steps::StepDef::reverse`]); a delete
+/// waits for the deletes of the kinds that come after it in apply. Steps use the same
+/// [`StepId`]s as apply.
 pub fn destroy_plan(desired: &Desired, observed: &Observed, options: &DestroyOptions) -> StepPlan {
-    let mut steps = Vec::new();
-    let mut context = Vec::new();
-    let unique = unique_name(desired, observed);
-    let account = observed.account(desired).map(str::to_owned);
-    let network_key = desired.confluent.network.key();
-    let cluster_id = desired.tidb.cluster_id.as_str();
-    let plc_name = desired.connection.display_name.as_str();
-    let mut resolved = Resolved {
-        account: account.clone(),
-        network_id: observed.network.as_ref().map(|n| n.id.clone()),
-        connection_id: observed.connection.as_ref().map(|c| c.id.clone()),
-        unique_name: unique.clone(),
-        ..Resolved::default()
-    };
-    let mut push = |kind, key: &[&str], action, depends_on: Vec<StepId>, summary: String, id: Option<&str>| {
-        let step_id = StepId::new(kind, key);
-        let details = id.map(|id| vec![("id".to_owned(), id.to_owned())]).unwrap_or_default();
-        steps.push(Step { id: step_id.clone(), kind, action, depends_on, summary, details, changes: Vec::new() });
-        step_id
-    };
-    // Whether the resource found live under this step is the one linkplan recorded; a
-    // recorded id with nothing live under it is reported as gone.
-    let mut ownership = |kind, key: &[&str], live: Option<&str>| {
-        let step = StepId::new(kind, key);
-        context.extend(options.gone(&step, live));
-        options.ownership(&step, live)
-    };
-
-    let domains_key = [cluster_id, plc_name, "CONFLUENT"];
-    let connection_key = [cluster_id, plc_name];
-    let connection_live = observed.connection.as_ref().map(|c| c.id.as_str());
-    let connection_owner = ownership(StepKind::PrivateLinkConnection, &connection_key, connection_live);
-    let connection_goes = connection_live.is_some() && connection_owner == Ownership::Ours;
-
-    // What goes on the Confluent side, decided up front: the network needs its cluster and
-    // access gone first.
-    let wanted = &desired.confluent.cluster;
-    let cluster_key = [network_key, wanted.display_name.as_str()];
-    let cluster_live = observed.cluster.as_ref().map(|c| c.id.as_str());
-    let cluster_owner = match &wanted.id {
-        None => ownership(StepKind::Cluster, &cluster_key, cluster_live),
-        Some(_) => Ownership::NotRecorded,
-    };
-    let cluster_goes = cluster_live.is_some()
-        && wanted.id.is_none()
-        && cluster_owner == Ownership::Ours
-        && options.delete_kafka_cluster;
-    let network_key_created = match &desired.confluent.network.source {
-        NetworkSource::Create { display_name, .. } => Some([desired.confluent.environment.as_str(), display_name]),
-        NetworkSource::Existing { .. } => None,
-    };
-    let network_live = observed.network.as_ref().map(|n| n.id.as_str());
-    let network_owner = network_key_created.map(|key| ownership(StepKind::CreateNetwork, &key, network_live));
-    let network_goes = network_live.is_some()
-        && network_owner == Some(Ownership::Ours)
-        && (observed.cluster.is_none() || cluster_goes);
-
-    let attachment = match (&observed.connection, &unique) {
-        (Some(c), Some(u)) => c.attachment(u),
-        _ => None,
-    };
-    let domains_owner = ownership(StepKind::AttachDomains, &domains_key, attachment.and_then(|a| a.id.as_deref()));
-    let mut before_connection = Vec::new();
-    if let Some(a) = attachment {
-        // Detached before the connection is deleted, whoever attached them.
-        if domains_owner == Ownership::Ours || connection_goes {
-            resolved.attach_domain_id.clone_from(&a.id);
-            before_connection.push(push(
-                StepKind::AttachDomains,
-                &domains_key,
-                Action::Delete,
-                Vec::new(),
-                "detach the CONFLUENT domains".to_owned(),
-                a.id.as_deref(),
-            ));
+    let mut r = Reverser::new(desired, observed, options);
+    let mut steps: Vec<Step> = Vec::new();
+    let mut deleted: BTreeMap<StepKind, StepId> = BTreeMap::new();
+    for def in steps::STEPS.iter().rev() {
+        let Some(planned) = (def.reverse)(&mut r) else { continue };
+        let key: Vec<&str> = planned.key.iter().map(String::as_str).collect();
+        let id = StepId::new(def.kind, &key);
+        let depends_on = if planned.action == Action::Delete {
+            let after_us = steps::STEPS.iter().filter(|d| d.after.contains(&def.kind));
+            let ids: Vec<StepId> = after_us.filter_map(|d| deleted.get(&d.kind).cloned()).collect();
+            deleted.insert(def.kind, id.clone());
+            ids
         } else {
-            let summary = domains_owner.kept().unwrap_or_else(|| NOT_CREATED.to_owned());
-            push(StepKind::AttachDomains, &domains_key, Action::Unchanged, Vec::new(), summary, a.id.as_deref());
-        }
-    }
-    let mut before_confluent = Vec::new();
-    if let Some(c) = &observed.connection {
-        if connection_goes {
-            before_confluent.push(push(
-                StepKind::PrivateLinkConnection,
-                &connection_key,
-                Action::Delete,
-                before_connection,
-                "delete the TiDB private link connection".to_owned(),
-                Some(&c.id),
-            ));
-        } else {
-            let summary = connection_owner.kept().unwrap_or_else(|| NOT_CREATED.to_owned());
-            push(StepKind::PrivateLinkConnection, &connection_key, Action::Unchanged, Vec::new(), summary, Some(&c.id));
-        }
-    }
-    let mut before_network = Vec::new();
-    if let Some(account) = &account {
-        let key = [network_key, account.as_str()];
-        let live = observed.access_for(account);
-        let owner = ownership(StepKind::PrivateLinkAccess, &key, live.map(|a| a.id.as_str()));
-        if let Some(a) = live {
-            let kept = if let Some(reason) = owner.kept() {
-                Some(format!("{reason}; other connections from AWS account {account} may use it"))
-            } else if !network_goes && !options.delete_access {
-                Some(format!(
-                    "kept: other TiDB clusters on AWS account {account} may connect through this network \
-                     (--delete-access deletes it)"
-                ))
-            } else {
-                None
-            };
-            match kept {
-                None => {
-                    resolved.access_id = Some(a.id.clone());
-                    before_network.push(push(
-                        StepKind::PrivateLinkAccess,
-                        &key,
-                        Action::Delete,
-                        before_confluent.clone(),
-                        format!("delete the PrivateLink access for AWS account {account}"),
-                        Some(&a.id),
-                    ));
-                }
-                Some(reason) => {
-                    push(StepKind::PrivateLinkAccess, &key, Action::Unchanged, Vec::new(), reason, Some(&a.id));
-                }
-            }
-        }
-    }
-    if let Some(c) = &observed.cluster {
-        let summary = if wanted.id.is_some() {
-            Some("kept: referenced by `confluent.cluster.id`".to_owned())
-        } else if let Some(reason) = cluster_owner.kept() {
-            Some(reason)
-        } else if !options.delete_kafka_cluster {
-            Some("kept: deleting a Kafka cluster deletes its data (--delete-kafka-cluster deletes it)".to_owned())
-        } else {
-            None
+            Vec::new()
         };
-        match summary {
-            Some(summary) => {
-                push(StepKind::Cluster, &cluster_key, Action::Unchanged, Vec::new(), summary, Some(&c.id));
-            }
-            None => {
-                resolved.kafka_cluster_id = Some(c.id.clone());
-                before_network.push(push(
-                    StepKind::Cluster,
-                    &cluster_key,
-                    Action::Delete,
-                    before_confluent.clone(),
-                    format!("delete the Kafka cluster \"{}\" and its data", wanted.display_name),
-                    Some(&c.id),
-                ));
-            }
-        }
-    }
-    if let Some(n) = &observed.network {
-        match (&desired.confluent.network.source, network_key_created, &network_owner) {
-            (NetworkSource::Create { display_name, .. }, Some(key), Some(owner)) => {
-                let (action, summary) = if let Some(reason) = owner.kept() {
-                    (Action::Unchanged, reason)
-                } else if !network_goes {
-                    (Action::Unchanged, format!("kept: network \"{display_name}\" still holds the Kafka cluster"))
-                } else {
-                    (Action::Delete, format!("delete the PrivateLink network \"{display_name}\""))
-                };
-                push(StepKind::CreateNetwork, &key, action, before_network, summary, Some(&n.id));
-            }
-            _ => {
-                context.push(format!("Confluent network {}: referenced by `confluent.network.id`, kept", n.id));
-            }
-        }
+        let details = planned.id.map(|live| vec![("id".to_owned(), live)]).unwrap_or_default();
+        steps.push(Step {
+            id,
+            kind: def.kind,
+            action: planned.action,
+            depends_on,
+            summary: planned.summary,
+            details,
+            changes: Vec::new(),
+        });
     }
     StepPlan {
         version: PLAN_VERSION,
-        context,
+        context: r.context,
         steps,
         blockers: Vec::new(),
         drift: Vec::new(),
-        resolved,
+        resolved: r.resolved,
         observed_fingerprint: observed.fingerprint(),
         destroy: true,
+    }
+}
+
+/// One kind's step in a destroy plan: its natural key, `-` or `=`, why, and the live id.
+pub(crate) struct ReverseStep {
+    pub(crate) key: Vec<String>,
+    pub(crate) action: Action,
+    pub(crate) summary: String,
+    pub(crate) id: Option<String>,
+}
+
+impl ReverseStep {
+    pub(crate) fn delete(key: &[&str], summary: String, id: Option<&str>) -> ReverseStep {
+        ReverseStep::new(key, Action::Delete, summary, id)
+    }
+
+    pub(crate) fn keep(key: &[&str], summary: String, id: Option<&str>) -> ReverseStep {
+        ReverseStep::new(key, Action::Unchanged, summary, id)
+    }
+
+    fn new(key: &[&str], action: Action, summary: String, id: Option<&str>) -> ReverseStep {
+        ReverseStep { key: key.iter().map(|k| (*k).to_owned()).collect(), action, summary, id: id.map(str::to_owned) }
+    }
+}
+
+/// What each kind's `reverse` (in `steps/<kind>.rs`) works with: the inputs, the values the
+/// deletes will need, and the decisions that span kinds, made up front (the network goes only
+/// with its cluster and access; the domains are detached whenever the connection goes).
+pub(crate) struct Reverser<'a> {
+    pub(crate) desired: &'a Desired,
+    pub(crate) observed: &'a Observed,
+    pub(crate) options: &'a DestroyOptions,
+    /// TiDB's AWS account: live, else declared.
+    pub(crate) account: Option<String>,
+    pub(crate) unique_name: Option<String>,
+    pub(crate) resolved: Resolved,
+    pub(crate) context: Vec<String>,
+    /// The connection is live and linkplan's.
+    pub(crate) connection_goes: bool,
+    /// The network is linkplan's, live, and nothing keeps it (its cluster goes, or there is none).
+    pub(crate) network_goes: bool,
+}
+
+impl<'a> Reverser<'a> {
+    fn new(desired: &'a Desired, observed: &'a Observed, options: &'a DestroyOptions) -> Reverser<'a> {
+        let unique = unique_name(desired, observed);
+        let account = observed.account(desired).map(str::to_owned);
+        let resolved = Resolved {
+            account: account.clone(),
+            network_id: observed.network.as_ref().map(|n| n.id.clone()),
+            connection_id: observed.connection.as_ref().map(|c| c.id.clone()),
+            unique_name: unique.clone(),
+            ..Resolved::default()
+        };
+        let owns = |kind, key: &[&str], live: Option<&str>| {
+            live.is_some() && options.ownership(&StepId::new(kind, key), live) == Ownership::Ours
+        };
+        let connection_live = observed.connection.as_ref().map(|c| c.id.as_str());
+        let connection_goes = owns(StepKind::PrivateLinkConnection, &connection_key(desired), connection_live);
+        let wanted = &desired.confluent.cluster;
+        let cluster_live = observed.cluster.as_ref().map(|c| c.id.as_str());
+        let cluster_goes = wanted.id.is_none()
+            && owns(StepKind::Cluster, &cluster_key(desired), cluster_live)
+            && options.delete_kafka_cluster;
+        let network_live = observed.network.as_ref().map(|n| n.id.as_str());
+        let network_goes = created_network_key(desired)
+            .is_some_and(|key| owns(StepKind::CreateNetwork, &key, network_live))
+            && (observed.cluster.is_none() || cluster_goes);
+        Reverser {
+            desired,
+            observed,
+            options,
+            account,
+            unique_name: unique,
+            resolved,
+            context: Vec::new(),
+            connection_goes,
+            network_goes,
+        }
+    }
+
+    /// Whether the resource live under this step (`live`) is the one linkplan recorded; a
+    /// recorded id with nothing live under it is reported as gone.
+    pub(crate) fn ownership(&mut self, kind: StepKind, key: &[&str], live: Option<&str>) -> Ownership {
+        let step = StepId::new(kind, key);
+        self.context.extend(self.options.gone(&step, live));
+        self.options.ownership(&step, live)
+    }
+}
+
+/// The natural keys destroy decides on before it walks the kinds.
+pub(crate) fn connection_key(desired: &Desired) -> [&str; 2] {
+    [desired.tidb.cluster_id.as_str(), desired.connection.display_name.as_str()]
+}
+
+pub(crate) fn cluster_key(desired: &Desired) -> [&str; 2] {
+    [desired.confluent.network.key(), desired.confluent.cluster.display_name.as_str()]
+}
+
+/// A network linkplan creates: environment + display name (`None`: the plan references one).
+pub(crate) fn created_network_key(desired: &Desired) -> Option<[&str; 2]> {
+    match &desired.confluent.network.source {
+        NetworkSource::Create { display_name, .. } => Some([desired.confluent.environment.as_str(), display_name]),
+        NetworkSource::Existing { .. } => None,
     }
 }

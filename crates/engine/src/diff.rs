@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{Desired, NetworkSource};
 use crate::observe::{Observed, drift, unique_name};
-use crate::step::{Action, Blocker, Change, PLAN_VERSION, PlanOptions, Resolved, Step, StepId, StepKind, StepPlan};
+use crate::step::{Action, Blocker, PLAN_VERSION, PlanOptions, Resolved, Step, StepId, StepKind, StepPlan};
 use crate::steps;
 use crate::wait::Acceptor;
 
@@ -23,11 +23,14 @@ pub fn plan_with(desired: &Desired, observed: &Observed, options: &PlanOptions) 
         Planner { desired, observed, options, steps: Vec::new(), blockers: Vec::new(), context: Vec::new() };
     let resolved = planner.resolve();
     planner.preflight(&resolved);
-    let network = planner.network(&resolved);
-    let access = planner.access(&resolved, network.as_ref());
-    let cluster = planner.cluster(network.as_ref());
-    let connection = planner.connection(&resolved, [access, cluster].into_iter().flatten().collect());
-    planner.domains(&resolved, connection);
+    // Every kind in the table's order, each after the steps of the kinds it needs.
+    let mut planned: BTreeMap<StepKind, StepId> = BTreeMap::new();
+    for def in steps::STEPS {
+        let after = def.after.iter().filter_map(|kind| planned.get(kind).cloned()).collect();
+        if let Some(id) = (def.plan)(&mut planner, &resolved, after) {
+            planned.insert(def.kind, id);
+        }
+    }
     StepPlan {
         version: PLAN_VERSION,
         context: planner.context,
@@ -62,10 +65,12 @@ pub fn choose_zones(desired: &Desired, tidb_zones: &[String]) -> Vec<String> {
     zones
 }
 
-struct Planner<'a> {
-    desired: &'a Desired,
-    observed: &'a Observed,
-    options: &'a PlanOptions,
+/// What each step kind's `plan` (in `steps/<kind>.rs`) works with: the inputs, and the steps,
+/// blockers and context lines planned so far.
+pub(crate) struct Planner<'a> {
+    pub(crate) desired: &'a Desired,
+    pub(crate) observed: &'a Observed,
+    pub(crate) options: &'a PlanOptions,
     steps: Vec<Step>,
     blockers: Vec<Blocker>,
     context: Vec<String>,
@@ -100,14 +105,14 @@ impl Planner<'_> {
         }
     }
 
-    fn tidb_zones(&self) -> Vec<String> {
+    pub(crate) fn tidb_zones(&self) -> Vec<String> {
         match &self.observed.tidb {
             Some(t) if !t.az_ids.is_empty() => t.az_ids.clone(),
             _ => self.desired.tidb.availability_zones.iter().flatten().map(|z| z.as_str().to_owned()).collect(),
         }
     }
 
-    fn block(&mut self, message: String, hint: &str) {
+    pub(crate) fn block(&mut self, message: String, hint: &str) {
         self.blockers.push(Blocker { message, hint: hint.to_owned() });
     }
 
@@ -198,7 +203,12 @@ impl Planner<'_> {
         }
     }
 
-    fn push(
+    /// The step planned last (to add its changes).
+    pub(crate) fn last_step_mut(&mut self) -> Option<&mut Step> {
+        self.steps.last_mut()
+    }
+
+    pub(crate) fn push(
         &mut self,
         kind: StepKind,
         key: &[&str],
@@ -213,37 +223,8 @@ impl Planner<'_> {
         id
     }
 
-    fn network(&mut self, resolved: &Resolved) -> Option<StepId> {
-        let desired = self.desired;
-        let NetworkSource::Create { display_name, dns_resolution } = &desired.confluent.network.source else {
-            return None;
-        };
-        let observed = self.observed.network.as_ref();
-        let action = match observed {
-            None => Action::Create,
-            Some(n) => self.lifecycle(steps::create_network::acceptor(n), &n.id),
-        };
-        let mut details = vec![
-            ("environment", desired.confluent.environment.clone()),
-            ("region", desired.confluent.network.region.to_string()),
-            ("zones", resolved.network_zones.join(", ")),
-            ("dns_resolution", dns_resolution.as_str().to_owned()),
-        ];
-        if let Some(n) = observed {
-            details.insert(0, ("id", n.id.clone()));
-        }
-        Some(self.push(
-            StepKind::CreateNetwork,
-            &[&desired.confluent.environment, display_name],
-            action,
-            Vec::new(),
-            format!("PrivateLink network \"{display_name}\""),
-            details,
-        ))
-    }
-
     /// `=`, `~` or a blocker for a resource that exists.
-    fn lifecycle(&mut self, acceptor: Acceptor, id: &str) -> Action {
+    pub(crate) fn lifecycle(&mut self, acceptor: Acceptor, id: &str) -> Action {
         match acceptor {
             Acceptor::Ready => Action::Unchanged,
             Acceptor::Pending(_) => Action::Wait,
@@ -256,222 +237,6 @@ impl Planner<'_> {
             }
         }
     }
-
-    fn access(&mut self, resolved: &Resolved, network: Option<&StepId>) -> Option<StepId> {
-        let desired = self.desired;
-        let account = resolved.account.as_deref()?;
-        let key = desired.confluent.network.key();
-        let found = self.observed.access_for(account);
-        let action = match found {
-            None => Action::Create,
-            Some(a) => self.lifecycle(steps::private_link_access::acceptor(a), &a.id),
-        };
-        let mut details = vec![("display_name", desired.confluent.access.display_name.clone())];
-        if let Some(a) = found {
-            details.insert(0, ("id", a.id.clone()));
-            details.push(("phase", a.phase.clone().unwrap_or_default()));
-        }
-        Some(self.push(
-            StepKind::PrivateLinkAccess,
-            &[key, account],
-            action,
-            network.into_iter().cloned().collect(),
-            format!("PrivateLink access for TiDB Cloud's AWS account {account}"),
-            details,
-        ))
-    }
-
-    fn cluster(&mut self, network: Option<&StepId>) -> Option<StepId> {
-        let desired = &self.desired.confluent.cluster;
-        let key = self.desired.confluent.network.key();
-        let found = self.observed.cluster.as_ref();
-        let action = match (found, &desired.id) {
-            (None, Some(id)) => {
-                self.block(
-                    format!("Kafka cluster {id} was not found in network {key}"),
-                    "check `confluent.cluster.id`, or leave it out to let linkplan create the cluster",
-                );
-                Action::Wait
-            }
-            (None, None) => Action::Create,
-            (Some(c), _) if !c.dedicated => {
-                self.block(
-                    format!("Kafka cluster {} is not a Dedicated cluster", c.id),
-                    "only Dedicated clusters support PrivateLink on AWS",
-                );
-                Action::Wait
-            }
-            (Some(c), _) => self.lifecycle(steps::cluster::acceptor(c), &c.id),
-        };
-        let step_id = StepId::new(StepKind::Cluster, &[key, &desired.display_name]);
-        // What linkplan manages of a cluster it creates: a referenced one (`id`) is only used.
-        let changes = match found {
-            Some(c) if desired.id.is_none() && c.dedicated => cluster_changes(desired, c),
-            _ => Vec::new(),
-        };
-        let action = if changes.iter().any(|c| c.forces_replacement) {
-            if self.options.replace.contains(&step_id) {
-                Action::Replace
-            } else {
-                let what: Vec<String> = changes
-                    .iter()
-                    .filter(|c| c.forces_replacement)
-                    .map(|c| format!("`{}` {} → {}", c.key, c.from, c.to))
-                    .collect();
-                self.block(
-                    format!(
-                        "{step_id}: {} cannot change in place; the Kafka cluster must be replaced (deleted, with its \
-                         data, and created again)",
-                        what.join(", ")
-                    ),
-                    &format!(
-                        "put the live value back in the plan, or ask for the replacement: `linkplan plan --replace \
-                         {step_id}` (then apply with the same flag)"
-                    ),
-                );
-                Action::Replace
-            }
-        } else if !changes.is_empty() && matches!(action, Action::Unchanged | Action::Wait) {
-            Action::Update
-        } else {
-            action
-        };
-        let (availability, cku) = match found {
-            // The live values (the changes show the plan's).
-            Some(c) => (
-                c.availability.clone().unwrap_or_else(|| desired.availability.as_str().to_owned()),
-                c.cku.unwrap_or(desired.cku).to_string(),
-            ),
-            None => (desired.availability.as_str().to_owned(), desired.cku.to_string()),
-        };
-        let mut details = vec![("availability", availability), ("cku", cku)];
-        if let Some(c) = found {
-            details.insert(0, ("id", c.id.clone()));
-            details.push(("phase", c.phase.clone().unwrap_or_default()));
-            if let (Some(asked), Some(serving)) = (c.cku, c.status_cku)
-                && asked != serving
-            {
-                details.push(("cku in service", serving.to_string()));
-            }
-        }
-        let id = self.push(
-            StepKind::Cluster,
-            &[key, &desired.display_name],
-            action,
-            network.into_iter().cloned().collect(),
-            format!("Dedicated Kafka cluster \"{}\"", desired.display_name),
-            details,
-        );
-        if let Some(step) = self.steps.last_mut() {
-            step.changes = changes;
-        }
-        Some(id)
-    }
-
-    fn connection(&mut self, resolved: &Resolved, depends_on: Vec<StepId>) -> StepId {
-        let desired = self.desired;
-        let found = self.observed.connection.as_ref();
-        let action = match found {
-            None => Action::Create,
-            Some(c) => match steps::private_link_connection::acceptor(c) {
-                Acceptor::Ready => Action::Unchanged,
-                Acceptor::Pending(_) => Action::Wait,
-                Acceptor::Failed { reason, .. } => {
-                    self.block(
-                        format!("private link connection {} is FAILED: {reason}", c.id),
-                        &format!("delete connection {} in TiDB Cloud, fix the cause, then plan again", c.id),
-                    );
-                    Action::Wait
-                }
-            },
-        };
-        let mut details = vec![
-            ("display_name", desired.connection.display_name.clone()),
-            ("type", "AWS_ENDPOINT_SERVICE".to_owned()),
-            (
-                "endpoint_service",
-                resolved.service_name.clone().unwrap_or_else(|| "(known once the network is READY)".to_owned()),
-            ),
-        ];
-        if let Some(c) = found {
-            details.insert(0, ("id", c.id.clone()));
-            details.push(("state", c.state.clone().unwrap_or_default()));
-        }
-        self.push(
-            StepKind::PrivateLinkConnection,
-            &[&desired.tidb.cluster_id, &desired.connection.display_name],
-            action,
-            depends_on,
-            "TiDB private link connection to the network's endpoint service".to_owned(),
-            details,
-        )
-    }
-
-    fn domains(&mut self, resolved: &Resolved, connection: StepId) {
-        let desired = self.desired;
-        let attached = match (&self.observed.connection, &resolved.unique_name) {
-            (Some(c), Some(u)) => c.attachment(u),
-            _ => None,
-        };
-        let action = match attached {
-            None => Action::Attach,
-            Some(a) => self.lifecycle(steps::attach_domains::acceptor(a), a.id.as_deref().unwrap_or("the attachment")),
-        };
-        let mut details = vec![(
-            "unique_name",
-            resolved.unique_name.clone().unwrap_or_else(|| "(known once the network is READY)".to_owned()),
-        )];
-        if let Some(id) = attached.and_then(|a| a.id.clone()) {
-            details.insert(0, ("id", id));
-        }
-        match (attached, &self.observed.domains_preview) {
-            (Some(a), _) => {
-                let names: Vec<String> = a
-                    .domains
-                    .iter()
-                    .map(|d| format!("{} ({})", d.name.as_deref().unwrap_or("?"), d.state.as_deref().unwrap_or("?")))
-                    .collect();
-                details.push(("domains", names.join(", ")));
-            }
-            (None, Some(preview)) => details.push(("domains (validate-only preview)", preview.join(", "))),
-            (None, None) => details.push(("domains", "(previewed once the connection is ACTIVE)".to_owned())),
-        }
-        self.push(
-            StepKind::AttachDomains,
-            &[&desired.tidb.cluster_id, &desired.connection.display_name, "CONFLUENT"],
-            action,
-            vec![connection],
-            "attach CONFLUENT domains to the connection".to_owned(),
-            details,
-        );
-    }
-}
-
-/// The managed values of a live cluster that differ from the plan: CKUs change in place (a
-/// resize); availability cannot (Terraform replaces for it too).
-fn cluster_changes(desired: &crate::desired::ClusterDesired, live: &crate::observe::ClusterObserved) -> Vec<Change> {
-    let mut changes = Vec::new();
-    if let Some(live) = live.cku
-        && live != desired.cku
-    {
-        changes.push(Change {
-            key: "confluent.cluster.cku".to_owned(),
-            from: live.to_string(),
-            to: desired.cku.to_string(),
-            forces_replacement: false,
-        });
-    }
-    if let Some(live) = &live.availability
-        && live != desired.availability.as_str()
-    {
-        changes.push(Change {
-            key: "confluent.cluster.availability".to_owned(),
-            from: live.clone(),
-            to: desired.availability.as_str().to_owned(),
-            forces_replacement: true,
-        });
-    }
-    changes
 }
 
 /// Kahn's algorithm; among steps ready at the same time the smallest [`StepId`] goes first.

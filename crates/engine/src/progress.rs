@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use crate::step::{Action, StepId};
-use crate::steps::{StepError, StepOutcome};
+use crate::step::{Action, StepError, StepId, StepOutcome};
 
 /// One thing that happened during apply.
 #[derive(Debug, Clone, Copy)]

@@ -1,6 +1,7 @@
 //! The step plan: [`StepId`] (stable, from natural keys), [`StepKind`], [`Action`] and
 //! [`StepPlan`] with its human rendering (`+` create, `~` wait/attach, `=` unchanged).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -361,4 +362,32 @@ impl fmt::Display for StepPlan {
         }
         writeln!(f)
     }
+}
+
+/// A step failed: which step, what it was doing, the vendor's message and what to try next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step {step}: {doing} failed: {message}{}", hint.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default())]
+pub struct StepError {
+    pub step: StepId,
+    /// What the step was doing, e.g. `creating the PrivateLink access`.
+    pub doing: String,
+    /// The vendor's message (or ours).
+    pub message: String,
+    /// The next thing to try.
+    pub hint: Option<String>,
+}
+
+impl StepError {
+    pub(crate) fn new(step: &Step, doing: &str, message: impl Into<String>, hint: Option<String>) -> StepError {
+        StepError { step: step.id.clone(), doing: doing.to_owned(), message: message.into(), hint }
+    }
+}
+
+/// What a step produced: the resource's id and the values later steps read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepOutcome {
+    pub resource_id: String,
+    /// Whether this run created it (false: found by natural key).
+    pub created: bool,
+    pub outputs: BTreeMap<String, String>,
 }

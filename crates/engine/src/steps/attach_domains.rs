@@ -21,14 +21,11 @@
 use linkplan_tidbcloud::resources::private_link_connections::{AttachDomainRequest, DomainType};
 
 use super::{ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone};
-use crate::observe::{AttachedObserved, Observed, attached_observed, with_causes};
-use crate::step::Step;
+use crate::destroy::{NOT_CREATED, Ownership, ReverseStep, Reverser};
+use crate::diff::Planner;
+use crate::observe::{AttachedObserved, attached_observed, with_causes};
+use crate::step::{Action, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
-
-/// Whether the attachment for `unique_name` exists and all its domains are ACTIVE.
-pub fn is_done(observed: &Observed, unique_name: &str) -> bool {
-    observed.connection.as_ref().and_then(|c| c.attachment(unique_name)).is_some_and(|a| acceptor(a) == Acceptor::Ready)
-}
 
 /// All domains ACTIVE, any FAILED/ERROR, or pending.
 pub fn acceptor(attached: &AttachedObserved) -> Acceptor {
@@ -50,6 +47,46 @@ pub fn acceptor(attached: &AttachedObserved) -> Acceptor {
         }
     }
     Acceptor::Ready
+}
+
+/// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
+pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
+    let desired = p.desired;
+    let attached = match (&p.observed.connection, &resolved.unique_name) {
+        (Some(c), Some(u)) => c.attachment(u),
+        _ => None,
+    };
+    let action = match attached {
+        None => Action::Attach,
+        Some(a) => p.lifecycle(crate::steps::attach_domains::acceptor(a), a.id.as_deref().unwrap_or("the attachment")),
+    };
+    let mut details = vec![(
+        "unique_name",
+        resolved.unique_name.clone().unwrap_or_else(|| "(known once the network is READY)".to_owned()),
+    )];
+    if let Some(id) = attached.and_then(|a| a.id.clone()) {
+        details.insert(0, ("id", id));
+    }
+    match (attached, &p.observed.domains_preview) {
+        (Some(a), _) => {
+            let names: Vec<String> = a
+                .domains
+                .iter()
+                .map(|d| format!("{} ({})", d.name.as_deref().unwrap_or("?"), d.state.as_deref().unwrap_or("?")))
+                .collect();
+            details.push(("domains", names.join(", ")));
+        }
+        (None, Some(preview)) => details.push(("domains (validate-only preview)", preview.join(", "))),
+        (None, None) => details.push(("domains", "(previewed once the connection is ACTIVE)".to_owned())),
+    }
+    Some(p.push(
+        StepKind::AttachDomains,
+        &[&desired.tidb.cluster_id, &desired.connection.display_name, "CONFLUENT"],
+        action,
+        after,
+        "attach CONFLUENT domains to the connection".to_owned(),
+        details,
+    ))
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
@@ -115,6 +152,24 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     let names: Vec<String> = done.domains.into_iter().filter_map(|d| d.name).collect();
     outcome.outputs.insert("domains".to_owned(), names.join(", "));
     Ok(outcome)
+}
+
+/// Destroy: detach the CONFLUENT domains (before the connection goes, whoever attached them).
+pub(crate) fn reverse(r: &mut Reverser<'_>) -> Option<ReverseStep> {
+    let desired = r.desired;
+    let key = [desired.tidb.cluster_id.as_str(), desired.connection.display_name.as_str(), "CONFLUENT"];
+    let attachment = match (&r.observed.connection, &r.unique_name) {
+        (Some(c), Some(u)) => c.attachment(u),
+        _ => None,
+    };
+    let owner = r.ownership(StepKind::AttachDomains, &key, attachment.and_then(|a| a.id.as_deref()));
+    let a = attachment?;
+    if owner == Ownership::Ours || r.connection_goes {
+        r.resolved.attach_domain_id.clone_from(&a.id);
+        Some(ReverseStep::delete(&key, "detach the CONFLUENT domains".to_owned(), a.id.as_deref()))
+    } else {
+        Some(ReverseStep::keep(&key, owner.kept().unwrap_or_else(|| NOT_CREATED.to_owned()), a.id.as_deref()))
+    }
 }
 
 /// Destroy: detach by `attachDomainId`, then wait until the attachment is gone from the

@@ -27,18 +27,130 @@ use super::{
     wait_gone, wait_keeping_oldest,
 };
 use crate::desired;
-use crate::observe::{ClusterObserved, Observed, cluster_observed, with_causes};
-use crate::step::Step;
+use crate::destroy::{Ownership, ReverseStep, Reverser, cluster_key};
+use crate::diff::Planner;
+use crate::observe::{ClusterObserved, cluster_observed, with_causes};
+use crate::step::{Action, Change, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
-
-/// Whether the cluster exists and is PROVISIONED.
-pub fn is_done(observed: &Observed) -> bool {
-    observed.cluster.as_ref().is_some_and(|c| acceptor(c) == Acceptor::Ready)
-}
 
 /// PROVISIONED, FAILED, or pending.
 pub fn acceptor(cluster: &ClusterObserved) -> Acceptor {
     phase_acceptor(cluster.phase.as_deref(), "PROVISIONED", None)
+}
+
+/// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
+pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
+    let desired = &p.desired.confluent.cluster;
+    let key = p.desired.confluent.network.key();
+    let found = p.observed.cluster.as_ref();
+    let action = match (found, &desired.id) {
+        (None, Some(id)) => {
+            p.block(
+                format!("Kafka cluster {id} was not found in network {key}"),
+                "check `confluent.cluster.id`, or leave it out to let linkplan create the cluster",
+            );
+            Action::Wait
+        }
+        (None, None) => Action::Create,
+        (Some(c), _) if !c.dedicated => {
+            p.block(
+                format!("Kafka cluster {} is not a Dedicated cluster", c.id),
+                "only Dedicated clusters support PrivateLink on AWS",
+            );
+            Action::Wait
+        }
+        (Some(c), _) => p.lifecycle(crate::steps::cluster::acceptor(c), &c.id),
+    };
+    let step_id = StepId::new(StepKind::Cluster, &[key, &desired.display_name]);
+    // What linkplan manages of a cluster it creates: a referenced one (`id`) is only used.
+    let changes = match found {
+        Some(c) if desired.id.is_none() && c.dedicated => cluster_changes(desired, c),
+        _ => Vec::new(),
+    };
+    let action = if changes.iter().any(|c| c.forces_replacement) {
+        if p.options.replace.contains(&step_id) {
+            Action::Replace
+        } else {
+            let what: Vec<String> = changes
+                .iter()
+                .filter(|c| c.forces_replacement)
+                .map(|c| format!("`{}` {} → {}", c.key, c.from, c.to))
+                .collect();
+            p.block(
+                format!(
+                    "{step_id}: {} cannot change in place; the Kafka cluster must be replaced (deleted, with its \
+                     data, and created again)",
+                    what.join(", ")
+                ),
+                &format!(
+                    "put the live value back in the plan, or ask for the replacement: `linkplan plan --replace \
+                     {step_id}` (then apply with the same flag)"
+                ),
+            );
+            Action::Replace
+        }
+    } else if !changes.is_empty() && matches!(action, Action::Unchanged | Action::Wait) {
+        Action::Update
+    } else {
+        action
+    };
+    let (availability, cku) = match found {
+        // The live values (the changes show the plan's).
+        Some(c) => (
+            c.availability.clone().unwrap_or_else(|| desired.availability.as_str().to_owned()),
+            c.cku.unwrap_or(desired.cku).to_string(),
+        ),
+        None => (desired.availability.as_str().to_owned(), desired.cku.to_string()),
+    };
+    let mut details = vec![("availability", availability), ("cku", cku)];
+    if let Some(c) = found {
+        details.insert(0, ("id", c.id.clone()));
+        details.push(("phase", c.phase.clone().unwrap_or_default()));
+        if let (Some(asked), Some(serving)) = (c.cku, c.status_cku)
+            && asked != serving
+        {
+            details.push(("cku in service", serving.to_string()));
+        }
+    }
+    let id = p.push(
+        StepKind::Cluster,
+        &[key, &desired.display_name],
+        action,
+        after,
+        format!("Dedicated Kafka cluster \"{}\"", desired.display_name),
+        details,
+    );
+    if let Some(step) = p.last_step_mut() {
+        step.changes = changes;
+    }
+    Some(id)
+}
+
+/// The managed values of a live cluster that differ from the plan: CKUs change in place (a
+/// resize); availability cannot (Terraform replaces for it too).
+fn cluster_changes(desired: &crate::desired::ClusterDesired, live: &crate::observe::ClusterObserved) -> Vec<Change> {
+    let mut changes = Vec::new();
+    if let Some(live) = live.cku
+        && live != desired.cku
+    {
+        changes.push(Change {
+            key: "confluent.cluster.cku".to_owned(),
+            from: live.to_string(),
+            to: desired.cku.to_string(),
+            forces_replacement: false,
+        });
+    }
+    if let Some(live) = &live.availability
+        && live != desired.availability.as_str()
+    {
+        changes.push(Change {
+            key: "confluent.cluster.availability".to_owned(),
+            from: live.clone(),
+            to: desired.availability.as_str().to_owned(),
+            forces_replacement: true,
+        });
+    }
+    changes
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
@@ -178,6 +290,36 @@ pub async fn replace(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Ste
     delete(ctx, step).await?;
     ctx.update(|r| r.kafka_cluster_id = None);
     apply(ctx, step).await
+}
+
+/// Destroy: the cluster goes only if linkplan created it and `delete_kafka_cluster` asks (its
+/// data goes with it); a referenced one (`id`) never.
+pub(crate) fn reverse(r: &mut Reverser<'_>) -> Option<ReverseStep> {
+    let wanted = &r.desired.confluent.cluster;
+    let key = cluster_key(r.desired);
+    let live = r.observed.cluster.as_ref().map(|c| c.id.as_str());
+    let owner = match &wanted.id {
+        None => r.ownership(StepKind::Cluster, &key, live),
+        Some(_) => Ownership::NotRecorded,
+    };
+    let c = r.observed.cluster.as_ref()?;
+    let kept = if wanted.id.is_some() {
+        Some("kept: referenced by `confluent.cluster.id`".to_owned())
+    } else if let Some(reason) = owner.kept() {
+        Some(reason)
+    } else if !r.options.delete_kafka_cluster {
+        Some("kept: deleting a Kafka cluster deletes its data (--delete-kafka-cluster deletes it)".to_owned())
+    } else {
+        None
+    };
+    Some(match kept {
+        Some(reason) => ReverseStep::keep(&key, reason, Some(&c.id)),
+        None => {
+            r.resolved.kafka_cluster_id = Some(c.id.clone());
+            let summary = format!("delete the Kafka cluster \"{}\" and its data", wanted.display_name);
+            ReverseStep::delete(&key, summary, Some(&c.id))
+        }
+    })
 }
 
 /// Destroy (only when asked for explicitly): delete the cluster, then wait until a GET says 404.

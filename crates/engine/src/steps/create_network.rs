@@ -27,18 +27,45 @@ use super::{
     wait_gone, wait_keeping_oldest,
 };
 use crate::desired::{self, NetworkSource};
-use crate::observe::{NetworkObserved, Observed, network_observed, with_causes};
-use crate::step::Step;
+use crate::destroy::{ReverseStep, Reverser, created_network_key};
+use crate::diff::Planner;
+use crate::observe::{NetworkObserved, network_observed, with_causes};
+use crate::step::{Action, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
-
-/// Whether the network exists and is READY.
-pub fn is_done(observed: &Observed) -> bool {
-    observed.network.as_ref().is_some_and(|n| acceptor(n) == Acceptor::Ready)
-}
 
 /// READY, FAILED, or pending.
 pub fn acceptor(network: &NetworkObserved) -> Acceptor {
     phase_acceptor(network.phase.as_deref(), "READY", network.error.as_deref())
+}
+
+/// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
+pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
+    let desired = p.desired;
+    let NetworkSource::Create { display_name, dns_resolution } = &desired.confluent.network.source else {
+        return None;
+    };
+    let observed = p.observed.network.as_ref();
+    let action = match observed {
+        None => Action::Create,
+        Some(n) => p.lifecycle(crate::steps::create_network::acceptor(n), &n.id),
+    };
+    let mut details = vec![
+        ("environment", desired.confluent.environment.clone()),
+        ("region", desired.confluent.network.region.to_string()),
+        ("zones", resolved.network_zones.join(", ")),
+        ("dns_resolution", dns_resolution.as_str().to_owned()),
+    ];
+    if let Some(n) = observed {
+        details.insert(0, ("id", n.id.clone()));
+    }
+    Some(p.push(
+        StepKind::CreateNetwork,
+        &[&desired.confluent.environment, display_name],
+        action,
+        after,
+        format!("PrivateLink network \"{display_name}\""),
+        details,
+    ))
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
@@ -117,6 +144,27 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     outcome.outputs.extend(observed.unique_name().map(|s| ("unique_name".to_owned(), s)));
     outcome.outputs.extend(observed.service_name.map(|s| ("service_name".to_owned(), s)));
     Ok(outcome)
+}
+
+/// Destroy: the network linkplan created goes once nothing holds it; a referenced one never.
+pub(crate) fn reverse(r: &mut Reverser<'_>) -> Option<ReverseStep> {
+    let Some(key) = created_network_key(r.desired) else {
+        if let Some(n) = &r.observed.network {
+            r.context.push(format!("Confluent network {}: referenced by `confluent.network.id`, kept", n.id));
+        }
+        return None;
+    };
+    let live = r.observed.network.as_ref().map(|n| n.id.as_str());
+    let owner = r.ownership(StepKind::CreateNetwork, &key, live);
+    let n = r.observed.network.as_ref()?;
+    let display_name = key[1];
+    Some(if let Some(reason) = owner.kept() {
+        ReverseStep::keep(&key, reason, Some(&n.id))
+    } else if !r.network_goes {
+        ReverseStep::keep(&key, format!("kept: network \"{display_name}\" still holds the Kafka cluster"), Some(&n.id))
+    } else {
+        ReverseStep::delete(&key, format!("delete the PrivateLink network \"{display_name}\""), Some(&n.id))
+    })
 }
 
 /// Destroy: delete the network linkplan created, then wait until a GET says 404.

@@ -11,46 +11,100 @@ pub mod create_network;
 pub mod private_link_access;
 pub mod private_link_connection;
 
-use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::Engine;
 use crate::desired::Desired;
+use crate::destroy::{ReverseStep, Reverser};
+use crate::diff::Planner;
 use crate::journal::{Journal, JournalEvent};
 use crate::observe::with_causes;
 use crate::progress::{Event, Progress};
-use crate::step::{Resolved, Step, StepId};
+use crate::step::{Resolved, Step, StepId, StepKind};
 use crate::wait::{Acceptor, Transient, WaitError, WaitPolicy, wait_for};
 
-/// A step failed: which step, what it was doing, the vendor's message and what to try next.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("step {step}: {doing} failed: {message}{}", hint.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default())]
-pub struct StepError {
-    pub step: StepId,
-    /// What the step was doing, e.g. `creating the PrivateLink access`.
-    pub doing: String,
-    /// The vendor's message (or ours).
-    pub message: String,
-    /// The next thing to try.
-    pub hint: Option<String>,
+/// A step's apply or delete, as the table holds it.
+pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<StepOutcome, StepError>> + Send + 'a>>;
+
+/// Everything the engine knows about one kind of step, in one place (as `RULES` is for lint
+/// rules): what it must come after, how it is planned, undone, applied and deleted. Each
+/// function lives in `steps/<kind>.rs`.
+pub(crate) struct StepDef {
+    pub(crate) kind: StepKind,
+    /// The kinds whose steps must succeed first; destroy runs these edges reversed (a delete
+    /// waits for the deletes of the kinds that come after it).
+    pub(crate) after: &'static [StepKind],
+    /// The plan's step for this kind, if the plan needs one.
+    pub(crate) plan: fn(&mut Planner<'_>, &Resolved, Vec<StepId>) -> Option<StepId>,
+    /// The destroy plan's step for this kind: `-` or `=` with why; `None` when nothing is live.
+    pub(crate) reverse: fn(&mut Reverser<'_>) -> Option<ReverseStep>,
+    pub(crate) apply: for<'a, 'b> fn(&'a ApplyCtx<'b>, &'a Step) -> StepFuture<'a>,
+    pub(crate) delete: for<'a, 'b> fn(&'a ApplyCtx<'b>, &'a Step) -> StepFuture<'a>,
 }
 
-impl StepError {
-    pub(crate) fn new(step: &Step, doing: &str, message: impl Into<String>, hint: Option<String>) -> StepError {
-        StepError { step: step.id.clone(), doing: doing.to_owned(), message: message.into(), hint }
-    }
+/// Every step kind, in an order that lists each after the kinds it needs (destroy walks it
+/// backwards). Adding a step: a `StepKind`, a `steps/<kind>.rs` with the four functions, one
+/// entry here.
+pub(crate) const STEPS: &[StepDef] = &[
+    StepDef {
+        kind: StepKind::CreateNetwork,
+        after: &[],
+        plan: create_network::plan,
+        reverse: create_network::reverse,
+        apply: |ctx, step| Box::pin(create_network::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(create_network::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::Cluster,
+        after: &[StepKind::CreateNetwork],
+        plan: cluster::plan,
+        reverse: cluster::reverse,
+        apply: |ctx, step| {
+            if step.action == crate::step::Action::Replace {
+                Box::pin(cluster::replace(ctx, step))
+            } else {
+                Box::pin(cluster::apply(ctx, step))
+            }
+        },
+        delete: |ctx, step| Box::pin(cluster::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::PrivateLinkAccess,
+        after: &[StepKind::CreateNetwork],
+        plan: private_link_access::plan,
+        reverse: private_link_access::reverse,
+        apply: |ctx, step| Box::pin(private_link_access::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(private_link_access::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::PrivateLinkConnection,
+        after: &[StepKind::PrivateLinkAccess, StepKind::Cluster],
+        plan: private_link_connection::plan,
+        reverse: private_link_connection::reverse,
+        apply: |ctx, step| Box::pin(private_link_connection::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(private_link_connection::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::AttachDomains,
+        after: &[StepKind::PrivateLinkConnection],
+        plan: attach_domains::plan,
+        reverse: attach_domains::reverse,
+        apply: |ctx, step| Box::pin(attach_domains::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(attach_domains::delete(ctx, step)),
+    },
+];
+
+/// The table's entry for `kind`.
+pub(crate) fn def(kind: StepKind) -> &'static StepDef {
+    // Every kind has an entry (a test checks it); the first is a harmless fallback.
+    STEPS.iter().find(|d| d.kind == kind).unwrap_or(&STEPS[0])
 }
 
-/// What a step produced: the resource's id and the values later steps read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StepOutcome {
-    pub resource_id: String,
-    /// Whether this run created it (false: found by natural key).
-    pub created: bool,
-    pub outputs: BTreeMap<String, String>,
-}
+// The step's error and outcome are plan types (progress reports them too): `crate::step`.
+pub use crate::step::{StepError, StepOutcome};
 
 /// What every step's `apply` gets.
 pub struct ApplyCtx<'a> {
@@ -324,6 +378,30 @@ mod tests {
         let adopted =
             keep_oldest(ours, sent, |s: &&'static str| *s, list, delete).await.unwrap_or_else(|e| panic!("{e}"));
         (adopted, deleted.into_inner().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    #[test]
+    fn the_table_has_every_kind_once_each_after_what_it_needs() {
+        let kinds: Vec<StepKind> = STEPS.iter().map(|d| d.kind).collect();
+        for kind in &kinds {
+            // A new kind fails to compile here until it is added to the table.
+            match kind {
+                StepKind::CreateNetwork
+                | StepKind::PrivateLinkAccess
+                | StepKind::Cluster
+                | StepKind::PrivateLinkConnection
+                | StepKind::AttachDomains => (),
+            }
+        }
+        assert_eq!(kinds.len(), 5);
+        for (i, def) in STEPS.iter().enumerate() {
+            assert_eq!(kinds.iter().filter(|k| **k == def.kind).count(), 1, "{:?} listed once", def.kind);
+            for needed in def.after {
+                let at = kinds.iter().position(|k| k == needed);
+                assert!(at.is_some_and(|at| at < i), "{:?} comes after {needed:?}", def.kind);
+            }
+            assert_eq!(super::def(def.kind).kind, def.kind);
+        }
     }
 
     #[tokio::test]

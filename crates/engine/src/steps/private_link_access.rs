@@ -23,18 +23,40 @@ use linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAcces
 use super::{
     ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed, wait_gone,
 };
-use crate::observe::{AccessObserved, Observed, access_observed, with_causes};
-use crate::step::Step;
+use crate::destroy::{ReverseStep, Reverser};
+use crate::diff::Planner;
+use crate::observe::{AccessObserved, access_observed, with_causes};
+use crate::step::{Action, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
-
-/// Whether the access for `account` is READY.
-pub fn is_done(observed: &Observed, account: &str) -> bool {
-    observed.access_for(account).is_some_and(|a| acceptor(a) == Acceptor::Ready)
-}
 
 /// READY, FAILED, or pending.
 pub fn acceptor(access: &AccessObserved) -> Acceptor {
     phase_acceptor(access.phase.as_deref(), "READY", access.error.as_deref())
+}
+
+/// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
+pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
+    let desired = p.desired;
+    let account = resolved.account.as_deref()?;
+    let key = desired.confluent.network.key();
+    let found = p.observed.access_for(account);
+    let action = match found {
+        None => Action::Create,
+        Some(a) => p.lifecycle(crate::steps::private_link_access::acceptor(a), &a.id),
+    };
+    let mut details = vec![("display_name", desired.confluent.access.display_name.clone())];
+    if let Some(a) = found {
+        details.insert(0, ("id", a.id.clone()));
+        details.push(("phase", a.phase.clone().unwrap_or_default()));
+    }
+    Some(p.push(
+        StepKind::PrivateLinkAccess,
+        &[key, account],
+        action,
+        after,
+        format!("PrivateLink access for TiDB Cloud's AWS account {account}"),
+        details,
+    ))
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
@@ -79,6 +101,33 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
             })
         })?;
     Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+}
+
+/// Destroy: the access goes only if linkplan created it and either the network goes too or
+/// `delete_access` asks (other TiDB clusters on the same AWS account may use it).
+pub(crate) fn reverse(r: &mut Reverser<'_>) -> Option<ReverseStep> {
+    let account = r.account.clone()?;
+    let key = [r.desired.confluent.network.key(), account.as_str()];
+    let live = r.observed.access_for(&account);
+    let owner = r.ownership(StepKind::PrivateLinkAccess, &key, live.map(|a| a.id.as_str()));
+    let a = live?;
+    let kept = if let Some(reason) = owner.kept() {
+        Some(format!("{reason}; other connections from AWS account {account} may use it"))
+    } else if !r.network_goes && !r.options.delete_access {
+        Some(format!(
+            "kept: other TiDB clusters on AWS account {account} may connect through this network \
+             (--delete-access deletes it)"
+        ))
+    } else {
+        None
+    };
+    Some(match kept {
+        None => {
+            r.resolved.access_id = Some(a.id.clone());
+            ReverseStep::delete(&key, format!("delete the PrivateLink access for AWS account {account}"), Some(&a.id))
+        }
+        Some(reason) => ReverseStep::keep(&key, reason, Some(&a.id)),
+    })
 }
 
 /// Destroy: delete the access, then wait until a GET says 404.

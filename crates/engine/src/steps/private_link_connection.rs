@@ -33,16 +33,13 @@ use super::{
     ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone,
     wait_keeping_oldest,
 };
-use crate::observe::{ConnectionObserved, Observed, connection_observed, with_causes};
-use crate::step::Step;
+use crate::destroy::{NOT_CREATED, ReverseStep, Reverser, connection_key};
+use crate::diff::Planner;
+use crate::observe::{ConnectionObserved, connection_observed, with_causes};
+use crate::step::{Action, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
 
 const PENDING_ACCEPTANCE: &str = "PENDING_ACCEPTANCE";
-
-/// Whether the connection exists and is ACTIVE.
-pub fn is_done(observed: &Observed) -> bool {
-    observed.connection.as_ref().is_some_and(|c| acceptor(c) == Acceptor::Ready)
-}
 
 /// ACTIVE, FAILED, or pending (CREATING, PENDING_ACCEPTANCE).
 pub fn acceptor(connection: &ConnectionObserved) -> Acceptor {
@@ -55,6 +52,46 @@ pub fn acceptor(connection: &ConnectionObserved) -> Acceptor {
         Some(state) => Acceptor::Pending(state.to_owned()),
         None => Acceptor::Pending("(no state)".to_owned()),
     }
+}
+
+/// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
+pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
+    let desired = p.desired;
+    let found = p.observed.connection.as_ref();
+    let action = match found {
+        None => Action::Create,
+        Some(c) => match crate::steps::private_link_connection::acceptor(c) {
+            Acceptor::Ready => Action::Unchanged,
+            Acceptor::Pending(_) => Action::Wait,
+            Acceptor::Failed { reason, .. } => {
+                p.block(
+                    format!("private link connection {} is FAILED: {reason}", c.id),
+                    &format!("delete connection {} in TiDB Cloud, fix the cause, then plan again", c.id),
+                );
+                Action::Wait
+            }
+        },
+    };
+    let mut details = vec![
+        ("display_name", desired.connection.display_name.clone()),
+        ("type", "AWS_ENDPOINT_SERVICE".to_owned()),
+        (
+            "endpoint_service",
+            resolved.service_name.clone().unwrap_or_else(|| "(known once the network is READY)".to_owned()),
+        ),
+    ];
+    if let Some(c) = found {
+        details.insert(0, ("id", c.id.clone()));
+        details.push(("state", c.state.clone().unwrap_or_default()));
+    }
+    Some(p.push(
+        StepKind::PrivateLinkConnection,
+        &[&desired.tidb.cluster_id, &desired.connection.display_name],
+        action,
+        after,
+        "TiDB private link connection to the network's endpoint service".to_owned(),
+        details,
+    ))
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
@@ -154,6 +191,19 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     let id_of: fn(&PrivateLinkConnection) -> &str = |p| p.private_link_connection_id.as_str();
     let (id, _, created) = wait_keeping_oldest(plc.private_link_connection_id, sent, wait, id_of, list, delete).await?;
     Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
+}
+
+/// Destroy: delete the connection linkplan created.
+pub(crate) fn reverse(r: &mut Reverser<'_>) -> Option<ReverseStep> {
+    let key = connection_key(r.desired);
+    let live = r.observed.connection.as_ref().map(|c| c.id.as_str());
+    let owner = r.ownership(StepKind::PrivateLinkConnection, &key, live);
+    let c = r.observed.connection.as_ref()?;
+    Some(if r.connection_goes {
+        ReverseStep::delete(&key, "delete the TiDB private link connection".to_owned(), Some(&c.id))
+    } else {
+        ReverseStep::keep(&key, owner.kept().unwrap_or_else(|| NOT_CREATED.to_owned()), Some(&c.id))
+    })
 }
 
 /// Destroy: delete the connection (after the domains are detached), then wait until a GET says

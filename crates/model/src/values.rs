@@ -268,11 +268,13 @@ pub struct DnsSubdomain {
 }
 
 impl DnsSubdomain {
-    /// Accepts a zonal subdomain or the network's DNS domain (optionally with a `glb` label).
+    /// Accepts a zonal subdomain or the network's DNS domain (optionally the `.aws.glb.` form).
     pub fn parse(value: &str) -> Result<DnsSubdomain, ValueError> {
         let error = || ValueError::DnsSubdomain { value: value.to_owned() };
         let rest = value.strip_suffix(".confluent.cloud").ok_or_else(error)?;
-        let mut labels: Vec<&str> = rest.split('.').filter(|l| *l != "glb").collect();
+        // `….aws.glb.confluent.cloud` is the global-endpoint form of the same domain.
+        let rest = rest.strip_suffix(".glb").unwrap_or(rest);
+        let mut labels: Vec<&str> = rest.split('.').collect();
         if labels.pop() != Some("aws") {
             return Err(error());
         }

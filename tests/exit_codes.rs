@@ -32,7 +32,8 @@ fn every_command_and_outcome_has_its_exit_code() {
     let made = run(&Env::Plain, None, &["plan", "--sandbox", PLAN, "--out", &saved]);
     assert_eq!(made.code, 0, "{}", made.transcript());
     // The same saved plan with a step's action edited.
-    let edited_text = std::fs::read_to_string(&saved).unwrap_or_default().replacen("\"create\"", "\"unchanged\"", 1);
+    let edited_text =
+        std::fs::read_to_string(&saved).expect("the file reads").replacen("\"create\"", "\"unchanged\"", 1);
     let edited = dir.write("edited.json", edited_text).display().to_string();
 
     let cloud = Cloud::start();

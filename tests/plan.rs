@@ -107,7 +107,7 @@ fn a_saved_plan_cannot_be_edited_and_is_found_from_any_directory() {
     let journal = dir.path().join("journal.jsonl").display().to_string();
     let plan = linkplan(&["plan", "--sandbox", &plan_file, "--out", &saved]);
     assert_eq!(plan.code, 0, "{}", plan.transcript());
-    let text = std::fs::read_to_string(&saved).unwrap_or_default();
+    let text = std::fs::read_to_string(&saved).expect("the file reads");
     assert!(text.contains("\"plan_file\": \"../plans/orders.yaml\""), "{text}");
 
     // Edits to the steps: an action, a value in a step's details, a dependency.
@@ -194,7 +194,7 @@ fn lint_online_runs_the_rules_on_live_facts() {
     insta::assert_snapshot!("lint_online_no_shared_az", blocked.stdout);
 
     // Standard input too.
-    let text = std::fs::read(crate::util::root().join(sparse)).unwrap_or_default();
+    let text = std::fs::read(crate::util::root().join(sparse)).expect("the file reads");
     let piped = crate::util::linkplan_stdin(&["lint", "--online", "--sandbox", "--world", world, "-"], &text);
     assert_eq!(piped.code, 1, "{}", piped.transcript());
     assert!(piped.stdout.contains("AZ003"), "{}", piped.stdout);
@@ -330,7 +330,7 @@ fn verbose_sandbox_runs_log_requests_and_never_a_credential() {
         secrets.extend([key.public_key.clone(), key.private_key.clone()]);
     }
     assert!(secrets.len() >= 4 && secrets.iter().all(|s| s.len() >= 8), "the example world has keys");
-    let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
+    let journal_text = std::fs::read_to_string(&journal).expect("the file reads");
     assert!(!journal_text.is_empty());
     for text in [&apply.stdout, &apply.stderr, &trace.stdout, &trace.stderr, &journal_text] {
         for secret in &secrets {

@@ -154,7 +154,7 @@ fn kill_walk(plan: &str, world: &dyn Fn() -> World) -> usize {
             let status = cloud.run(&["status", plan]);
             assert_eq!(status.code, 0, "{at}, status:\n{}", status.stdout);
             assert_eq!(cloud.sim.inventory(), expected, "{at}");
-            let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
+            let journal_text = std::fs::read_to_string(&journal).expect("the file reads");
             for secret in cloud.secrets() {
                 assert!(
                     !journal_text.contains(&secret)
@@ -295,11 +295,11 @@ fn verbose_request_logs_never_show_a_credential() {
     let keys: Vec<String> =
         cloud.sim.env().into_iter().filter(|(k, _)| !k.starts_with("LINKPLAN_")).map(|(_, v)| v).collect();
     assert_eq!(keys.len(), 4);
-    let journal_text = std::fs::read_to_string(&journal).unwrap_or_default();
+    let journal_text = std::fs::read_to_string(&journal).expect("the file reads");
     let saved = dir.path().join("saved.json").display().to_string();
     let plan = cloud.run(&["plan", "-vvv", "--out", &saved, "--format", "json", PLAN]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
-    let saved_text = std::fs::read_to_string(&saved).unwrap_or_default();
+    let saved_text = std::fs::read_to_string(&saved).expect("the file reads");
     assert!(saved_text.contains("\"plan_digest\""), "{saved_text}");
     let status = cloud.run(&["status", "-vv", "--format", "json", PLAN]);
     for text in [
@@ -365,14 +365,14 @@ fn a_torn_journal_line_never_blocks_cleanup_and_a_damaged_one_is_named() {
     let journal = dir.path().join("apply.jsonl");
     let path = journal.display().to_string();
     assert_eq!(cloud.run(&apply_args(&path)).code, 0);
-    let mut text = std::fs::read_to_string(&journal).unwrap_or_default();
+    let mut text = std::fs::read_to_string(&journal).expect("the file reads");
     text.push_str(r#"{"version":2,"step_id":"confluent.cluster/n-abc1"#);
     std::fs::write(&journal, &text).unwrap_or_else(|e| panic!("{e}"));
 
     let status = cloud.run(&["status", "--journal", &path, PLAN]);
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(status.stderr.contains("was torn") && status.stderr.contains("dropped"), "{}", status.stderr);
-    assert_eq!(std::fs::read_to_string(&journal).unwrap_or_default(), text, "status never writes");
+    assert_eq!(std::fs::read_to_string(&journal).expect("the file reads"), text, "status never writes");
 
     let all = ["destroy", "--auto-approve", "--journal", &path, "--delete-access", "--delete-kafka-cluster", PLAN];
     let destroy = cloud.run(&all);
@@ -380,7 +380,7 @@ fn a_torn_journal_line_never_blocks_cleanup_and_a_damaged_one_is_named() {
     assert!(destroy.stderr.contains("was torn"), "{}", destroy.stderr);
     let gone = cloud.sim.inventory();
     assert_eq!((gone.private_link_accesses, gone.kafka_clusters, gone.private_link_connections), (0, 0, 0));
-    let after = std::fs::read_to_string(&journal).unwrap_or_default();
+    let after = std::fs::read_to_string(&journal).expect("the file reads");
     assert!(after.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{after}");
 
     // A damaged line that is not the last: named, with the way out, and nothing appended.
@@ -392,7 +392,7 @@ fn a_torn_journal_line_never_blocks_cleanup_and_a_damaged_one_is_named() {
         assert!(run.stderr.contains("apply.jsonl:2: not a journal entry"), "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains("never appends after a damaged record"), "{args:?}: {}", run.stderr);
     }
-    assert_eq!(std::fs::read_to_string(&journal).unwrap_or_default(), damaged, "left as it was");
+    assert_eq!(std::fs::read_to_string(&journal).expect("the file reads"), damaged, "left as it was");
 }
 
 /// Ctrl-C during apply: exit 130, with what was in flight and how to resume; apply again
@@ -444,7 +444,7 @@ fn ctrl_c_during_apply_says_what_was_in_flight_and_apply_resumes() {
         PLAN,
     ]);
     assert_eq!(destroy.code, 0, "{}", destroy.stderr);
-    let text = std::fs::read_to_string(&journal).unwrap_or_default();
+    let text = std::fs::read_to_string(&journal).expect("the file reads");
     assert_eq!(cloud.sim.inventory().kafka_clusters, 0, "{}{}\n{text}", destroy.stdout, destroy.stderr);
 }
 

@@ -7,8 +7,8 @@ use serde_json::Value;
 use crate::util::root;
 
 fn schema() -> Value {
-    let text = std::fs::read_to_string(root().join("schemas/plan.schema.json")).unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or_default()
+    let text = std::fs::read_to_string(root().join("schemas/plan.schema.json")).expect("the file reads");
+    serde_json::from_str(&text).expect("the schema is JSON")
 }
 
 /// The schema object at a plan pointer, following `properties` and `$ref`.
@@ -56,7 +56,7 @@ fn schema_is_valid_2020_12_and_accepts_the_examples() {
         Ok(v) => v,
         Err(e) => panic!("{e}"),
     };
-    let text = std::fs::read_to_string(root().join("examples/orders-cdc.yaml")).unwrap_or_default();
+    let text = std::fs::read_to_string(root().join("examples/orders-cdc.yaml")).expect("the file reads");
     let document = match linkplan_model::Document::parse(&text) {
         Ok(d) => d,
         Err(e) => panic!("{e}"),

@@ -19,3 +19,5 @@ mod sim;
 mod exit_codes;
 // Apply as real processes: killed at every point and resumed, two at once, a 429 storm.
 mod processes;
+// Tidy checks over the tree: module docs, no new unwrap_or_default() in tests.
+mod tidy;

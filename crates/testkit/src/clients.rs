@@ -103,6 +103,19 @@ pub fn refused_builder<V: Vendor>(credentials: V::Credentials) -> (ClientBuilder
     (builder, requests)
 }
 
+/// A base URL that carries the key itself (`https://user:password@<the vendor's host>`) is
+/// refused when the client is built; the error, [`describe`](crate::describe)d, for the test to
+/// search for the secrets.
+pub fn credentials_in_the_url<V: Vendor>(credentials: V::Credentials, user: &str, password: &str) -> String {
+    let host = V::DEFAULT_BASE_URL.trim_start_matches("https://");
+    let err = ClientBuilder::<V>::new(credentials)
+        .base_url(format!("https://{user}:{password}@{host}"))
+        .build()
+        .err()
+        .unwrap_or_else(|| panic!("a {} base URL with credentials in it is refused", V::NAME));
+    crate::describe(&err)
+}
+
 /// Many attempts with short waits, bounded by a 400 ms deadline: a storm that never ends stops
 /// at the deadline, not after `max_attempts`.
 pub fn storm_policy() -> RetryPolicy {

@@ -19,10 +19,10 @@ pub mod logs;
 pub mod raw;
 
 pub use clients::{
-    ClientHarness, SimTimer, VendorOf, assert_stopped_at_the_deadline, fast_retry, recorder, refused_builder,
-    sim_builder, sim_env, storm_policy,
+    ClientHarness, SimTimer, VendorOf, assert_stopped_at_the_deadline, credentials_in_the_url, fast_retry, recorder,
+    refused_builder, sim_builder, sim_env, storm_policy,
 };
 pub use digest::{Algorithm, Challenge};
 pub use linkplan_conformance::recorder::{Record, Recorder};
-pub use logs::{LogCapture, assert_none_shown, describe};
+pub use logs::{LogCapture, assert_none_shown, describe, describe_each};
 pub use raw::{RawClient, Reply, basic_authorization, with_json};

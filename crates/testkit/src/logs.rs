@@ -83,6 +83,11 @@ pub fn describe(err: &dyn std::error::Error) -> String {
     out
 }
 
+/// [`describe`] of every error, one after the other.
+pub fn describe_each<'a, E: std::error::Error + 'a>(errors: impl IntoIterator<Item = &'a E>) -> String {
+    errors.into_iter().map(|e| describe(e)).collect()
+}
+
 /// Panics naming the first of `needles` that any of `texts` contains, ignoring case.
 pub fn assert_none_shown(texts: &[&str], needles: &[&str]) {
     for text in texts {

@@ -14,11 +14,8 @@ async fn a_bad_key_is_401_and_not_retried() {
 
     let wrong = ClientBuilder::new(Credentials::new("SIMCONFLUENTKEY1", "not-the-secret"))
         .base_url(h.sim.confluent_url())
-        .retry(crate::util::fast_retry())
-        .observer({
-            let r = h.requests.clone();
-            move |e| r.observe(e)
-        })
+        .retry(linkplan_testkit::fast_retry())
+        .observer(h.requests.observer())
         .build()
         .expect("builds");
     let err = wrong.environments().get(ENV).await.expect_err("refused");

@@ -4,23 +4,14 @@
 use std::time::{Duration, Instant};
 
 use linkplan_confluent::resources::networks::NetworkFilter;
-use linkplan_confluent::resources::private_link_accesses::CreatePrivateLinkAccess;
 use linkplan_confluent::{ClientBuilder, Credentials, RetryPolicy};
 use linkplan_sim::FaultAction;
+use linkplan_testkit::{assert_stopped_at_the_deadline, fast_retry, refused_builder, storm_policy};
 
-use crate::util::{ACCOUNT, ENV, Harness, NETWORK, Recorder, fast_retry};
+use crate::util::{ACCOUNT, ENV, Harness, NETWORK, access};
 
 const NETWORKS: &str = "/networking/v1/networks";
 const ACCESSES: &str = "/networking/v1/private-link-accesses";
-
-fn access() -> CreatePrivateLinkAccess {
-    CreatePrivateLinkAccess {
-        environment: ENV.to_owned(),
-        network: NETWORK.to_owned(),
-        aws_account: ACCOUNT.to_owned(),
-        display_name: None,
-    }
-}
 
 #[tokio::test]
 async fn a_429_storm_is_ridden_out() {
@@ -101,21 +92,12 @@ async fn deletes_are_retried_like_reads() {
 #[tokio::test]
 async fn the_deadline_bounds_a_storm() {
     let h = Harness::new().await;
-    let policy = RetryPolicy {
-        max_attempts: 1000,
-        base_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(100),
-        deadline: Duration::from_millis(400),
-    };
-    let client = h.builder().retry(policy).build().expect("builds");
+    let client = h.builder().retry(storm_policy()).build().expect("builds");
     h.fault("GET", NETWORKS, None, FaultAction::ServerError { status: 503 });
     let start = Instant::now();
     let err = client.networks().get(ENV, NETWORK).await.expect_err("gives up at the deadline");
-    let took = start.elapsed();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    assert!(took < Duration::from_millis(1_500), "took {took:?}");
-    let n = h.requests.count();
-    assert!((2..=16).contains(&n), "{n} attempts in {took:?}");
+    assert_stopped_at_the_deadline(start.elapsed(), h.requests.count());
 }
 
 #[tokio::test]
@@ -201,14 +183,8 @@ async fn slow_responses_hit_the_timeout() {
 #[tokio::test]
 async fn connection_refused_is_retried_even_for_a_create() {
     // Nothing listens on port 1: the request is never sent, so even a create may be repeated.
-    let requests = Recorder::new(linkplan_conformance::Vendor::Confluent);
-    let recorder = requests.clone();
-    let client = ClientBuilder::new(Credentials::new("K", "S"))
-        .base_url("http://127.0.0.1:1")
-        .retry(RetryPolicy { max_attempts: 3, ..fast_retry() })
-        .observer(move |e| recorder.observe(e))
-        .build()
-        .expect("builds");
+    let (builder, requests): (ClientBuilder, _) = refused_builder(Credentials::new("K", "S"));
+    let client = builder.build().expect("builds");
     let err = client.private_link_accesses().create(&access()).await.expect_err("refused");
     assert!(err.is_retryable() && !err.is_ambiguous(), "{err}");
     assert_eq!(requests.count(), 3);

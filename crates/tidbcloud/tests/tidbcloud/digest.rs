@@ -82,11 +82,10 @@ async fn a_stale_nonce_is_rechallenged_once() {
 #[tokio::test]
 async fn a_wrong_key_is_refused_without_looping() {
     let h = Harness::new().await;
-    let recorder = h.requests.clone();
     let wrong = ClientBuilder::new(Credentials::new("SIMTIDBPUBKEY1", "not-the-private-key"))
         .base_url(h.sim.tidbcloud_url())
-        .retry(crate::util::fast_retry())
-        .observer(move |e| recorder.observe(e))
+        .retry(linkplan_testkit::fast_retry())
+        .observer(h.requests.observer())
         .build()
         .expect("builds");
     let err = wrong.clusters().get(CLUSTER).await.expect_err("refused");

@@ -3,20 +3,11 @@
 
 use linkplan_tidbcloud::resources::clusters::{ClusterPlan, ClusterState};
 use linkplan_tidbcloud::resources::private_link_connections::{
-    AttachDomainRequest, CreatePrivateLinkConnection, DomainType, PrivateLinkConnectionState, PrivateLinkConnectionType,
+    AttachDomainRequest, DomainType, PrivateLinkConnectionState, PrivateLinkConnectionType,
 };
 use serde_json::json;
 
-use crate::util::{ACCOUNT, CLUSTER, Harness, SERVICE, UNIQUE_NAME};
-
-fn connection() -> CreatePrivateLinkConnection {
-    CreatePrivateLinkConnection {
-        cluster_id: CLUSTER.to_owned(),
-        display_name: "to-confluent".to_owned(),
-        aws_endpoint_service: SERVICE.to_owned(),
-        aws_region: None,
-    }
-}
+use crate::util::{ACCOUNT, CLUSTER, Harness, SERVICE, UNIQUE_NAME, allow_tidb_account, connection};
 
 fn confluent_domains() -> AttachDomainRequest {
     AttachDomainRequest { kind: DomainType::Confluent, unique_name: UNIQUE_NAME.to_owned() }
@@ -55,7 +46,7 @@ async fn availability_zones_use_the_colon_path() {
 #[tokio::test]
 async fn connection_lifecycle_with_domains() {
     let h = Harness::new().await;
-    h.allow_tidb_account().await;
+    allow_tidb_account(&h).await;
     let plcs = h.client.private_link_connections();
     assert!(plcs.find(CLUSTER, SERVICE).await.expect("find").is_none());
 

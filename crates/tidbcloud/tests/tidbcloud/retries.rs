@@ -5,24 +5,14 @@
 use std::time::{Duration, Instant};
 
 use linkplan_sim::FaultAction;
-use linkplan_tidbcloud::resources::private_link_connections::{
-    AttachDomainRequest, CreatePrivateLinkConnection, DomainType,
-};
-use linkplan_tidbcloud::{ClientBuilder, Credentials, RetryPolicy};
+use linkplan_testkit::{assert_stopped_at_the_deadline, refused_builder, storm_policy};
+use linkplan_tidbcloud::resources::private_link_connections::{AttachDomainRequest, DomainType};
+use linkplan_tidbcloud::{ClientBuilder, Credentials};
 
-use crate::util::{CLUSTER, Harness, Recorder, SERVICE, UNIQUE_NAME, fast_retry};
+use crate::util::{CLUSTER, Harness, SERVICE, UNIQUE_NAME, allow_tidb_account, connection};
 
 const CLUSTERS: &str = "/v1beta1/clusters";
 const PLCS: &str = "/v1beta1/clusters/10140100115280519574/privateLinkConnections";
-
-fn connection() -> CreatePrivateLinkConnection {
-    CreatePrivateLinkConnection {
-        cluster_id: CLUSTER.to_owned(),
-        display_name: "to-confluent".to_owned(),
-        aws_endpoint_service: SERVICE.to_owned(),
-        aws_region: None,
-    }
-}
 
 async fn primed() -> Harness {
     let h = Harness::new().await;
@@ -112,7 +102,7 @@ async fn creates_are_retried_after_429_only() {
 #[tokio::test]
 async fn attach_is_a_create_and_preview_is_a_read() {
     let h = primed().await;
-    h.allow_tidb_account().await;
+    allow_tidb_account(&h).await;
     let plcs = h.client.private_link_connections();
     let plc = plcs.create(&connection()).await.expect("create");
     h.advance(60);
@@ -170,33 +160,18 @@ async fn dropped_connections_and_timeouts() {
 #[tokio::test]
 async fn the_deadline_bounds_a_storm() {
     let h = primed().await;
-    let policy = RetryPolicy {
-        max_attempts: 1000,
-        base_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(100),
-        deadline: Duration::from_millis(400),
-    };
-    let client = h.builder().retry(policy).build().expect("builds");
+    let client = h.builder().retry(storm_policy()).build().expect("builds");
     h.fault("GET", CLUSTERS, None, FaultAction::ServerError { status: 502 });
     let start = Instant::now();
     let err = client.clusters().get(CLUSTER).await.expect_err("gives up at the deadline");
-    let took = start.elapsed();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
-    assert!(took < Duration::from_millis(1_500), "took {took:?}");
-    let n = h.requests.count();
-    assert!((2..=16).contains(&n), "{n} attempts in {took:?}");
+    assert_stopped_at_the_deadline(start.elapsed(), h.requests.count());
 }
 
 #[tokio::test]
 async fn connection_refused_is_retried_even_for_a_create() {
-    let requests = Recorder::new(linkplan_conformance::Vendor::Tidbcloud);
-    let recorder = requests.clone();
-    let client = ClientBuilder::new(Credentials::new("K", "P"))
-        .base_url("http://127.0.0.1:1")
-        .retry(RetryPolicy { max_attempts: 3, ..fast_retry() })
-        .observer(move |e| recorder.observe(e))
-        .build()
-        .expect("builds");
+    let (builder, requests): (ClientBuilder, _) = refused_builder(Credentials::new("K", "P"));
+    let client = builder.build().expect("builds");
     let err = client.private_link_connections().create(&connection()).await.expect_err("refused");
     assert!(err.is_retryable() && !err.is_ambiguous(), "{err}");
     assert_eq!(requests.count(), 3);

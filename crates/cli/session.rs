@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use linkplan_engine::{Desired, Engine, Journal, JournalError, Observed, SetupError, SystemClock};
-use linkplan_lint::{Linter, Options, Severity};
+use linkplan_lint::{FileReport, Linter, Options, Severity};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
 use miette::{IntoDiagnostic, WrapErr, miette};
@@ -53,15 +53,27 @@ impl PlanInput {
 /// error: nothing is observed or created then.
 pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
     let bytes = std::fs::read(path).into_diagnostic().wrap_err_with(|| format!("cannot read `{}`", path.display()))?;
-    let linter = Linter::new(Options::default()).map_err(|e| miette!("{e}"))?;
-    let report = linter.lint_bytes(path.display().to_string(), bytes.clone());
-    if report.max_severity() == Some(Severity::Error) {
+    let linter = Linter::new(Options::default()).map_err(|e| failure(&e, None))?;
+    let gate_failed = |report: FileReport| {
         printer::stdout(&printer::human(&[report], false));
         printer::status("lint found errors: nothing was observed or created");
-        return Ok(None);
+        Ok(None)
+    };
+    // One parse: the linter checks the document the desired state is read from.
+    let parsed = String::from_utf8(bytes).map(|text| {
+        let document = Document::parse(&text);
+        (text, document)
+    });
+    let (text, document) = match parsed {
+        Ok((text, Ok(document))) => (text, document),
+        // Not UTF-8, or not YAML: the linter says where.
+        Ok((text, Err(_))) => return gate_failed(linter.lint_bytes(path.display().to_string(), text.into_bytes())),
+        Err(e) => return gate_failed(linter.lint_bytes(path.display().to_string(), e.into_bytes())),
+    };
+    let findings = linter.lint_document(&text, &document);
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        return gate_failed(FileReport { path: path.display().to_string(), text, findings });
     }
-    let text = String::from_utf8(bytes).into_diagnostic()?;
-    let document = Document::parse(&text).map_err(|e| miette!("{e}"))?;
     let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
     let desired = Desired::from_plan(&view).map_err(|e| miette!("{e}"))?;
     Ok(Some(PlanInput { path: path.to_owned(), text, desired, linter }))

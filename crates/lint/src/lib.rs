@@ -164,7 +164,9 @@ impl Linter {
         FileReport { path, text, findings }
     }
 
-    fn lint_document(&self, text: &str, document: &Document) -> Vec<Finding> {
+    /// Every check on a document the caller parsed from `text` (so a caller that also needs the
+    /// document, as `plan` does, parses the file once).
+    pub fn lint_document(&self, text: &str, document: &Document) -> Vec<Finding> {
         let mut findings: Vec<Finding> = document.problems().iter().map(rules::duplicate_key::finding).collect();
         let schema_findings = self.schema.check(document, &document.to_json());
         let mut ctx = Context::new(&RULES[0]);

@@ -14,12 +14,10 @@
 use std::error::Error;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use linkplan_sim::{Sim, SimConfig, World};
-use md5::Md5;
+use linkplan_testkit::{Algorithm, Challenge, basic_authorization};
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use sha2::{Digest as _, Sha256};
+use reqwest::header::AUTHORIZATION;
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -111,7 +109,7 @@ fn run() -> Res<bool> {
                 let get = |k: &str| env.get(k).cloned().ok_or_else(|| format!("the simulator exports no {k}"));
                 let target = Target {
                     base: sim.confluent_url().to_owned(),
-                    basic: basic(&get("CONFLUENT_CLOUD_API_KEY")?, &get("CONFLUENT_CLOUD_API_SECRET")?),
+                    basic: basic_authorization(&get("CONFLUENT_CLOUD_API_KEY")?, &get("CONFLUENT_CLOUD_API_SECRET")?),
                     tidb_user: get("TIDBCLOUD_PUBLIC_KEY")?,
                     tidb_pass: get("TIDBCLOUD_PRIVATE_KEY")?,
                 };
@@ -126,14 +124,10 @@ fn target_from_env(url: &str) -> Res<Target> {
     let var = |k: &str| std::env::var(k).map_err(|_| format!("{k} is not set (source the `linkplan sim` exports)"));
     Ok(Target {
         base: url.trim_end_matches('/').to_owned(),
-        basic: basic(&var("CONFLUENT_CLOUD_API_KEY")?, &var("CONFLUENT_CLOUD_API_SECRET")?),
+        basic: basic_authorization(&var("CONFLUENT_CLOUD_API_KEY")?, &var("CONFLUENT_CLOUD_API_SECRET")?),
         tidb_user: var("TIDBCLOUD_PUBLIC_KEY")?,
         tidb_pass: var("TIDBCLOUD_PRIVATE_KEY")?,
     })
-}
-
-fn basic(key: &str, secret: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}")))
 }
 
 /// Start (world parse + bind + serve) `k` times; print the first, median and worst.
@@ -257,56 +251,10 @@ fn paths(mix: Mix) -> Vec<(bool, String)> {
     out
 }
 
-/// One Digest challenge, reused with an incrementing nonce count.
-struct Challenge {
-    realm: String,
-    nonce: String,
-    opaque: Option<String>,
-    sha256: bool,
-    nc: u32,
-}
-
-fn parse_challenge(headers: &reqwest::header::HeaderMap) -> Option<Challenge> {
-    let mut fallback = None;
-    for value in headers.get_all(WWW_AUTHENTICATE) {
-        let v = value.to_str().ok()?.strip_prefix("Digest ")?;
-        let get = |k: &str| {
-            v.split(", ").find_map(|p| p.strip_prefix(&format!("{k}="))).map(|s| s.trim_matches('"').to_owned())
-        };
-        let c = Challenge {
-            realm: get("realm")?,
-            nonce: get("nonce")?,
-            opaque: get("opaque"),
-            sha256: get("algorithm").as_deref() == Some("SHA-256"),
-            nc: 0,
-        };
-        if !c.sha256 {
-            return Some(c);
-        }
-        fallback = Some(c);
-    }
-    fallback
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn authorization(c: &mut Challenge, t: &Target, uri: &str) -> String {
-    c.nc += 1;
-    let h = |s: String| if c.sha256 { hex(&Sha256::digest(s.as_bytes())) } else { hex(&Md5::digest(s.as_bytes())) };
-    let nc = format!("{:08x}", c.nc);
-    let ha1 = h(format!("{}:{}:{}", t.tidb_user, c.realm, t.tidb_pass));
-    let ha2 = h(format!("GET:{uri}"));
-    let response = h(format!("{ha1}:{}:{nc}:load:auth:{ha2}", c.nonce));
-    let opaque = c.opaque.as_ref().map(|o| format!(", opaque=\"{o}\"")).unwrap_or_default();
-    format!(
-        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", algorithm={}, qop=auth, nc={nc}, cnonce=\"load\", response=\"{response}\"{opaque}",
-        t.tidb_user,
-        c.realm,
-        c.nonce,
-        if c.sha256 { "SHA-256" } else { "MD5" }
-    )
+/// The challenge a worker answers (MD5 when offered, as the load has always measured), reused
+/// with an incrementing nonce count.
+fn pick_challenge(headers: &reqwest::header::HeaderMap) -> Option<Challenge> {
+    Challenge::pick(headers, Algorithm::Md5).or_else(|| Challenge::offered(headers).into_iter().next())
 }
 
 async fn worker_loop(worker: usize, client: reqwest::Client, t: Target, mix: Mix, deadline: Instant) -> Tally {
@@ -321,7 +269,7 @@ async fn worker_loop(worker: usize, client: reqwest::Client, t: Target, mix: Mix
         if *confluent {
             req = req.header(AUTHORIZATION, &t.basic);
         } else if let Some(c) = challenge.as_mut() {
-            req = req.header(AUTHORIZATION, authorization(c, &t, path));
+            req = req.header(AUTHORIZATION, c.next("GET", path, &t.tidb_user, &t.tidb_pass));
         }
         let sent = Instant::now();
         let result = async {
@@ -342,7 +290,7 @@ async fn worker_loop(worker: usize, client: reqwest::Client, t: Target, mix: Mix
                 // First request or a stale nonce: take the new challenge and go on.
                 tally.challenges += 1;
                 tally.latencies_us.push(took);
-                challenge = parse_challenge(&headers);
+                challenge = pick_challenge(&headers);
                 if challenge.is_none() {
                     tally.errors += 1;
                     tally.first_error.get_or_insert_with(|| format!("GET {path}: 401 without a Digest challenge"));

@@ -47,7 +47,10 @@ impl RawClient {
     /// Cloud requests with SHA-256.
     pub fn for_sim(sim: &RunningSim) -> RawClient {
         let env = sim.env();
-        let get = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let get = |name: &str| {
+            let value = env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+            value.unwrap_or_else(|| panic!("the simulator exports no {name}: its world needs both vendors' keys"))
+        };
         RawClient {
             http: reqwest::Client::builder().no_proxy().build().expect("a plain HTTP client builds"),
             base: sim.confluent_url().to_owned(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::util::{CLUSTER, Harness, SERVICE, digest_header, parse_challenge};
+use crate::util::{Algorithm, CLUSTER, Challenge, Harness, SERVICE};
 
 #[tokio::test]
 async fn digest_challenge_offers_sha256_and_md5() {
@@ -26,14 +26,14 @@ async fn digest_challenge_offers_sha256_and_md5() {
 async fn a_full_digest_exchange_works_with_both_algorithms() {
     let h = Harness::new().await;
     let (user, pass) = h.tidb_key();
-    for algorithm in ["MD5", "SHA-256"] {
+    for algorithm in [Algorithm::Md5, Algorithm::Sha256] {
         let first = h.send(h.raw(Method::GET, "/v1beta1/clusters?pageSize=5")).await;
-        let mut ch = parse_challenge(&first.headers, algorithm).expect("challenge");
+        let mut ch = Challenge::pick(&first.headers, algorithm).expect("challenge");
         for _ in 0..3 {
             ch.nc += 1;
-            let auth = digest_header(&ch, "GET", "/v1beta1/clusters?pageSize=5", &user, &pass, "abcdef");
+            let auth = ch.authorization("GET", "/v1beta1/clusters?pageSize=5", &user, &pass, "abcdef");
             let r = h.send(h.raw(Method::GET, "/v1beta1/clusters?pageSize=5").header("authorization", auth)).await;
-            assert_eq!(r.status, StatusCode::OK, "{algorithm}: {}", r.body);
+            assert_eq!(r.status, StatusCode::OK, "{algorithm:?}: {}", r.body);
             assert_eq!(r.body["clusters"][0]["clusterId"], CLUSTER);
             assert_eq!(r.body["nextPageToken"], "");
             assert_eq!(r.body["totalSize"], 1);
@@ -43,7 +43,7 @@ async fn a_full_digest_exchange_works_with_both_algorithms() {
             );
         }
         // Replaying a nonce count is refused with a fresh, stale challenge.
-        let auth = digest_header(&ch, "GET", "/v1beta1/clusters?pageSize=5", &user, &pass, "abcdef");
+        let auth = ch.authorization("GET", "/v1beta1/clusters?pageSize=5", &user, &pass, "abcdef");
         let replay = h.send(h.raw(Method::GET, "/v1beta1/clusters?pageSize=5").header("authorization", auth)).await;
         assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
         assert!(replay.headers["www-authenticate"].to_str().expect("ascii").contains("stale=true"));
@@ -55,14 +55,14 @@ async fn wrong_keys_and_wrong_uris_are_refused() {
     let h = Harness::new().await;
     let (user, pass) = h.tidb_key();
     let first = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
-    let mut ch = parse_challenge(&first.headers, "MD5").expect("challenge");
+    let mut ch = Challenge::pick(&first.headers, Algorithm::Md5).expect("challenge");
     ch.nc = 1;
-    let bad_pass = digest_header(&ch, "GET", "/v1beta1/clusters", &user, "wrong", "x");
+    let bad_pass = ch.authorization("GET", "/v1beta1/clusters", &user, "wrong", "x");
     let r = h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", bad_pass)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(!r.headers["www-authenticate"].to_str().expect("ascii").contains("stale=true"));
     ch.nc = 2;
-    let other_uri = digest_header(&ch, "GET", "/v1beta1/clusters/other", &user, &pass, "x");
+    let other_uri = ch.authorization("GET", "/v1beta1/clusters/other", &user, &pass, "x");
     let r = h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", other_uri)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let basic = h.send(h.raw(Method::GET, "/v1beta1/clusters").basic_auth(&user, Some(&pass))).await;
@@ -74,23 +74,23 @@ async fn expired_nonces_get_a_stale_challenge() {
     let h = Harness::new().await;
     let (user, pass) = h.tidb_key();
     let first = h.send(h.raw(Method::GET, "/v1beta1/clusters")).await;
-    let mut ch = parse_challenge(&first.headers, "SHA-256").expect("challenge");
+    let mut ch = Challenge::pick(&first.headers, Algorithm::Sha256).expect("challenge");
     ch.nc = 1;
-    let auth = digest_header(&ch, "GET", "/v1beta1/clusters", &user, &pass, "x");
+    let auth = ch.authorization("GET", "/v1beta1/clusters", &user, &pass, "x");
     assert_eq!(
         h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", auth)).await.status,
         StatusCode::OK
     );
     h.sim.advance(Duration::from_secs(301));
     ch.nc = 2;
-    let auth = digest_header(&ch, "GET", "/v1beta1/clusters", &user, &pass, "x");
+    let auth = ch.authorization("GET", "/v1beta1/clusters", &user, &pass, "x");
     let r = h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", auth)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.headers["www-authenticate"].to_str().expect("ascii").contains("stale=true"));
     // The new nonce works.
-    let mut fresh = parse_challenge(&r.headers, "SHA-256").expect("challenge");
+    let mut fresh = Challenge::pick(&r.headers, Algorithm::Sha256).expect("challenge");
     fresh.nc = 1;
-    let auth = digest_header(&fresh, "GET", "/v1beta1/clusters", &user, &pass, "x");
+    let auth = fresh.authorization("GET", "/v1beta1/clusters", &user, &pass, "x");
     assert_eq!(
         h.send(h.raw(Method::GET, "/v1beta1/clusters").header("authorization", auth)).await.status,
         StatusCode::OK

@@ -4,9 +4,10 @@
 //!   from this workspace (`cargo run` of the `linkplan` binary, arguments passed through).
 //! - `codegen [--check]`: writes `docs/rules/<CODE>.md` from the rules' docs; `--check` fails
 //!   when a committed file is stale instead of writing it.
-//! - `conformance`: drives every simulated operation and checks the bodies against the vendors'
+//! - `conformance`: runs the real engine (plan, apply, destroy) against the simulator, adds the
+//!   error cases the engine never provokes by hand, and checks every body against the vendors'
 //!   API documents in `../shared/vendor-specs` (or `$LINKPLAN_VENDOR_SPECS`); see
-//!   `conformance.rs`.
+//!   `conformance/mod.rs`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 

@@ -25,4 +25,4 @@ pub use clients::{
 pub use digest::{Algorithm, Challenge};
 pub use linkplan_conformance::recorder::{Record, Recorder};
 pub use logs::{LogCapture, assert_none_shown, describe, describe_each};
-pub use raw::{RawClient, Reply, basic_authorization, with_json};
+pub use raw::{Method, RawClient, Reply, RequestBuilder, StatusCode, basic_authorization, with_json};

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use base64::Engine as _;
 use linkplan_sim::RunningSim;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
-use reqwest::{Method, RequestBuilder, StatusCode};
+pub use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
 use crate::digest::{Algorithm, Challenge};

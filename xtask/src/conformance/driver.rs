@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use linkplan_conformance::{Specs, Vendor};
-use linkplan_engine::{Action, Desired, DestroyOptions, Engine, Journal, ManualClock, NoProgress, Observed};
+use linkplan_engine::{Action, Desired, DestroyOptions, Engine, Journal, ManualClock, NoProgress, Observed, StepPlan};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
 use linkplan_testkit::{Recorder, sim_builder, sim_env};
 
@@ -68,23 +68,16 @@ async fn example_world(rig: &mut Rig, plan: &str, run: &mut Run) -> Result<(), S
         return Err("the example plan has no `cku: 2` to edit".to_owned());
     }
     rig.converge(&resized, "apply a CKU edit", run).await?;
-    let gone = rig.destroy(&resized, run).await?;
-    if gone.network.is_none() || gone.cluster.is_some() || gone.connection.is_some() || !gone.accesses.is_empty() {
-        run.failures.push(format!("example world: destroy kept or deleted the wrong resources: {gone:?}"));
-    }
-    Ok(())
+    // The referenced network stays; everything linkplan created goes.
+    rig.destroy(&resized, "example world", Kept { network: true, ..Kept::NOTHING }, run).await
 }
 
 /// The plan that creates its network: apply and destroy (`createNetworkingV1Network`,
-/// `deleteNetworkingV1Network`, and the waits on the new network).
+/// `deleteNetworkingV1Network`, and the waits on the new network); nothing may be left.
 async fn create_network_world(rig: &mut Rig, plan: &str, run: &mut Run) -> Result<(), String> {
     let desired = desired_of(plan)?;
     rig.converge(&desired, "apply", run).await?;
-    let gone = rig.destroy(&desired, run).await?;
-    if gone.network.is_some() || gone.cluster.is_some() || gone.connection.is_some() || !gone.accesses.is_empty() {
-        run.failures.push(format!("create-network world: destroy left resources linkplan created: {gone:?}"));
-    }
-    Ok(())
+    rig.destroy(&desired, "create-network world", Kept::NOTHING, run).await
 }
 
 /// The example world as an apply cut off before its last step leaves it: everything exists and
@@ -95,12 +88,33 @@ async fn create_network_world(rig: &mut Rig, plan: &str, run: &mut Run) -> Resul
 async fn resumed_world(rig: &mut Rig, plan: &str, run: &mut Run) -> Result<(), String> {
     let desired = desired_of(plan)?;
     rig.converge(&desired, "apply the last step", run).await?;
-    let gone = rig.destroy(&desired, run).await?;
-    let kept = gone.connection.as_ref().is_some_and(|c| c.attached.is_empty());
-    if !kept || gone.cluster.is_none() || gone.accesses.is_empty() {
-        run.failures.push(format!("resumed world: destroy should only detach the domains: {gone:?}"));
+    let kept = Kept { network: true, access: true, cluster: true, connection: true, domains: false };
+    rig.destroy(&desired, "resumed world", kept, run).await
+}
+
+/// What must still be live after a destroy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Kept {
+    network: bool,
+    access: bool,
+    cluster: bool,
+    connection: bool,
+    /// Domains attached to the connection.
+    domains: bool,
+}
+
+impl Kept {
+    const NOTHING: Kept = Kept { network: false, access: false, cluster: false, connection: false, domains: false };
+
+    fn of(o: &Observed) -> Kept {
+        Kept {
+            network: o.network.is_some(),
+            access: !o.accesses.is_empty(),
+            cluster: o.cluster.is_some(),
+            connection: o.connection.is_some(),
+            domains: o.connection.as_ref().is_some_and(|c| !c.attached.is_empty()),
+        }
     }
-    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -143,12 +157,7 @@ impl Rig {
     /// Observe, plan and apply `desired`; then it must plan as converged. What is live after.
     async fn converge(&self, desired: &Desired, what: &str, run: &mut Run) -> Result<Observed, String> {
         let observed = self.engine.observe(desired).await.map_err(|e| format!("observe before {what}: {e}"))?;
-        let plan = linkplan_engine::plan(desired, &observed);
-        let journal = self.open_journal()?;
-        let applied = self.engine.apply(desired, &plan, &journal, &NoProgress).await;
-        drop(journal);
-        self.collect(run);
-        applied.map_err(|e| format!("{what}: {e}"))?;
+        self.apply(desired, &linkplan_engine::plan(desired, &observed), what, run).await?;
         let observed = self.engine.observe(desired).await.map_err(|e| format!("observe after {what}: {e}"))?;
         let again = linkplan_engine::plan(desired, &observed);
         if !again.is_converged() {
@@ -159,8 +168,8 @@ impl Rig {
     }
 
     /// Destroy everything the journal says linkplan created, the Kafka cluster and the access
-    /// included. What is live after (for the scenario to judge).
-    async fn destroy(&self, desired: &Desired, run: &mut Run) -> Result<Observed, String> {
+    /// included; what is live after must be `kept` (else a failure of `world`).
+    async fn destroy(&self, desired: &Desired, world: &str, kept: Kept, run: &mut Run) -> Result<(), String> {
         let observed = self.engine.observe(desired).await.map_err(|e| format!("observe before destroy: {e}"))?;
         let entries = Journal::read(&self.journal).map_err(|e| format!("the journal: {e}"))?;
         let options = DestroyOptions {
@@ -173,18 +182,23 @@ impl Rig {
         if !plan.steps.iter().any(|s| s.action == Action::Delete) {
             return Err(format!("destroy plans no delete:\n{plan}"));
         }
-        let journal = self.open_journal()?;
-        let destroyed = self.engine.apply(desired, &plan, &journal, &NoProgress).await;
-        drop(journal);
-        self.collect(run);
-        destroyed.map_err(|e| format!("destroy: {e}"))?;
+        self.apply(desired, &plan, "destroy", run).await?;
         let after = self.engine.observe(desired).await.map_err(|e| format!("observe after destroy: {e}"))?;
         self.collect(run);
-        Ok(after)
+        if Kept::of(&after) != kept {
+            run.failures.push(format!("{world}: destroy should keep {kept:?}, but live is {after:?}"));
+        }
+        Ok(())
     }
 
-    fn open_journal(&self) -> Result<Journal, String> {
-        Journal::open(&self.journal).map_err(|e| format!("the journal {}: {e}", self.journal.display()))
+    /// Apply `plan` with this world's journal (open only for the run) and collect what it sent.
+    async fn apply(&self, desired: &Desired, plan: &StepPlan, what: &str, run: &mut Run) -> Result<(), String> {
+        let journal =
+            Journal::open(&self.journal).map_err(|e| format!("the journal {}: {e}", self.journal.display()))?;
+        let applied = self.engine.apply(desired, plan, &journal, &NoProgress).await;
+        drop(journal);
+        self.collect(run);
+        applied.map(|_| ()).map_err(|e| format!("{what}: {e}"))
     }
 
     /// Move what the recorders saw into `run`; a status the engine should never get is a failure.

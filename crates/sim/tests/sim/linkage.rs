@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::util::{ACCOUNT, CLUSTER, ENV, Harness, NETWORK, SERVICE};
+use crate::util::{ACCOUNT, CLUSTER, ENV, Harness, NETWORK, SERVICE, dedicated_cluster};
 
 fn plc_body(name: &str, service: &str) -> Value {
     json!({ "privateLinkConnection": {
@@ -92,17 +92,7 @@ async fn the_runbook_connects_and_tears_down() {
     assert_eq!(r.body["status"]["phase"], "READY");
 
     // Step 3: the Dedicated cluster.
-    let r = h
-        .cf(
-            Method::POST,
-            "/cmk/v2/clusters",
-            Some(json!({ "spec": {
-                "display_name": "orders", "availability": "MULTI_ZONE", "cloud": "AWS", "region": "us-east-1",
-                "config": { "kind": "Dedicated", "cku": 2 },
-                "environment": { "id": ENV }, "network": { "id": NETWORK },
-            }})),
-        )
-        .await;
+    let r = h.cf(Method::POST, "/cmk/v2/clusters", Some(dedicated_cluster())).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     assert_eq!(r.body["status"]["phase"], "PROVISIONING");
     let lkc = r.body["id"].as_str().expect("id").to_owned();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
 use linkplan_testkit::RawClient;
 pub(crate) use linkplan_testkit::{Algorithm, Challenge, Reply};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub(crate) const CLUSTER: &str = "10140100115280519574";
 pub(crate) const ENV: &str = "env-abc123";
@@ -52,6 +52,16 @@ impl Harness {
     pub(crate) fn advance(&self, secs: u64) {
         self.sim.advance(Duration::from_secs(secs));
     }
+}
+
+/// The create body of the example's Dedicated cluster "orders" (2 CKUs, multi-zone) on the
+/// example network.
+pub(crate) fn dedicated_cluster() -> Value {
+    json!({ "spec": {
+        "display_name": "orders", "availability": "MULTI_ZONE", "cloud": "AWS", "region": "us-east-1",
+        "config": { "kind": "Dedicated", "cku": 2 },
+        "environment": { "id": ENV }, "network": { "id": NETWORK },
+    }})
 }
 
 /// The single Confluent error in a body.

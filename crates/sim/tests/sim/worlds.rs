@@ -9,7 +9,7 @@ use linkplan_sim::{Sim, SimConfig, World};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::util::{ACCOUNT, CLUSTER, ENV, Harness, NETWORK, SERVICE};
+use crate::util::{ACCOUNT, CLUSTER, ENV, Harness, NETWORK, SERVICE, dedicated_cluster};
 
 /// The worlds the engine's end-to-end tests rely on; more may exist.
 const REQUIRED: [&str; 7] = [
@@ -423,17 +423,7 @@ async fn flaky_storms_then_answers() {
 #[tokio::test]
 async fn failed_cluster_fails_the_dedicated_cluster_only() {
     let h = harness("failed-cluster.yaml").await;
-    let r = h
-        .cf(
-            Method::POST,
-            "/cmk/v2/clusters",
-            Some(json!({ "spec": {
-                "display_name": "orders", "availability": "MULTI_ZONE", "cloud": "AWS", "region": "us-east-1",
-                "config": { "kind": "Dedicated", "cku": 2 },
-                "environment": { "id": ENV }, "network": { "id": NETWORK },
-            }})),
-        )
-        .await;
+    let r = h.cf(Method::POST, "/cmk/v2/clusters", Some(dedicated_cluster())).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let lkc = r.body["id"].as_str().expect("id").to_owned();
     let service = ready_access_on_the_only_network(&h).await;

@@ -16,7 +16,6 @@ const UNWRAP_OR_DEFAULT_BASELINE: &[(&str, usize)] = &[
     ("tests/util.rs", 1),
     ("crates/engine/tests/engine/apply.rs", 1),
     ("crates/lint/tests/locations.rs", 2),
-    ("crates/sim/tests/sim/util.rs", 1),
     ("crates/tidbcloud/tests/tidbcloud/resources.rs", 1),
 ];
 

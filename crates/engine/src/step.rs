@@ -325,6 +325,11 @@ impl fmt::Display for StepPlan {
             for (key, value) in &step.details {
                 writeln!(f, "      {key}: {value}")?;
             }
+            // What it waits for; steps without an `after` start at once, side by side.
+            if !step.depends_on.is_empty() {
+                let after: Vec<&str> = step.depends_on.iter().map(StepId::as_str).collect();
+                writeln!(f, "      after: {}", after.join(", "))?;
+            }
             for c in &step.changes {
                 let replace = if c.forces_replacement { " (forces replacement)" } else { "" };
                 writeln!(f, "    ~ {}: {} → {}{replace}", c.key, c.from, c.to)?;

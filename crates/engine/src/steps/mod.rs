@@ -81,7 +81,9 @@ pub(crate) const STEPS: &[StepDef] = &[
     },
     StepDef {
         kind: StepKind::PrivateLinkConnection,
-        after: &[StepKind::PrivateLinkAccess, StepKind::Cluster],
+        // Needs the network's endpoint service and a READY access for TiDB's account (AWS
+        // refuses an account the service does not allow); not the Kafka cluster.
+        after: &[StepKind::PrivateLinkAccess],
         plan: private_link_connection::plan,
         reverse: private_link_connection::reverse,
         apply: |ctx, step| Box::pin(private_link_connection::apply(ctx, step)),

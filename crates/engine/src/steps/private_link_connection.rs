@@ -8,8 +8,8 @@
 //!
 //! ## Preconditions
 //! The access is READY (otherwise the connection goes FAILED: the service is not available to
-//! the account) and the Kafka cluster is PROVISIONED (the runbook's order); the service name is
-//! known.
+//! the account) and the service name is known. Not the Kafka cluster: the connection reaches the
+//! network's endpoint service, so it is made while the cluster provisions.
 //!
 //! ## Idempotency
 //! Natural key: TiDB cluster + endpoint service name. Listed before the create and again after

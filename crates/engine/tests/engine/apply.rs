@@ -163,12 +163,14 @@ async fn a_failed_cluster_names_the_step_and_the_vendor_message() {
     // cmk/v2 has no failure reason in the cluster's status: the state and the hint must do.
     assert!(message.contains("FAILED"), "{message}");
     assert!(message.contains("help: see cluster lkc-"), "{message}");
-    // The access ran concurrently and finished; the connection never started.
+    // The access ran concurrently and finished; the connection needs the access, not the
+    // cluster, so it was not held back by the cluster's failure.
     let entries = Journal::read(&h.journal_path()).expect("journal reads");
     assert!(entries.iter().any(
         |e| e.step_id.as_str().starts_with("confluent.private_link_access/") && e.event == JournalEvent::Succeeded
     ));
-    assert!(!entries.iter().any(|e| e.step_id.as_str().starts_with("tidbcloud.")));
+    let connection = plan.steps.iter().find(|s| s.kind == StepKind::PrivateLinkConnection).expect("the connection");
+    assert!(connection.depends_on.iter().all(|d| !d.as_str().starts_with("confluent.cluster/")), "{plan}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

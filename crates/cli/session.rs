@@ -75,7 +75,7 @@ pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
         return gate_failed(FileReport { path: path.display().to_string(), text, findings });
     }
     let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
-    let desired = Desired::from_plan(&view).map_err(|e| miette!("{e}"))?;
+    let desired = Desired::from_plan(&view).map_err(|e| failure(&e, None))?;
     Ok(Some(PlanInput { path: path.to_owned(), text, desired, linter }))
 }
 
@@ -118,13 +118,13 @@ impl Target {
             return Ok(Target { engine, _sim: None });
         }
         let world = match &args.world {
-            Some(path) => World::from_path(path).map_err(|e| miette!("{e}"))?,
+            Some(path) => World::from_path(path).map_err(|e| failure(&e, None))?,
             None => World::example(),
         };
-        let sim = Sim::start(world, SimConfig::default()).await.map_err(|e| miette!("{e}"))?;
+        let sim = Sim::start(world, SimConfig::default()).await.map_err(|e| failure(&e, None))?;
         let env = sim.env();
         let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-        let engine = Engine::from_env(&lookup, clock).map_err(|e| miette!("{e}"))?;
+        let engine = Engine::from_env(&lookup, clock).map_err(|e| failure(&e, None))?;
         printer::status(&format!("sandbox: simulated Confluent Cloud and TiDB Cloud on {}", sim.confluent_url()));
         Ok(Target { engine, _sim: Some(sim) })
     }

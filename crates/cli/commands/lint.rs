@@ -27,7 +27,7 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
             Some(DenyLevel::Info) => Severity::Info,
         },
     };
-    let linter = Linter::new(options).map_err(|e| miette!("{e}"))?;
+    let linter = Linter::new(options).map_err(|e| crate::session::failure(&e, None))?;
     let (files, walk_errors) = walk::collect(&args.paths);
     let mut incomplete = printer::Incomplete { unread: walk_errors.len(), not_online: 0 };
     for error in &walk_errors {

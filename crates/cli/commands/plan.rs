@@ -30,14 +30,20 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
                 .into_diagnostic()
                 .wrap_err_with(|| format!("cannot write the plan to `{}`", out.display()))?;
         }
-        Ok(if !plan.can_apply() {
-            ExitStatus::Failure
-        } else if args.detailed_exitcode && !plan.is_converged() {
-            ExitStatus::Changes
-        } else {
-            ExitStatus::Success
-        })
+        Ok(exit_status(&plan, args.detailed_exitcode))
     })
+}
+
+/// Terraform's exit status for a plan: 1 when it cannot be applied, 2 for changes only with
+/// `--detailed-exitcode`, else 0.
+pub(crate) fn exit_status(plan: &StepPlan, detailed: bool) -> ExitStatus {
+    if !plan.can_apply() {
+        ExitStatus::Failure
+    } else if detailed && !plan.is_converged() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    }
 }
 
 /// Observe, lint the plan with the live facts (`None` after printing the findings when that

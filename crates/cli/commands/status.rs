@@ -34,12 +34,6 @@ pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
             }
         };
         printer::stdout(&text);
-        Ok(if !plan.can_apply() {
-            ExitStatus::Failure
-        } else if args.detailed_exitcode && !plan.is_converged() {
-            ExitStatus::Changes
-        } else {
-            ExitStatus::Success
-        })
+        Ok(super::plan::exit_status(&plan, args.detailed_exitcode))
     })
 }

@@ -230,7 +230,7 @@ fn human_and_json_columns_agree() {
 }
 
 /// Runs `linkplan ARGS…`, failing (not hanging) if it has not finished within 30 seconds.
-fn linkplan_within_30s(args: &[&str]) -> Run {
+pub(crate) fn linkplan_within_30s(args: &[&str]) -> Run {
     let mut child = match linkplan_command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
         Ok(child) => child,
         Err(e) => panic!("cannot run linkplan: {e}"),

@@ -455,3 +455,37 @@ fn the_live_facts_go_through_the_linter_before_anything_is_planned() {
         }
     }
 }
+
+/// A plan file that is a FIFO is refused unopened by every command that reads one (opening it
+/// would wait for a writer forever); an empty URL variable is an error, not the production URL.
+#[cfg(unix)]
+#[test]
+fn a_fifo_plan_and_an_empty_url_variable_are_refused() {
+    let dir = TempDir::new("plan-fifo");
+    let fifo = dir.path().join("plan.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", fifo.display());
+    let fifo = fifo.display().to_string();
+    let journal = dir.path().join("journal.jsonl").display().to_string();
+    for args in [
+        vec!["plan", "--sandbox", &fifo],
+        vec!["apply", "--sandbox", "--auto-approve", "--journal", &journal, &fifo],
+        vec!["destroy", "--sandbox", "--auto-approve", "--journal", &journal, &fifo],
+        vec!["status", "--sandbox", &fifo],
+    ] {
+        let run = crate::lint::linkplan_within_30s(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.transcript());
+        assert!(unwrapped(&run.stderr).contains("it is a named pipe (FIFO), not a regular file"), "{}", run.stderr);
+    }
+
+    let mut command = linkplan_command(&["plan", "examples/orders-cdc.yaml"]);
+    command
+        .env("LINKPLAN_CONFLUENT_URL", "")
+        .env("CONFLUENT_CLOUD_API_KEY", "KEY")
+        .env("CONFLUENT_CLOUD_API_SECRET", "SECRET")
+        .env("TIDBCLOUD_PUBLIC_KEY", "PUBLIC")
+        .env("TIDBCLOUD_PRIVATE_KEY", "PRIVATE");
+    let run = run_command(command);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(unwrapped(&run.stderr).contains("LINKPLAN_CONFLUENT_URL is set but empty"), "{}", run.stderr);
+}

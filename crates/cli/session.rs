@@ -52,7 +52,7 @@ impl PlanInput {
 /// Read, lint and load the plan file. `None` (after printing the findings) when lint finds an
 /// error: nothing is observed or created then.
 pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
-    let bytes = std::fs::read(path).into_diagnostic().wrap_err_with(|| format!("cannot read `{}`", path.display()))?;
+    let bytes = read_file(path)?;
     let linter = Linter::new(Options::default()).map_err(|e| failure(&e, None))?;
     let gate_failed = |report: FileReport| {
         printer::stdout(&printer::human(&[report], false));
@@ -79,6 +79,17 @@ pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
     Ok(Some(PlanInput { path: path.to_owned(), text, desired, linter }))
 }
 
+/// The bytes of a plan file or saved plan. A FIFO would block the read forever (and a device
+/// holds no plan): anything but a regular file is refused unopened.
+pub(crate) fn read_file(path: &Path) -> miette::Result<Vec<u8>> {
+    let cannot_read = || format!("cannot read `{}`", path.display());
+    let meta = std::fs::metadata(path).into_diagnostic().wrap_err_with(cannot_read)?;
+    if !meta.is_file() {
+        return Err(crate::walk::not_regular(meta.file_type())).into_diagnostic().wrap_err_with(cannot_read);
+    }
+    std::fs::read(path).into_diagnostic().wrap_err_with(cannot_read)
+}
+
 /// The base URL variables `--confluent-url` and `--tidbcloud-url` override.
 const CONFLUENT_URL_VAR: &str = "LINKPLAN_CONFLUENT_URL";
 const TIDBCLOUD_URL_VAR: &str = "LINKPLAN_TIDBCLOUD_URL";
@@ -99,6 +110,18 @@ impl Target {
                 TIDBCLOUD_URL_VAR if args.tidbcloud_url.is_some() => args.tidbcloud_url.clone(),
                 _ => std::env::var(name).ok(),
             };
+            for (var, flag, given) in [
+                (CONFLUENT_URL_VAR, "--confluent-url", &args.confluent_url),
+                (TIDBCLOUD_URL_VAR, "--tidbcloud-url", &args.tidbcloud_url),
+            ] {
+                // Set but empty is a mistake to say, not a reason to fall back to production.
+                if given.is_none() && lookup(var).is_some_and(|v| v.trim().is_empty()) {
+                    return Err(miette!(
+                        help = format!("unset {var} to use the vendor's API, or set it (or {flag}) to a URL"),
+                        "{var} is set but empty"
+                    ));
+                }
+            }
             let engine = Engine::from_env(&lookup, clock).map_err(|e| {
                 let help = if e.is_missing_key() {
                     "set the API keys in the environment, or try it without keys: add --sandbox".to_owned()

@@ -40,7 +40,7 @@ pub(crate) fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
 /// Why a path that is neither a directory nor a regular file is not read: opening a FIFO waits
 /// for a writer (forever, in a hook or CI job), and a device or a socket holds no plan. Standard
 /// input, `-`, can still be a pipe.
-fn not_regular(kind: std::fs::FileType) -> io::Error {
+pub(crate) fn not_regular(kind: std::fs::FileType) -> io::Error {
     #[cfg(unix)]
     let what = {
         use std::os::unix::fs::FileTypeExt;

@@ -85,10 +85,8 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
 
 /// A plan saved by `plan --out`, when `path` is one (a plan file is YAML, never this JSON).
 fn read_saved(path: &Path) -> miette::Result<Option<SavedPlan>> {
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read `{}`", path.display()))?;
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return Ok(None) };
+    let bytes = session::read_file(path)?;
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Ok(None) };
     if value.get("kind").and_then(serde_json::Value::as_str) != Some(SAVED_PLAN_KIND) {
         return Ok(None);
     }

@@ -18,6 +18,55 @@ use crate::{FileReport, Finding};
 /// a terminal anyway.
 pub const MAX_DRAWN_LINE_BYTES: usize = 4096;
 
+/// Whether a byte is a control a terminal would act on (tabs and line ends excepted; a `\r`
+/// only before `\n`).
+fn is_control(text: &str, at: usize, c: char) -> bool {
+    match c {
+        '\n' | '\t' => false,
+        '\r' => text.as_bytes().get(at + 1) != Some(&b'\n'),
+        c => c.is_ascii_control() || ('\u{80}'..='\u{9f}').contains(&c),
+    }
+}
+
+fn dirty(text: &str) -> bool {
+    text.char_indices().any(|(at, c)| is_control(text, at, c))
+}
+
+/// Each control character as `?` repeated over its bytes, so every offset stays where it was.
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        if is_control(text, at, c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn has_controls(report: &FileReport, finding: &Finding) -> bool {
+    dirty(&report.text)
+        || dirty(&finding.message)
+        || finding.label.as_deref().is_some_and(dirty)
+        || finding.help.as_deref().is_some_and(dirty)
+        || finding.related.iter().any(|(_, label)| dirty(label))
+}
+
+fn clean_report(report: &FileReport) -> FileReport {
+    FileReport { path: clean(&report.path), text: clean(&report.text), findings: Vec::new() }
+}
+
+fn clean_finding(finding: &Finding) -> Finding {
+    Finding {
+        message: clean(&finding.message),
+        label: finding.label.as_deref().map(clean),
+        help: finding.help.as_deref().map(clean),
+        related: finding.related.iter().map(|(span, label)| (*span, clean(label))).collect(),
+        ..finding.clone()
+    }
+}
+
 /// Lines of context around each snippet (miette's default, set explicitly because the plain
 /// fallback checks those lines too).
 const CONTEXT_LINES: usize = 1;
@@ -71,6 +120,15 @@ impl Renderer {
     /// Appends one finding of `report`: its snippet, or plain lines when a line it would show is
     /// longer than [`MAX_DRAWN_LINE_BYTES`] (or miette cannot render it).
     pub fn finding(&self, out: &mut String, report: &FileReport, finding: &Finding) {
+        // A file (or a message quoting it) can hold terminal control bytes — an escape sequence
+        // that recolours, moves the cursor or retitles the terminal: they are drawn as `?`.
+        let cleaned;
+        let (report, finding) = if has_controls(report, finding) {
+            cleaned = (clean_report(report), clean_finding(finding));
+            (&cleaned.0, &cleaned.1)
+        } else {
+            (report, finding)
+        };
         let spans = std::iter::once(finding.span).chain(finding.related.iter().map(|(span, _)| *span));
         let mut long_line = None;
         for span in spans {
@@ -217,6 +275,24 @@ mod tests {
         let mut out = String::new();
         Renderer::new(Style::default()).finding(&mut out, &report, &report.findings[0]);
         assert!(out.starts_with("p.yaml:2:1: error PL003: unknown `b`\n"), "{out}");
+    }
+
+    #[test]
+    fn control_characters_in_the_file_or_a_message_are_drawn_as_question_marks() {
+        let text = "name: a\u{1b}]0;pwned\u{7}\u{1b}[31mred\r\nb: 1\r\nc: \u{9b}x\n".to_owned();
+        let at = text.find('r').unwrap_or_default();
+        let finding = Finding::new("PL001", crate::Severity::Error, Span::new(at, at + 3), "bad \u{1b}[2J value")
+            .with_label("here\u{1b}[0m");
+        let report = FileReport { path: "p.yaml".to_owned(), text, findings: vec![finding.clone()] };
+        for color in [false, true] {
+            let mut out = String::new();
+            Renderer::new(Style { color, width: 100 }).finding(&mut out, &report, &finding);
+            let text = if color { out.replace("\u{1b}[", "") } else { out.clone() };
+            assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{out:?}");
+            assert!(out.contains("a?]0;pwned??[31mred"), "{out}");
+            assert!(out.contains("bad ?[2J value"), "{out}");
+        }
+        assert_eq!(clean("a\r\nb\rc\u{9b}"), "a\r\nb?c??");
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! naming the locked file: a journal deleted or replaced under a running apply is noticed at the
 //! next record, which fails instead of writing into a file no one will read.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -320,11 +320,6 @@ impl Journal {
             }
         }
         out
-    }
-
-    /// The steps [`Journal::owned`] lists.
-    pub fn created(entries: &[Entry]) -> BTreeSet<StepId> {
-        Journal::owned(entries).into_keys().collect()
     }
 
     /// The last outputs of every step that succeeded (a hint for resume and status).

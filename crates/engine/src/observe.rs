@@ -210,7 +210,6 @@ impl Observed {
     /// subdomain and endpoint service (by `confluent.network.id`: a network linkplan creates is
     /// the plan's to describe), the cluster's type.
     pub fn live_facts(&self, desired: &Desired) -> Vec<LiveFact> {
-        let observed = self;
         const TIDB: &str = "TiDB Cloud";
         const CONFLUENT: &str = "Confluent Cloud";
         let mut facts = Vec::new();
@@ -218,7 +217,7 @@ impl Observed {
             facts.push(LiveFact { path: path.to_vec(), value, from: from.to_vec(), source });
         };
         let text = |v: &Option<String>| v.clone().map(LiveValue::Str);
-        if let Some(tidb) = &observed.tidb {
+        if let Some(tidb) = &self.tidb {
             let from: &[&str] = &["tidb", "cluster_id"];
             if let Some(v) = text(&tidb.cloud) {
                 push(&["tidb", "cloud"], v, from, TIDB);
@@ -234,7 +233,7 @@ impl Observed {
             }
         }
         let referenced = matches!(desired.confluent.network.source, NetworkSource::Existing { .. });
-        if let Some(network) = observed.network.as_ref().filter(|_| referenced) {
+        if let Some(network) = self.network.as_ref().filter(|_| referenced) {
             let from: &[&str] = &["confluent", "network", "id"];
             let key = |k: &'static str| ["confluent", "network", k];
             if let Some(v) = text(&network.cloud) {
@@ -256,7 +255,7 @@ impl Observed {
                 push(&["confluent", "vpc_service_endpoint"], v, from, CONFLUENT);
             }
         }
-        if let Some(kind) = observed.cluster.as_ref().and_then(|c| c.kind.clone()) {
+        if let Some(kind) = self.cluster.as_ref().and_then(|c| c.kind.clone()) {
             push(&["confluent", "cluster", "type"], LiveValue::Str(kind), &["confluent", "cluster"], CONFLUENT);
         }
         facts

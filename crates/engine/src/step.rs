@@ -22,6 +22,13 @@ impl StepId {
         StepId(format!("{}/{}", kind.resource(), key.join("/")))
     }
 
+    /// A step id as `plan` prints it: a known resource prefix, `/`, a natural key.
+    pub fn parse(text: &str) -> Option<StepId> {
+        let (resource, key) = text.split_once('/')?;
+        let known = StepKind::ALL.iter().any(|kind| kind.resource() == resource);
+        (known && !key.is_empty() && !key.split('/').any(str::is_empty)).then(|| StepId(text.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -50,6 +57,15 @@ pub enum StepKind {
 }
 
 impl StepKind {
+    /// Every kind.
+    pub const ALL: [StepKind; 5] = [
+        StepKind::CreateNetwork,
+        StepKind::PrivateLinkAccess,
+        StepKind::Cluster,
+        StepKind::PrivateLinkConnection,
+        StepKind::AttachDomains,
+    ];
+
     /// The resource prefix of step ids.
     pub fn resource(self) -> &'static str {
         match self {

@@ -489,3 +489,18 @@ fn a_fifo_plan_and_an_empty_url_variable_are_refused() {
     assert_eq!(run.code, 1, "{}", run.transcript());
     assert!(unwrapped(&run.stderr).contains("LINKPLAN_CONFLUENT_URL is set but empty"), "{}", run.stderr);
 }
+
+/// `--replace` takes step ids as `plan` prints them: anything else is refused, and an id that
+/// replaces nothing (no such step, or nothing forces it) is said, not silently ignored.
+#[test]
+fn replace_takes_step_ids_and_says_when_it_replaces_nothing() {
+    for bad in ["orders", "confluent.clusters/n-abc123/orders", "confluent.cluster/", "confluent.cluster/a//b"] {
+        let run = linkplan(&["plan", "--sandbox", "--replace", bad, "examples/orders-cdc.yaml"]);
+        assert_eq!(run.code, 1, "{bad}: {}", run.transcript());
+        assert!(run.stderr.contains(&format!("`{bad}` is not a step id")), "{bad}: {}", run.stderr);
+    }
+    let unused = "confluent.cluster/n-abc123/orders";
+    let run = linkplan(&["plan", "--sandbox", "--replace", unused, "examples/orders-cdc.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(unwrapped(&run.stderr).contains(&format!("--replace {unused}: nothing is replaced")), "{}", run.stderr);
+}

@@ -52,7 +52,11 @@ impl PlanInput {
 /// Read, lint and load the plan file. `None` (after printing the findings) when lint finds an
 /// error: nothing is observed or created then.
 pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
-    let bytes = read_file(path)?;
+    plan_from_bytes(path, read_file(path)?)
+}
+
+/// [`load_plan`] of bytes already read from `path`.
+pub(crate) fn plan_from_bytes(path: &Path, bytes: Vec<u8>) -> miette::Result<Option<PlanInput>> {
     let linter = Linter::new(Options::default()).map_err(|e| failure(&e, None))?;
     let gate_failed = |report: FileReport| {
         printer::stdout(&printer::human(&[report], false));

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use linkplan_engine::{Action, SAVED_PLAN_KIND, SavedPlan};
+use linkplan_engine::{Action, PlanOptions, SAVED_PLAN_KIND, SavedPlan};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use super::plan::{observe_and_plan, plan_options, resolve_saved};
+use super::plan::{observe_and_plan, plan_options, resolve_saved, warn_unused_replace};
 use crate::args::ApplyArgs;
 use crate::runner::{self, Verb};
 use crate::session::{self, Target, failure};
@@ -17,29 +17,34 @@ use crate::{ExitStatus, printer};
 const MAKE_IT_AGAIN: &str = "run `linkplan plan --out` again and review the new plan";
 
 pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
-    let saved = read_saved(&args.target.file)?;
-    let plan_file = match &saved {
-        Some(saved) => resolve_saved(&args.target.file, &saved.plan_file),
-        None => args.target.file.clone(),
+    // The file is read once: a saved plan names its plan file; a plan file is the input itself.
+    let bytes = session::read_file(&args.target.file)?;
+    let saved = read_saved(&args.target.file, &bytes)?;
+    let input = match &saved {
+        Some(saved) => session::load_plan(&resolve_saved(&args.target.file, &saved.plan_file))?,
+        None => session::plan_from_bytes(&args.target.file, bytes)?,
     };
-    let Some(input) = session::load_plan(&plan_file)? else { return Ok(ExitStatus::Failure) };
+    let Some(input) = input else { return Ok(ExitStatus::Failure) };
     if let Some(saved) = &saved {
         saved.verify(&input.text).map_err(|e| failure(&e, Some(MAKE_IT_AGAIN.to_owned())))?;
     }
-    let journal_path = session::journal_path(args.journal.as_deref(), &plan_file, args.target.cloud.sandbox)?;
+    // A saved plan is compared with the plan its own replacements make.
+    let options = match &saved {
+        Some(saved) => PlanOptions {
+            replace: saved.plan.steps.iter().filter(|s| s.action == Action::Replace).map(|s| s.id.clone()).collect(),
+        },
+        None => plan_options(&args.replace)?,
+    };
+    let journal_path = session::journal_path(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
     let journal = session::open_journal(&journal_path, args.lock_timeout)?;
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
-        // A saved plan is compared with the plan its own replacements make.
-        let replace = match &saved {
-            Some(saved) => {
-                saved.plan.steps.iter().filter(|s| s.action == Action::Replace).map(|s| s.id.to_string()).collect()
-            }
-            None => args.replace.clone(),
-        };
-        let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &plan_options(&replace)?).await? else {
+        let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &options).await? else {
             return Ok(ExitStatus::Failure);
         };
+        if saved.is_none() {
+            warn_unused_replace(&options, &fresh);
+        }
         let plan = match saved {
             Some(saved) if !saved.plan.is_current(&observed) => {
                 return Err(miette!(
@@ -83,10 +88,9 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
     })
 }
 
-/// A plan saved by `plan --out`, when `path` is one (a plan file is YAML, never this JSON).
-fn read_saved(path: &Path) -> miette::Result<Option<SavedPlan>> {
-    let bytes = session::read_file(path)?;
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Ok(None) };
+/// A plan saved by `plan --out`, when the bytes of `path` are one (a plan file is YAML, never this JSON).
+fn read_saved(path: &Path, bytes: &[u8]) -> miette::Result<Option<SavedPlan>> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Ok(None) };
     if value.get("kind").and_then(serde_json::Value::as_str) != Some(SAVED_PLAN_KIND) {
         return Ok(None);
     }

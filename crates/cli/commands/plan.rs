@@ -18,6 +18,7 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
         let Some((_, plan)) = observe_and_plan(&target.engine, &input, &options).await? else {
             return Ok(ExitStatus::Failure);
         };
+        warn_unused_replace(&options, &plan);
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => serde_json::to_string_pretty(&plan).into_diagnostic()? + "\n",
@@ -32,6 +33,18 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
         }
         Ok(exit_status(&plan, args.detailed_exitcode))
     })
+}
+
+/// Say so when a `--replace` step id replaces nothing: not a step of this plan, or nothing
+/// forces its replacement (a change the API makes in place is made in place).
+pub(crate) fn warn_unused_replace(options: &PlanOptions, plan: &StepPlan) {
+    for id in &options.replace {
+        if !plan.steps.iter().any(|s| &s.id == id && s.action == linkplan_engine::Action::Replace) {
+            printer::warning(&format!(
+                "--replace {id}: nothing is replaced (no such step in this plan, or no change that forces it)"
+            ));
+        }
+    }
 }
 
 /// Terraform's exit status for a plan: 1 when it cannot be applied, 2 for changes only with
@@ -61,20 +74,17 @@ pub(crate) async fn observe_and_plan(
     Ok(Some((observed, plan)))
 }
 
-/// `--replace` step ids as plan options (a step id is `<resource>/<natural key>`).
+/// `--replace` step ids as plan options.
 pub(crate) fn plan_options(replace: &[String]) -> miette::Result<PlanOptions> {
     let replace = replace
         .iter()
         .map(|id| {
-            serde_json::from_value::<StepId>(serde_json::Value::String(id.clone()))
-                .ok()
-                .filter(|_| id.contains('/'))
-                .ok_or_else(|| {
-                    miette::miette!(
-                        help = "use a step id as `linkplan plan` prints it, e.g. confluent.cluster/n-abc123/orders",
-                        "`{id}` is not a step id"
-                    )
-                })
+            StepId::parse(id).ok_or_else(|| {
+                miette::miette!(
+                    help = "use a step id as `linkplan plan` prints it, e.g. confluent.cluster/n-abc123/orders",
+                    "`{id}` is not a step id"
+                )
+            })
         })
         .collect::<miette::Result<Vec<_>>>()?;
     Ok(PlanOptions { replace })

@@ -58,6 +58,15 @@ impl Cloud {
         finish(self.spawn(args))
     }
 
+    /// Wait (30 s at most) until the simulator holds a request (a `hang` fault took it).
+    fn wait_until_held(&self, or_else: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.sim.held() == 0 {
+            assert!(Instant::now() < deadline, "{or_else}");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     fn secrets(&self) -> Vec<String> {
         self.sim
             .env()
@@ -204,11 +213,7 @@ fn two_applies_started_together_make_one_of_each() {
         action: FaultAction::Hang { millis: 20_000, after_apply: false },
     });
     let holder = cloud.spawn(&apply_args(&journal));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while cloud.sim.held() == 0 {
-        assert!(Instant::now() < deadline, "the first apply never reached its fourth request");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    cloud.wait_until_held("the first apply never reached its fourth request");
     let refused = cloud.run(&apply_args(&journal));
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("another linkplan run holds the journal"), "{}", refused.stderr);
@@ -412,11 +417,7 @@ fn ctrl_c_during_apply_says_what_was_in_flight_and_apply_resumes() {
         action: FaultAction::Hang { millis: 30_000, after_apply: true },
     });
     let child = cloud.spawn(&apply_args(&journal));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while cloud.sim.held() == 0 {
-        assert!(Instant::now() < deadline, "the cluster create was never held");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    cloud.wait_until_held("the cluster create was never held");
     let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     assert!(sent.is_ok_and(|s| s.success()), "kill -INT");
     let run = finish(child);

@@ -434,8 +434,7 @@ async fn destroy_with_the_cluster_removes_everything_linkplan_created() {
     let world = world_file("create-network").expect("fixtures/sim/worlds/create-network.yaml");
     let h = Harness::new(world, "destroy-all").await;
     let desired = desired_from(&plan_file("create-network"));
-    let (_, plan) = h.observe_and_plan(&desired).await;
-    h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
+    h.converge(&desired).await;
     let observed = h.engine.observe(&desired).await.expect("observe");
     let owned = Journal::owned(&Journal::read(&h.journal_path()).expect("journal reads"));
     let options = DestroyOptions { delete_kafka_cluster: true, owned, ..DestroyOptions::default() };

@@ -10,8 +10,7 @@ use crate::util::{Harness, desired_from, example_plan};
 async fn a_cku_edit_is_planned_and_applied_in_place() {
     let h = Harness::new(World::example(), "cku-edit").await;
     let desired = desired_from(&example_plan());
-    let (_, plan) = h.observe_and_plan(&desired).await;
-    h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
+    h.converge(&desired).await;
 
     let resized = desired_from(&example_plan().replace("cku: 2", "cku: 6"));
     let (_, plan) = h.observe_and_plan(&resized).await;
@@ -49,8 +48,7 @@ async fn a_cku_edit_is_planned_and_applied_in_place() {
 async fn an_availability_edit_needs_an_explicit_replace() {
     let h = Harness::new(World::example(), "availability-edit").await;
     let desired = desired_from(&example_plan());
-    let (_, plan) = h.observe_and_plan(&desired).await;
-    h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
+    h.converge(&desired).await;
     let before = h.engine.observe(&desired).await.expect("observe").cluster.expect("the cluster");
 
     let single = desired_from(&example_plan().replace("MULTI_ZONE", "SINGLE_ZONE"));

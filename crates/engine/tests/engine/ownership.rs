@@ -25,8 +25,7 @@ async fn delete_cluster_by_hand(h: &Harness, id: &str) {
 async fn destroy_after_a_swap_keeps_the_stranger_and_says_the_recorded_one_is_gone() {
     let h = Harness::new(World::example(), "swap").await;
     let desired = desired_from(&example_plan());
-    let (_, plan) = h.observe_and_plan(&desired).await;
-    h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
+    h.converge(&desired).await;
     let before = h.engine.observe(&desired).await.expect("observe");
     let (recorded_cluster, recorded_connection) = (
         before.cluster.as_ref().map(|c| c.id.clone()).expect("the cluster exists"),

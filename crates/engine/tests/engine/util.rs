@@ -144,6 +144,12 @@ impl Harness {
         Journal::open(&self.journal_path()).expect("the journal opens")
     }
 
+    /// Plan `desired` and apply it with this harness's journal; it must converge.
+    pub(crate) async fn converge(&self, desired: &Desired) -> linkplan_engine::ApplyReport {
+        let (_, plan) = self.observe_and_plan(desired).await;
+        self.engine.apply(desired, &plan, &self.journal(), &linkplan_engine::NoProgress).await.expect("apply converges")
+    }
+
     pub(crate) async fn observe_and_plan(&self, desired: &Desired) -> (Observed, StepPlan) {
         let observed = self.engine.observe(desired).await.expect("observe succeeds");
         let plan = linkplan_engine::plan(desired, &observed);

@@ -189,14 +189,15 @@ pub(crate) fn journal_location(given: Option<&Path>, plan: &Path, sandbox: bool)
 
 /// Open (and lock) the journal, waiting up to `timeout` for another run to finish; warns about a
 /// torn last line it recovered.
-pub(crate) fn open_journal(path: &Path, timeout: std::time::Duration) -> miette::Result<Journal> {
+pub(crate) async fn open_journal(path: &Path, timeout: std::time::Duration) -> miette::Result<Journal> {
     let waiting = || {
         printer::status(&format!(
             "waiting up to {} for another linkplan run on this plan to finish",
             duration(timeout)
         ));
     };
-    let journal = Journal::open_waiting(path, timeout, waiting).map_err(|e| match e {
+    let clock = linkplan_engine::SystemClock::new();
+    let journal = Journal::open_waiting(path, timeout, &clock, waiting).await.map_err(|e| match e {
         JournalError::Locked { .. } if !timeout.is_zero() => miette!(
             help = format!(
                 "waited {}; wait for it to finish, or pass a longer --lock-timeout (e.g. {})",

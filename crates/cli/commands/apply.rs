@@ -36,8 +36,8 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         None => plan_options(&args.replace)?,
     };
     let journal_path = session::journal_path(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
-    let journal = session::open_journal(&journal_path, args.lock_timeout)?;
     session::runtime()?.block_on(async {
+        let journal = session::open_journal(&journal_path, args.lock_timeout).await?;
         let target = Target::start(&args.target.cloud).await?;
         let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &options).await? else {
             return Ok(ExitStatus::Failure);

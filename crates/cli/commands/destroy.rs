@@ -13,8 +13,8 @@ use crate::{ExitStatus, printer};
 pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
     let journal_path = session::journal_path(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
-    let journal = session::open_journal(&journal_path, args.lock_timeout)?;
     session::runtime()?.block_on(async {
+        let journal = session::open_journal(&journal_path, args.lock_timeout).await?;
         let target = Target::start(&args.target.cloud).await?;
         let observed = target.engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
         let options = DestroyOptions {

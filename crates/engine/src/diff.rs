@@ -5,6 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use linkplan_confluent::resources::Phase;
+use linkplan_tidbcloud::resources::clusters::{ClusterPlan, ClusterState};
+
 use crate::desired::{Desired, NetworkSource};
 use crate::observe::{Observed, drift, unique_name};
 use crate::step::{Action, Blocker, PLAN_VERSION, PlanOptions, Resolved, Step, StepId, StepKind, StepPlan};
@@ -131,27 +134,23 @@ impl Planner<'_> {
                 self.context.push(format!(
                     "TiDB cluster {}: {} on {} in {}, plan {}, AWS account {}, zones {}",
                     t.cluster_id,
-                    t.state.as_deref().unwrap_or("(no state)"),
+                    t.state.as_ref().map_or("(no state)", ClusterState::as_str),
                     t.cloud.as_deref().unwrap_or("(unknown cloud)"),
                     t.region.as_deref().unwrap_or("(unknown region)"),
-                    t.plan.as_deref().unwrap_or("(unknown)"),
+                    t.plan.as_ref().map_or("(unknown)", ClusterPlan::as_str),
                     t.account_id.as_deref().unwrap_or("(unknown)"),
                     t.az_ids.join(", ")
                 ));
-                if t.state.as_deref() != Some("ACTIVE") {
-                    let state = t.state.as_deref().unwrap_or("unknown");
+                if t.state != Some(ClusterState::Active) {
+                    let state = t.state.as_ref().map_or("unknown", ClusterState::as_str);
                     self.block(
                         format!("TiDB cluster {} is {state}, not ACTIVE", t.cluster_id),
                         "wait until the cluster is ACTIVE (resume it if it is paused), then plan again",
                     );
                 }
-                if t.plan.as_deref().is_some_and(|p| p != "ESSENTIAL") {
+                if let Some(plan) = t.plan.as_ref().filter(|p| **p != ClusterPlan::Essential) {
                     self.block(
-                        format!(
-                            "TiDB cluster {} is on plan {}, not ESSENTIAL",
-                            t.cluster_id,
-                            t.plan.as_deref().unwrap_or("")
-                        ),
+                        format!("TiDB cluster {} is on plan {plan}, not ESSENTIAL", t.cluster_id),
                         "private link connections for dataflow need an Essential cluster",
                     );
                 }
@@ -179,17 +178,17 @@ impl Planner<'_> {
                 self.context.push(format!(
                     "Confluent network {}: {} in {}, zones {}, service {}",
                     n.id,
-                    n.phase.as_deref().unwrap_or("(no phase)"),
+                    n.phase.as_ref().map_or("(no phase)", Phase::as_str),
                     n.region.as_deref().unwrap_or("(unknown region)"),
                     n.zones.join(", "),
                     n.service_name.as_deref().unwrap_or("(not yet known)")
                 ));
                 if matches!(desired.confluent.network.source, NetworkSource::Existing { .. })
-                    && n.phase.as_deref() != Some("READY")
+                    && n.phase != Some(Phase::Ready)
                 {
-                    let phase = n.phase.as_deref().unwrap_or("(no phase)");
-                    let hint = match phase {
-                        "FAILED" => {
+                    let phase = n.phase.as_ref().map_or("(no phase)", Phase::as_str);
+                    let hint = match n.phase {
+                        Some(Phase::Failed) => {
                             "the referenced network failed; fix or replace it in Confluent Cloud, then plan again"
                         }
                         _ => {

@@ -26,10 +26,11 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::step::{Action, StepId};
 
 /// How often [`Journal::open_waiting`] tries the lock again.
@@ -206,18 +207,24 @@ impl Journal {
         Ok(Journal { path: path.to_owned(), file: Mutex::new((file, entries)), opened_with, recovered })
     }
 
-    /// [`Journal::open`], waiting up to `timeout` for another run to let go of the lock
-    /// (`on_wait` is called once, when the wait begins). Polls the lock every 200 ms.
-    pub fn open_waiting(path: &Path, timeout: Duration, on_wait: impl FnOnce()) -> Result<Journal, JournalError> {
-        let start = Instant::now();
+    /// [`Journal::open`], waiting up to `timeout` on `clock` for another run to let go of the
+    /// lock (`on_wait` is called once, when the wait begins). Polls the lock every 200 ms.
+    pub async fn open_waiting(
+        path: &Path,
+        timeout: Duration,
+        clock: &dyn Clock,
+        on_wait: impl FnOnce(),
+    ) -> Result<Journal, JournalError> {
+        let start = clock.now();
         let mut on_wait = Some(on_wait);
         loop {
+            let waited = clock.now().saturating_sub(start);
             match Journal::open(path) {
-                Err(JournalError::Locked { .. }) if start.elapsed() < timeout => {
+                Err(JournalError::Locked { .. }) if waited < timeout => {
                     if let Some(f) = on_wait.take() {
                         f();
                     }
-                    std::thread::sleep(LOCK_POLL.min(timeout.saturating_sub(start.elapsed())));
+                    clock.sleep(LOCK_POLL.min(timeout - waited)).await;
                 }
                 other => return other,
             }
@@ -555,17 +562,31 @@ mod tests {
             .filter_map(|e| e.ok().map(|e| e.file_name()))
             .collect();
         assert_eq!(files, ["apply.jsonl"]);
-        let waited = std::cell::Cell::new(false);
-        let timed_out = Journal::open_waiting(&path, Duration::from_millis(50), || waited.set(true));
-        assert!(matches!(timed_out, Err(JournalError::Locked { .. })) && waited.get());
-        let releaser = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
-            drop(first);
+        // The wait runs on the injected clock: ten simulated minutes of polling, every 200 ms.
+        let polls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = std::sync::Arc::clone(&polls);
+        let clock = crate::clock::ManualClock::new(move |_| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
-        let second = Journal::open_waiting(&path, Duration::from_secs(30), || ())?;
-        let _ = releaser.join();
+        let waited = std::cell::Cell::new(false);
+        let timeout = Duration::from_secs(600);
+        let timed_out = block_on(Journal::open_waiting(&path, timeout, &clock, || waited.set(true)));
+        assert!(matches!(timed_out, Err(JournalError::Locked { .. })) && waited.get());
+        assert_eq!(clock.now(), timeout, "waited exactly the timeout");
+        assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 3000);
+        // Released during the wait: the next poll takes the lock.
+        let first = std::cell::RefCell::new(Some(first));
+        let releasing = crate::clock::ManualClock::new(|_| ());
+        let second = block_on(Journal::open_waiting(&path, timeout, &releasing, || drop(first.borrow_mut().take())))?;
         drop(second);
         Journal::open(&path).map(drop)
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+            Ok(runtime) => runtime.block_on(future),
+            Err(e) => panic!("a test runtime: {e}"),
+        }
     }
 
     #[cfg(unix)]

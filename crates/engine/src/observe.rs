@@ -6,12 +6,15 @@
 
 use std::collections::BTreeMap;
 
-use linkplan_confluent::resources::Phase;
-use linkplan_confluent::resources::clusters::{Cluster, ClusterFilter};
-use linkplan_confluent::resources::networks::{Network, NetworkFilter};
+use linkplan_confluent::resources::clusters::{Availability, Cluster, ClusterFilter, ClusterPhase};
+use linkplan_confluent::resources::networks::{ConnectionType, Network, NetworkFilter};
 use linkplan_confluent::resources::private_link_accesses::{PrivateLinkAccess, PrivateLinkAccessFilter};
+use linkplan_confluent::resources::{Cloud, Phase};
 use linkplan_model::{DnsSubdomain, LiveFact, LiveValue};
-use linkplan_tidbcloud::resources::private_link_connections::{AttachDomain, AttachDomainRequest, DomainType};
+use linkplan_tidbcloud::resources::clusters::{ClusterPlan, ClusterState};
+use linkplan_tidbcloud::resources::private_link_connections::{
+    AttachDomain, AttachDomainRequest, DomainType, PrivateLinkConnectionState,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::Engine;
@@ -54,13 +57,13 @@ pub struct Observed {
 #[serde(deny_unknown_fields)]
 pub struct TidbObserved {
     pub cluster_id: String,
-    pub state: Option<String>,
+    pub state: Option<ClusterState>,
     /// `region.cloudProvider`, e.g. `aws`.
     pub cloud: Option<String>,
     /// The AWS region code (`regionId` without `aws-`).
     pub region: Option<String>,
     /// `clusterPlan`, e.g. `ESSENTIAL`.
-    pub plan: Option<String>,
+    pub plan: Option<ClusterPlan>,
     /// TiDB Cloud's AWS account (what the access must allow).
     pub account_id: Option<String>,
     #[serde(default)]
@@ -73,11 +76,11 @@ pub struct TidbObserved {
 pub struct NetworkObserved {
     pub id: String,
     pub display_name: Option<String>,
-    pub phase: Option<String>,
-    pub cloud: Option<String>,
+    pub phase: Option<Phase>,
+    pub cloud: Option<Cloud>,
     pub region: Option<String>,
     #[serde(default)]
-    pub connection_types: Vec<String>,
+    pub connection_types: Vec<ConnectionType>,
     #[serde(default)]
     pub zones: Vec<String>,
     #[serde(default)]
@@ -107,7 +110,7 @@ pub struct AccessObserved {
     pub id: String,
     pub display_name: Option<String>,
     pub account: Option<String>,
-    pub phase: Option<String>,
+    pub phase: Option<Phase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -118,7 +121,7 @@ pub struct AccessObserved {
 pub struct ClusterObserved {
     pub id: String,
     pub display_name: Option<String>,
-    pub phase: Option<String>,
+    pub phase: Option<ClusterPhase>,
     pub network_id: Option<String>,
     pub dedicated: bool,
     /// `spec.config.kind`, lower-cased as plans write it (`dedicated`, `basic`, …).
@@ -126,7 +129,7 @@ pub struct ClusterObserved {
     pub kind: Option<String>,
     /// `spec.availability`, as plans write it (`LOW` reads as SINGLE_ZONE, `HIGH` as MULTI_ZONE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<String>,
+    pub availability: Option<Availability>,
     /// `spec.config.cku`: the CKUs asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cku: Option<i32>,
@@ -142,7 +145,7 @@ pub struct ConnectionObserved {
     pub id: String,
     pub display_name: Option<String>,
     pub service_name: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<PrivateLinkConnectionState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(default)]
@@ -169,7 +172,7 @@ impl ConnectionObserved {
     pub fn attachment(&self, unique_name: &str) -> Option<&AttachedObserved> {
         self.attached
             .iter()
-            .find(|a| a.kind.as_deref() == Some("CONFLUENT") && a.unique_name.as_deref() == Some(unique_name))
+            .find(|a| a.kind == Some(DomainType::Confluent) && a.unique_name.as_deref() == Some(unique_name))
     }
 }
 
@@ -178,7 +181,7 @@ impl ConnectionObserved {
 #[serde(deny_unknown_fields)]
 pub struct AttachedObserved {
     pub id: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<DomainType>,
     pub unique_name: Option<String>,
     #[serde(default)]
     pub domains: Vec<DomainObserved>,
@@ -236,14 +239,19 @@ impl Observed {
         if let Some(network) = self.network.as_ref().filter(|_| referenced) {
             let from: &[&str] = &["confluent", "network", "id"];
             let key = |k: &'static str| ["confluent", "network", k];
-            if let Some(v) = text(&network.cloud) {
+            if let Some(v) = network.cloud.as_ref().map(|c| LiveValue::Str(c.to_string())) {
                 push(&key("cloud"), v, from, CONFLUENT);
             }
             if let Some(v) = text(&network.region) {
                 push(&key("region"), v, from, CONFLUENT);
             }
             if !network.connection_types.is_empty() {
-                push(&key("connection_types"), LiveValue::List(network.connection_types.clone()), from, CONFLUENT);
+                push(
+                    &key("connection_types"),
+                    LiveValue::List(network.connection_types.iter().map(ToString::to_string).collect()),
+                    from,
+                    CONFLUENT,
+                );
             }
             if !network.zones.is_empty() {
                 push(&key("zones"), LiveValue::List(network.zones.clone()), from, CONFLUENT);
@@ -351,7 +359,7 @@ impl Engine {
         }
         let unique_name = unique_name(desired, &observed);
         if let (Some(connection), Some(unique_name)) = (&observed.connection, unique_name)
-            && connection.state.as_deref() == Some("ACTIVE")
+            && connection.state == Some(PrivateLinkConnectionState::Active)
             && connection.attachment(&unique_name).is_none()
         {
             let request = AttachDomainRequest { kind: DomainType::Confluent, unique_name };
@@ -381,10 +389,10 @@ impl Engine {
             .map_err(|e| tidb_error("the availability zones", &e))?;
         Ok(Some(TidbObserved {
             cluster_id: cluster.cluster_id.clone(),
-            state: cluster.state.as_ref().map(ToString::to_string),
+            state: cluster.state.clone(),
             cloud: cluster.region.as_ref().and_then(|r| r.cloud_provider.clone()),
             region: cluster.aws_region().map(str::to_owned),
-            plan: cluster.cluster_plan.as_ref().map(ToString::to_string),
+            plan: cluster.cluster_plan.clone(),
             account_id: zones.account_id,
             az_ids: zones.az_ids,
         }))
@@ -501,10 +509,10 @@ pub(crate) fn network_observed(n: Network) -> NetworkObserved {
     NetworkObserved {
         id: n.id.clone(),
         display_name: n.spec.display_name.clone(),
-        phase: n.phase().map(ToString::to_string),
-        cloud: n.spec.cloud.as_ref().map(ToString::to_string),
+        phase: n.phase().cloned(),
+        cloud: n.spec.cloud.clone(),
         region: n.spec.region.clone(),
-        connection_types: n.spec.connection_types.iter().map(ToString::to_string).collect(),
+        connection_types: n.spec.connection_types.clone(),
         zones: n.spec.zones.clone(),
         zonal_subdomains: status.map(|s| s.zonal_subdomains.clone()).unwrap_or_default(),
         dns_domain: status.and_then(|s| s.dns_domain.clone()),
@@ -520,7 +528,7 @@ pub(crate) fn connection_observed(
         id: plc.private_link_connection_id.clone(),
         display_name: plc.display_name.clone(),
         service_name: plc.aws_service_name().map(str::to_owned),
-        state: plc.state.as_ref().map(ToString::to_string),
+        state: plc.state.clone(),
         message: plc.message.clone(),
         attached: plc.attached_domains.into_iter().map(attached_observed).collect(),
     }
@@ -529,7 +537,7 @@ pub(crate) fn connection_observed(
 pub(crate) fn attached_observed(a: AttachDomain) -> AttachedObserved {
     AttachedObserved {
         id: a.attach_domain_id,
-        kind: a.kind.as_ref().map(ToString::to_string),
+        kind: a.kind.clone(),
         unique_name: a.unique_name,
         domains: a
             .domains
@@ -544,7 +552,7 @@ pub(crate) fn access_observed(a: PrivateLinkAccess) -> AccessObserved {
         id: a.id.clone(),
         display_name: a.spec.display_name.clone(),
         account: a.aws_account().map(str::to_owned),
-        phase: a.phase().map(ToString::to_string),
+        phase: a.phase().cloned(),
         error: a.status.as_ref().and_then(|s| s.error_message.clone()),
     }
 }
@@ -553,17 +561,14 @@ pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
     ClusterObserved {
         id: c.id.clone(),
         display_name: c.spec.display_name.clone(),
-        phase: c.phase().map(ToString::to_string),
+        phase: c.phase().cloned(),
         network_id: c.network_id().map(str::to_owned),
         dedicated: c.is_dedicated(),
         kind: c.spec.config.as_ref().map(|k| k.kind.to_ascii_lowercase()),
-        availability: c.spec.availability.as_ref().map(|a| {
-            use linkplan_confluent::resources::clusters::Availability as A;
-            match a {
-                A::SingleZone | A::Low => "SINGLE_ZONE".to_owned(),
-                A::MultiZone | A::High => "MULTI_ZONE".to_owned(),
-                other => other.to_string(),
-            }
+        availability: c.spec.availability.as_ref().map(|a| match a {
+            Availability::SingleZone | Availability::Low => Availability::SingleZone,
+            Availability::MultiZone | Availability::High => Availability::MultiZone,
+            other => other.clone(),
         }),
         cku: c.spec.config.as_ref().and_then(|k| k.cku),
         status_cku: c.status.as_ref().and_then(|s| s.cku),

@@ -20,11 +20,11 @@
 //! referenced cluster (`id` in the plan) is never deleted.
 
 use linkplan_confluent::resources::Cloud;
-use linkplan_confluent::resources::clusters::{Availability, CreateCluster};
+use linkplan_confluent::resources::clusters::{Availability, ClusterPhase, CreateCluster};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, phase_acceptor, recorded, retry_hint, wait_failed,
-    wait_gone, wait_keeping_oldest,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, failed, recorded, retry_hint, wait_failed, wait_gone,
+    wait_keeping_oldest,
 };
 use crate::desired;
 use crate::destroy::{Ownership, ReverseStep, Reverser, cluster_key};
@@ -33,9 +33,14 @@ use crate::observe::{ClusterObserved, cluster_observed, with_causes};
 use crate::step::{Action, Change, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
 
-/// PROVISIONED, FAILED, or pending.
+/// PROVISIONED (not READY: clusters have their own phases), FAILED, or pending.
 pub fn acceptor(cluster: &ClusterObserved) -> Acceptor {
-    phase_acceptor(cluster.phase.as_deref(), "PROVISIONED", None)
+    match &cluster.phase {
+        Some(ClusterPhase::Provisioned) => Acceptor::Ready,
+        Some(ClusterPhase::Failed) => failed(ClusterPhase::Failed.as_str(), None),
+        Some(phase) => Acceptor::Pending(phase.to_string()),
+        None => Acceptor::Pending("(no phase)".to_owned()),
+    }
 }
 
 /// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
@@ -97,7 +102,7 @@ pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>
     let (availability, cku) = match found {
         // The live values (the changes show the plan's).
         Some(c) => (
-            c.availability.clone().unwrap_or_else(|| desired.availability.as_str().to_owned()),
+            c.availability.as_ref().map_or_else(|| desired.availability.as_str().to_owned(), ToString::to_string),
             c.cku.unwrap_or(desired.cku).to_string(),
         ),
         None => (desired.availability.as_str().to_owned(), desired.cku.to_string()),
@@ -105,7 +110,7 @@ pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>
     let mut details = vec![("availability", availability), ("cku", cku)];
     if let Some(c) = found {
         details.insert(0, ("id", c.id.clone()));
-        details.push(("phase", c.phase.clone().unwrap_or_default()));
+        details.push(("phase", c.phase.as_ref().map(ToString::to_string).unwrap_or_default()));
         if let (Some(asked), Some(serving)) = (c.cku, c.status_cku)
             && asked != serving
         {
@@ -141,11 +146,11 @@ fn cluster_changes(desired: &crate::desired::ClusterDesired, live: &crate::obser
         });
     }
     if let Some(live) = &live.availability
-        && live != desired.availability.as_str()
+        && live.as_str() != desired.availability.as_str()
     {
         changes.push(Change {
             key: "confluent.cluster.availability".to_owned(),
-            from: live.clone(),
+            from: live.to_string(),
             to: desired.availability.as_str().to_owned(),
             forces_replacement: true,
         });

@@ -35,7 +35,7 @@ use crate::wait::Acceptor;
 
 /// READY, FAILED, or pending.
 pub fn acceptor(network: &NetworkObserved) -> Acceptor {
-    phase_acceptor(network.phase.as_deref(), "READY", network.error.as_deref())
+    phase_acceptor(network.phase.as_ref(), network.error.as_deref())
 }
 
 /// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.

@@ -16,6 +16,8 @@ use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use linkplan_confluent::resources::Phase;
+
 use crate::Engine;
 use crate::desired::Desired;
 use crate::destroy::{ReverseStep, Reverser};
@@ -202,16 +204,19 @@ fn minutes(d: Duration) -> String {
     if secs < 120 { format!("{secs}s") } else { format!("{} min", secs / 60) }
 }
 
-/// Confluent's READY / PROVISIONING / FAILED lifecycle as an [`Acceptor`].
-pub(crate) fn phase_acceptor(phase: Option<&str>, ready: &str, error: Option<&str>) -> Acceptor {
+/// Confluent's READY / PROVISIONING / FAILED lifecycle (networks, accesses) as an [`Acceptor`].
+pub(crate) fn phase_acceptor(phase: Option<&Phase>, error: Option<&str>) -> Acceptor {
     match phase {
-        Some(p) if p == ready => Acceptor::Ready,
-        Some("FAILED") => {
-            Acceptor::Failed { state: "FAILED".to_owned(), reason: error.unwrap_or("no reason given").to_owned() }
-        }
-        Some(p) => Acceptor::Pending(p.to_owned()),
+        Some(Phase::Ready) => Acceptor::Ready,
+        Some(Phase::Failed) => failed(Phase::Failed.as_str(), error),
+        Some(p) => Acceptor::Pending(p.to_string()),
         None => Acceptor::Pending("(no phase)".to_owned()),
     }
+}
+
+/// A terminal failure state and the vendor's reason, if it gave one.
+pub(crate) fn failed(state: &str, reason: Option<&str>) -> Acceptor {
+    Acceptor::Failed { state: state.to_owned(), reason: reason.unwrap_or("no reason given").to_owned() }
 }
 
 /// After a delete: poll until the resource is gone (`poll` answers `None`).

@@ -31,7 +31,7 @@ use crate::wait::Acceptor;
 
 /// READY, FAILED, or pending.
 pub fn acceptor(access: &AccessObserved) -> Acceptor {
-    phase_acceptor(access.phase.as_deref(), "READY", access.error.as_deref())
+    phase_acceptor(access.phase.as_ref(), access.error.as_deref())
 }
 
 /// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
@@ -47,7 +47,7 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
     let mut details = vec![("display_name", desired.confluent.access.display_name.clone())];
     if let Some(a) = found {
         details.insert(0, ("id", a.id.clone()));
-        details.push(("phase", a.phase.clone().unwrap_or_default()));
+        details.push(("phase", a.phase.as_ref().map(ToString::to_string).unwrap_or_default()));
     }
     Some(p.push(
         StepKind::PrivateLinkAccess,

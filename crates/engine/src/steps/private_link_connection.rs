@@ -27,10 +27,12 @@ use std::sync::Mutex;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use linkplan_tidbcloud::resources::private_link_connections::{CreatePrivateLinkConnection, PrivateLinkConnection};
+use linkplan_tidbcloud::resources::private_link_connections::{
+    CreatePrivateLinkConnection, PrivateLinkConnection, PrivateLinkConnectionState as State,
+};
 
 use super::{
-    ApplyCtx, StepError, StepOutcome, create_unless_found, recorded, retry_hint, wait_failed, wait_gone,
+    ApplyCtx, StepError, StepOutcome, create_unless_found, failed, recorded, retry_hint, wait_failed, wait_gone,
     wait_keeping_oldest,
 };
 use crate::destroy::{NOT_CREATED, ReverseStep, Reverser, connection_key};
@@ -43,13 +45,10 @@ const PENDING_ACCEPTANCE: &str = "PENDING_ACCEPTANCE";
 
 /// ACTIVE, FAILED, or pending (CREATING, PENDING_ACCEPTANCE).
 pub fn acceptor(connection: &ConnectionObserved) -> Acceptor {
-    match connection.state.as_deref() {
-        Some("ACTIVE") => Acceptor::Ready,
-        Some("FAILED") => Acceptor::Failed {
-            state: "FAILED".to_owned(),
-            reason: connection.message.clone().unwrap_or_else(|| "no reason given".to_owned()),
-        },
-        Some(state) => Acceptor::Pending(state.to_owned()),
+    match &connection.state {
+        Some(State::Active) => Acceptor::Ready,
+        Some(State::Failed) => failed(State::Failed.as_str(), connection.message.as_deref()),
+        Some(state) => Acceptor::Pending(state.to_string()),
         None => Acceptor::Pending("(no state)".to_owned()),
     }
 }
@@ -82,7 +81,7 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
     ];
     if let Some(c) = found {
         details.insert(0, ("id", c.id.clone()));
-        details.push(("state", c.state.clone().unwrap_or_default()));
+        details.push(("state", c.state.as_ref().map(ToString::to_string).unwrap_or_default()));
     }
     Some(p.push(
         StepKind::PrivateLinkConnection,

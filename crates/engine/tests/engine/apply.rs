@@ -46,7 +46,7 @@ async fn happy_path_connects_and_then_plans_only_unchanged() {
     // clusters, connections, and the connection's GET for its attached domains.
     assert_eq!(h.requests.load(Ordering::SeqCst) - before, 8, "a no-change plan's requests");
     assert!(again.is_converged(), "second plan:\n{again}");
-    assert_eq!(observed.connection.as_ref().and_then(|c| c.state.as_deref()), Some("ACTIVE"));
+    assert_eq!(observed.connection.as_ref().and_then(|c| c.state.as_ref().map(|s| s.as_str())), Some("ACTIVE"));
     assert!(!plan.is_current(&observed), "the first plan is stale once applied");
     // The access and the cluster are created concurrently, so which one draws which simulated id
     // varies: redact ids.

@@ -68,7 +68,7 @@ async fn an_availability_edit_needs_an_explicit_replace() {
     h.engine.apply(&single, &replace, &h.journal(), &NoProgress).await.expect("the replacement converges");
     let after = h.engine.observe(&single).await.expect("observe").cluster.expect("the new cluster");
     assert_ne!(after.id, before.id, "a new cluster");
-    assert_eq!(after.availability.as_deref(), Some("SINGLE_ZONE"));
+    assert_eq!(after.availability.as_ref().map(|a| a.as_str()), Some("SINGLE_ZONE"));
     let (_, again) = h.observe_and_plan(&single).await;
     assert!(again.is_converged(), "{again}");
 }

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{DigestAuth, Rechallenge};
 use crate::error::Error;
-use crate::resources::{Clusters, PrivateLinkConnections};
+use crate::resources::{Changefeeds, Clusters, PrivateLinkConnections};
 
 /// The production API (Starter/Essential clusters; paths start with `/v1beta1`).
 pub const DEFAULT_BASE_URL: &str = "https://serverless.tidbapi.com";
@@ -115,6 +115,12 @@ impl Client {
     /// Private link connections (for dataflow) of a cluster, and their domains.
     pub fn private_link_connections(&self) -> PrivateLinkConnections<'_> {
         PrivateLinkConnections::new(self)
+    }
+
+    /// Changefeeds of a cluster (into Kafka over a private link connection), the
+    /// connectivity test and the table check.
+    pub fn changefeeds(&self) -> Changefeeds<'_> {
+        Changefeeds::new(self)
     }
 
     /// The base URL in use.

@@ -2,15 +2,17 @@
 //! makes, typed, with HTTP Digest authentication.
 //!
 //! Public API: [`Client`] (built by [`ClientBuilder`] from [`Credentials`], or
-//! [`ClientBuilder::from_env`]), its handlers [`Client::clusters`] and
-//! [`Client::private_link_connections`] (wire types in [`resources`]), and [`Error`] /
+//! [`ClientBuilder::from_env`]), its handlers [`Client::clusters`],
+//! [`Client::private_link_connections`] and [`Client::changefeeds`] (wire types in
+//! [`resources`]), and [`Error`] /
 //! [`ApiError`]. Configuration pieces ([`RetryPolicy`], [`Secret`], [`Exchange`] for observers)
 //! come from `linkplan-http`.
 //!
 //! Every call goes through one private `send` (Digest auth from a cached challenge, so after
 //! the first 401 a call is one request; retries per `retry.rs`; debug logging; observer);
 //! lists follow every page; creates and attaches are never replayed after an ambiguous failure
-//! ([`Error::is_ambiguous`]): use the `find` helpers instead.
+//! ([`Error::is_ambiguous`]): use the `find` helpers instead. A changefeed's Kafka password is a
+//! [`Secret`] and the types holding it are not `Serialize`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

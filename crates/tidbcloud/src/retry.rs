@@ -2,12 +2,15 @@
 //!
 //! - Idempotent calls are repeated on connection errors, timeouts, 429 and 500/502/503/504:
 //!   GETs; DELETE (deleting twice cannot delete two things: a repeat answers the DELETING
-//!   connection or 404); `:detachDomains` (removes by id, cannot add anything); and
-//!   `:attachDomains` with `validateOnly: true` (changes nothing).
-//! - Creates (`POST …/privateLinkConnections`, `:attachDomains`) are repeated only when the
-//!   server provably did nothing: the connection was never made, or it answered 429. After a
-//!   timeout, a dropped connection or a 5xx the error says [`Error::is_ambiguous`], and the
-//!   caller looks the object up by natural key.
+//!   connection or 404); `:detachDomains` (removes by id, cannot add anything);
+//!   `:attachDomains` with `validateOnly: true` (changes nothing); and for changefeeds `:test`
+//!   and `:describeSchemaTable` (change nothing), `:start` / `:stop` and the PATCH edit (they
+//!   set a state or values: twice is the same as once, and none can make a second changefeed).
+//! - Creates (`POST …/privateLinkConnections`, `:attachDomains`, `POST …/changefeeds`) are
+//!   repeated only when the server provably did nothing: the connection was never made, or it
+//!   answered 429. After a timeout, a dropped connection or a 5xx the error says
+//!   [`Error::is_ambiguous`], and the caller looks the object up by natural key (a changefeed by
+//!   its display name).
 //! - A Digest 401 is not a retry: `auth.rs` answers the challenge inside one attempt.
 //! - The wait honours `Retry-After` (on 429 falling back to `X-Ratelimit-Reset`, seconds until
 //!   the per-minute window resets) as a minimum, else jittered exponential backoff;

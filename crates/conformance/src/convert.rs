@@ -340,13 +340,14 @@ fn exclusive_bounds(obj: &Map<String, Value>, out: &mut Map<String, Value>) {
     }
 }
 
-/// `format: int32|int64` on integers is a range; on strings (protobuf JSON for 64-bit
+/// `format: int32|int64|uint64` on integers is a range; on strings (protobuf JSON for 64-bit
 /// integers) it is checked by the formats registered in `lib.rs`.
 fn integer_formats(obj: &Map<String, Value>, out: &mut Map<String, Value>, all_of: &mut Vec<Value>) {
     let is_integer = obj.get("type").and_then(Value::as_str) == Some("integer");
     let range = match obj.get("format").and_then(Value::as_str) {
         Some("int32") => json!({ "minimum": i32::MIN, "maximum": i32::MAX }),
         Some("int64") => json!({ "minimum": i64::MIN, "maximum": i64::MAX }),
+        Some("uint64") => json!({ "minimum": 0, "maximum": u64::MAX }),
         _ => return,
     };
     if is_integer {

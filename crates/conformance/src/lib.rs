@@ -1,9 +1,11 @@
 //! Conformance of HTTP bodies to the vendors' own API documents.
 //!
-//! [`Specs::load`] reads the five vendor documents from `../shared/vendor-specs/` (they are
-//! reference data and are never copied into this repository): the three Confluent Cloud
-//! OpenAPI 3.0 files (`org/v2`, `networking/v1`, `cmk/v2`) and the two TiDB Cloud Swagger 2.0
-//! files (serverless clusters, private link connections). [`Specs::operation`] finds the
+//! [`Specs::load`] reads the nine vendor documents from `../shared/vendor-specs/` (they are
+//! reference data and are never copied into this repository): the six Confluent Cloud
+//! OpenAPI 3.0 files (`org/v2`, `networking/v1`, `cmk/v2`, and for the changefeed's
+//! credentials `iam/v2` service accounts, `apikeys/v2` and the `mds/v2` role bindings) and the
+//! three TiDB Cloud Swagger 2.0 files (serverless clusters, private link connections,
+//! changefeeds). [`Specs::operation`] finds the
 //! operation for a concrete method and path; [`Operation::validate_request`] and
 //! [`Operation::validate_response`] check a JSON body against that operation's schema and return
 //! the [`Violation`]s, each with a JSON pointer into the body. The simulator's conformance check
@@ -36,8 +38,9 @@
 //!   schema name, and the alternative it names must validate (the errors then point into that
 //!   alternative instead of only saying "not valid under any of the schemas").
 //! - **`format`**: `date-time` and `uri` (the only JSON Schema formats the documents use) are
-//!   enforced; `int32`/`int64` on integers become the signed 32/64-bit range, on strings a
-//!   decimal integer of that range. Formats the validator does not know are not enforced
+//!   enforced; `int32`/`int64` on integers become the signed 32/64-bit range, `uint64` (the
+//!   changefeed document's TSOs) the unsigned one, on strings a decimal integer of that range.
+//!   Formats the validator does not know are not enforced
 //!   (OpenAPI: "tools that do not recognize a specific format MAY default back to the type").
 //! - Boolean `exclusiveMinimum`/`exclusiveMaximum` (draft-04 style) become the 2020-12 numbers.
 //! - `x-extensible-enum` is documentation (an open set), so any string is accepted, exactly as
@@ -107,8 +110,12 @@ pub const SPEC_FILES: &[(&str, Vendor)] = &[
     ("confluent-org-v2.yaml", Vendor::Confluent),
     ("confluent-networking-v1.yaml", Vendor::Confluent),
     ("confluent-cmk-v2.yaml", Vendor::Confluent),
+    ("confluent-iam-v2.yaml", Vendor::Confluent),
+    ("confluent-apikeys-v2.yaml", Vendor::Confluent),
+    ("confluent-mds-v2.yaml", Vendor::Confluent),
     ("tidbcloud-serverless-cluster-v1beta1.swagger.json", Vendor::Tidbcloud),
     ("tidbcloud-serverless-privatelink-v1beta1.swagger.json", Vendor::Tidbcloud),
+    ("tidbcloud-serverless-cdc-v1beta1.swagger.json", Vendor::Tidbcloud),
 ];
 
 /// Everything that can go wrong loading a document or turning one of its schemas into a
@@ -426,6 +433,7 @@ impl Operation {
                     .should_validate_formats(true)
                     .with_format("int32", |s: &str| s.parse::<i32>().is_ok())
                     .with_format("int64", |s: &str| s.parse::<i64>().is_ok())
+                    .with_format("uint64", |s: &str| s.parse::<u64>().is_ok())
                     .build(&schema)
                     .map_err(|e| e.to_string())
             })

@@ -336,3 +336,77 @@ fn response_keys_parse() {
     assert_eq!(ResponseKey::parse("x-extension"), None);
     assert_eq!(ResponseKey::Range(4).to_string(), "4XX");
 }
+
+/// The changefeed document and the three Confluent IAM documents: their operations resolve
+/// (colon methods, the literal `privateLinkEndpoint` over `{changefeedId}`, the role bindings
+/// from `mds/v2`) and their bodies check, the read-only API key secret and the uint64 TSO
+/// included.
+#[test]
+fn changefeed_and_iam_documents() {
+    let Some(specs) = specs() else { return };
+    let find =
+        |vendor: Vendor, method: &str, path: &str| specs.operation(vendor, method, path).map(|o| o.id().to_owned());
+    let ti = Vendor::Tidbcloud;
+    let feeds = "/v1beta1/clusters/1/changefeeds";
+    for (method, path, id) in [
+        ("GET", feeds.to_owned(), "ChangefeedService_ListChangefeeds"),
+        ("POST", feeds.to_owned(), "ChangefeedService_CreateChangefeed"),
+        ("GET", format!("{feeds}/cf-1"), "ChangefeedService_GetChangefeed"),
+        ("PATCH", format!("{feeds}/cf-1"), "ChangefeedService_EditChangefeed"),
+        ("DELETE", format!("{feeds}/cf-1"), "ChangefeedService_DeleteChangefeed"),
+        ("POST", format!("{feeds}/cf-1:start"), "ChangefeedService_StartChangefeed"),
+        ("POST", format!("{feeds}/cf-1:stop"), "ChangefeedService_StopChangefeed"),
+        ("POST", format!("{feeds}:test"), "ChangefeedService_TestChangefeed"),
+        ("POST", format!("{feeds}:describeSchemaTable"), "ChangefeedService_DescribeSchemaTable"),
+        ("GET", format!("{feeds}/privateLinkEndpoint"), "ChangefeedService_GetPrivateLinkEndpoint"),
+    ] {
+        assert_eq!(find(ti, method, &path).as_deref(), Some(id), "{method} {path}");
+    }
+    let cf = Vendor::Confluent;
+    for (method, path, id) in [
+        ("GET", "/iam/v2/service-accounts?display_name=a", "listIamV2ServiceAccounts"),
+        ("PATCH", "/iam/v2/service-accounts/sa-1", "updateIamV2ServiceAccount"),
+        ("POST", "/iam/v2/api-keys", "createIamV2ApiKey"),
+        ("DELETE", "/iam/v2/api-keys/KEY1", "deleteIamV2ApiKey"),
+        ("GET", "/iam/v2/role-bindings?crn_pattern=crn%3A%2F%2Fx", "listIamV2RoleBindings"),
+        ("DELETE", "/iam/v2/role-bindings/rb-1", "deleteIamV2RoleBinding"),
+        ("GET", "/org/v2/organizations", "listOrgV2Organizations"),
+    ] {
+        assert_eq!(find(cf, method, path).as_deref(), Some(id), "{method} {path}");
+    }
+
+    let sink = json!({ "type": "KAFKA", "kafka": {
+        "network": { "networkType": "PRIVATE_LINK", "privateLink": { "privateLinkConnectionId": "plc-1", "port": 9092 } },
+        "authentication": { "authType": "SASL_PLAIN", "username": "K", "password": "S", "enableTls": true,
+                            "serverName": "lkc-1.dom.us-east-1.aws.confluent.cloud" },
+        "dataFormat": { "protocol": "CANAL_JSON" },
+        "topicPartitionConfig": { "dispatchType": "ONE_TOPIC", "defaultTopic": "t", "partitionNum": 3 },
+    }});
+    let create = json!({ "displayName": "cf", "sink": sink, "filter": { "filterRule": ["a.*"] },
+                         "startPosition": { "mode": "FROM_TSO", "tso": "449812354101215234" } });
+    assert_eq!(specs.validate_request(ti, "POST", feeds, Some(&create)), vec![]);
+    assert_eq!(pointers(&specs.validate_request(ti, "POST", feeds, Some(&json!({ "sink": sink })))), [""]);
+    let mut bad_tso = create.clone();
+    bad_tso["startPosition"]["tso"] = json!("-1");
+    assert!(!specs.validate_request(ti, "POST", feeds, Some(&bad_tso)).is_empty(), "a uint64 TSO is not negative");
+    let test = format!("{feeds}:test");
+    assert_eq!(specs.validate_request(ti, "POST", &test, Some(&json!({ "sink": sink }))), vec![]);
+    assert_eq!(specs.validate_response(ti, "POST", &test, 200, Some(&json!({}))), vec![]);
+    let running = json!({ "changefeedId": "cf-1", "clusterId": "1", "state": "RUNNING", "sink": sink,
+                          "filter": { "filterRule": ["a.*"] }, "startPosition": { "mode": "FROM_NOW" },
+                          "checkpoint": { "tso": "1", "time": "2026-01-01T00:00:00Z" },
+                          "createTime": "2026-01-01T00:00:00Z", "updateTime": null });
+    assert_eq!(specs.validate_response(ti, "GET", &format!("{feeds}/cf-1"), 200, Some(&running)), vec![]);
+    let key = json!({ "spec": { "display_name": "k", "owner": { "id": "sa-1" },
+                                "resource": { "id": "lkc-1", "environment": "env-1" } } });
+    assert_eq!(specs.validate_request(cf, "POST", "/iam/v2/api-keys", Some(&key)), vec![]);
+    let mut with_secret = key.clone();
+    with_secret["spec"]["secret"] = json!("S");
+    assert_eq!(pointers(&specs.validate_request(cf, "POST", "/iam/v2/api-keys", Some(&with_secret))), ["/spec/secret"]);
+    let binding = json!({ "principal": "User:sa-1", "role_name": "DeveloperWrite",
+                          "crn_pattern": "crn://confluent.cloud/organization=o/environment=e/cloud-cluster=c/kafka=c/topic=t*" });
+    assert_eq!(specs.validate_request(cf, "POST", "/iam/v2/role-bindings", Some(&binding)), vec![]);
+    let mut group = binding.clone();
+    group["principal"] = json!("sa-1");
+    assert_eq!(pointers(&specs.validate_request(cf, "POST", "/iam/v2/role-bindings", Some(&group))), ["/principal"]);
+}

@@ -13,6 +13,8 @@ pub(crate) struct IdGen {
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const HEX: &[u8] = b"0123456789abcdef";
 const DIGITS: &[u8] = b"0123456789";
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 impl IdGen {
     pub(crate) fn new(seed: u64) -> IdGen {
@@ -48,6 +50,16 @@ impl IdGen {
 
     pub(crate) fn alnum(&mut self, len: usize) -> String {
         self.chars(LOWER_ALNUM, len)
+    }
+
+    /// An API key id: 16 upper-case alphanumerics, as Confluent's look.
+    pub(crate) fn api_key(&mut self) -> String {
+        self.chars(UPPER_ALNUM, 16)
+    }
+
+    /// An API key secret: 64 base64 characters (fake; only the simulator accepts it).
+    pub(crate) fn api_secret(&mut self) -> String {
+        self.chars(SECRET, 64)
     }
 }
 

@@ -21,6 +21,7 @@ mod fields;
 mod http;
 mod ids;
 mod state;
+mod table_filter;
 mod tidbcloud;
 pub mod world;
 
@@ -171,6 +172,20 @@ pub struct Inventory {
     pub attached_domains: usize,
 }
 
+/// Live counts of the changefeed's side of the world, from [`RunningSim::cdc_inventory`]: what
+/// tests count to prove that an apply left one changefeed, one key and no orphans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CdcInventory {
+    /// Changefeeds (any state).
+    pub changefeeds: usize,
+    /// Confluent service accounts.
+    pub service_accounts: usize,
+    /// Confluent API keys (seeded or created; the world's Cloud keys in `credentials` are not).
+    pub api_keys: usize,
+    /// Confluent role bindings.
+    pub role_bindings: usize,
+}
+
 /// A (user, secret) pair.
 type KeyPair = (String, String);
 
@@ -251,6 +266,17 @@ impl RunningSim {
             kafka_clusters: s.kafka.iter().filter(|c| live(&c.meta.deleted)).count(),
             private_link_connections: s.plcs.iter().filter(|p| live(&p.meta.deleted)).count(),
             attached_domains: s.plcs.iter().filter(|p| live(&p.meta.deleted)).map(|p| p.domains.len()).sum(),
+        }
+    }
+
+    /// How many changefeeds, service accounts, API keys and role bindings the world holds now.
+    pub fn cdc_inventory(&self) -> CdcInventory {
+        let s = self.app.world();
+        CdcInventory {
+            changefeeds: s.changefeeds.len(),
+            service_accounts: s.service_accounts.len(),
+            api_keys: s.api_keys.len(),
+            role_bindings: s.role_bindings.len(),
         }
     }
 

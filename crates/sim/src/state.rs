@@ -1,12 +1,34 @@
 //! The world at run time: every resource, its lifecycle, and the link between the two vendors.
+//!
+//! The link rule has two halves: [`State::link`] here (can a private link connection be ACTIVE)
+//! and [`State::sink_link`] in `sink.rs` (can a changefeed's Kafka sink use that connection to
+//! reach and write a Kafka cluster). Changefeed lifecycles are in `changefeeds.rs`.
+
+mod changefeeds;
+mod sink;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::clock::{Clock, ClockMode};
+pub(crate) use changefeeds::{
+    CREATE_FAILED, Changefeed, DELETED, MAX_CHANGEFEEDS, PAUSED, RUNNING, RUNNING_FAILED, WARNING,
+};
+pub(crate) use sink::{BOOTSTRAP_PORT, DispatchType, KafkaSink, TableSelection};
+
+use crate::clock::{Clock, ClockMode, parse_rfc3339};
 use crate::faults::{Faults, Vendor};
 use crate::ids::IdGen;
 use crate::world::{ConfluentKey, Delays, ForcedFailure, RateLimits, ResourceKind, TidbKey, World};
+
+/// A secret kept in the world (an API key's, a changefeed's SASL password): `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Hidden(pub(crate) String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 /// Confluent phases (open enums in the specs; these are the values the simulator produces).
 pub(crate) const PROVISIONING: &str = "PROVISIONING";
@@ -32,7 +54,7 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
-    fn at(now: Duration, due: Option<Duration>) -> Meta {
+    pub(crate) fn at(now: Duration, due: Option<Duration>) -> Meta {
         Meta { created: now, updated: now, deleted: None, due }
     }
 }
@@ -117,6 +139,68 @@ pub(crate) struct TidbCluster {
     pub(crate) azs: Vec<String>,
     pub(crate) project_id: Option<String>,
     pub(crate) created: Duration,
+    /// User tables, in seed order.
+    pub(crate) tables: Vec<Table>,
+    pub(crate) gc: GcSafePoint,
+}
+
+/// A user table of a TiDB cluster.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    /// A primary key or a NOT NULL unique key.
+    pub(crate) handle_key: bool,
+}
+
+/// Where a cluster's GC safe point is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum GcSafePoint {
+    /// Fixed, in Unix milliseconds.
+    Fixed(u64),
+    /// Trailing simulated time by this much.
+    Trailing(Duration),
+}
+
+/// A Confluent service account.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceAccount {
+    pub(crate) id: String,
+    pub(crate) display_name: String,
+    pub(crate) description: String,
+    pub(crate) meta: Meta,
+}
+
+/// The resource an API key is for (a Kafka cluster of an environment).
+#[derive(Debug, Clone)]
+pub(crate) struct KeyResource {
+    pub(crate) id: String,
+    pub(crate) env: String,
+}
+
+/// A Confluent API key; the secret is shown once, in the create response.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiKey {
+    pub(crate) id: String,
+    pub(crate) secret: Hidden,
+    pub(crate) display_name: String,
+    pub(crate) description: String,
+    /// `sa-…` or `u-…`.
+    pub(crate) owner: String,
+    pub(crate) resource: Option<KeyResource>,
+    /// From when a SASL login with the key works.
+    pub(crate) ready_at: Duration,
+    pub(crate) meta: Meta,
+}
+
+/// A Confluent role binding.
+#[derive(Debug, Clone)]
+pub(crate) struct RoleBinding {
+    pub(crate) id: String,
+    pub(crate) principal: String,
+    pub(crate) role_name: String,
+    pub(crate) crn_pattern: String,
+    pub(crate) meta: Meta,
 }
 
 #[derive(Debug, Clone)]
@@ -181,10 +265,14 @@ pub(crate) struct State {
     pub(crate) kafka: Vec<KafkaCluster>,
     pub(crate) tidb_clusters: Vec<TidbCluster>,
     pub(crate) plcs: Vec<Plc>,
+    pub(crate) service_accounts: Vec<ServiceAccount>,
+    pub(crate) api_keys: Vec<ApiKey>,
+    pub(crate) role_bindings: Vec<RoleBinding>,
+    pub(crate) changefeeds: Vec<Changefeed>,
     pub(crate) nonces: HashMap<String, Nonce>,
 }
 
-fn secs(s: f64) -> Duration {
+pub(crate) fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::ZERO)
 }
 
@@ -283,6 +371,68 @@ impl State {
                 azs: c.availability_zones.clone(),
                 project_id: c.project_id.clone(),
                 created: now,
+                tables: c
+                    .databases
+                    .iter()
+                    .flat_map(|db| {
+                        db.tables.iter().map(|t| Table {
+                            schema: db.name.clone(),
+                            name: t.name.clone(),
+                            handle_key: t.handle_key,
+                        })
+                    })
+                    .collect(),
+                gc: match c.gc_safe_point.as_deref().and_then(parse_rfc3339) {
+                    Some(ms) => GcSafePoint::Fixed(ms),
+                    None => GcSafePoint::Trailing(secs(c.gc_life_time)),
+                },
+            })
+            .collect();
+        let service_accounts = world
+            .confluent
+            .service_accounts
+            .iter()
+            .map(|a| ServiceAccount {
+                id: a.id.clone(),
+                display_name: a.display_name.clone(),
+                description: a.description.clone().unwrap_or_default(),
+                meta: Meta::at(now, None),
+            })
+            .collect();
+        let api_keys = world
+            .confluent
+            .api_keys
+            .iter()
+            .map(|k| ApiKey {
+                id: k.id.clone(),
+                secret: Hidden(k.secret.clone()),
+                display_name: k.display_name.clone().unwrap_or_default(),
+                description: k.description.clone().unwrap_or_default(),
+                owner: k.owner.clone(),
+                resource: k.resource.as_ref().map(|r| KeyResource {
+                    id: r.clone(),
+                    env: world
+                        .confluent
+                        .clusters
+                        .iter()
+                        .find(|c| &c.id == r)
+                        .map(|c| c.environment.clone())
+                        .unwrap_or_default(),
+                }),
+                ready_at: now,
+                meta: Meta::at(now, None),
+            })
+            .collect();
+        let role_bindings = world
+            .confluent
+            .role_bindings
+            .iter()
+            .map(|b| RoleBinding {
+                id: b.id.clone(),
+                principal: b.principal.clone(),
+                role_name: b.role_name.clone(),
+                crn_pattern: b.crn_pattern.clone(),
+                meta: Meta::at(now, None),
             })
             .collect();
         let plcs = seed_connections(&world, &networks, &tidb_clusters, &mut ids, now, delays);
@@ -308,6 +458,10 @@ impl State {
             kafka,
             tidb_clusters,
             plcs,
+            service_accounts,
+            api_keys,
+            role_bindings,
+            changefeeds: Vec::new(),
             nonces: HashMap::new(),
         };
         // A seeded connection was requested at time zero, with the world's accesses.
@@ -347,7 +501,7 @@ impl State {
     }
 
     /// The configured failure for a resource of this kind and name, if any.
-    fn forced_failure(&self, kind: ResourceKind, name: Option<&str>) -> Option<String> {
+    pub(crate) fn forced_failure(&self, kind: ResourceKind, name: Option<&str>) -> Option<String> {
         self.failures
             .iter()
             .find(|f| f.kind == kind && f.display_name.as_deref().is_none_or(|want| Some(want) == name))
@@ -454,7 +608,26 @@ impl State {
             p.meta.updated = now;
             return true;
         }
+        if let Some(cf) = self.changefeeds.iter_mut().find(|c| c.id == id) {
+            cf.state = if cf.state == CREATING { CREATE_FAILED } else { RUNNING_FAILED };
+            cf.error = Some(message.to_owned());
+            cf.warned_at = None;
+            cf.meta.due = None;
+            cf.meta.updated = now;
+            return true;
+        }
         false
+    }
+
+    /// A TiDB cluster's GC safe point now, in Unix milliseconds.
+    pub(crate) fn gc_safe_point(&self, c: &TidbCluster) -> u64 {
+        match c.gc {
+            GcSafePoint::Fixed(ms) => ms,
+            GcSafePoint::Trailing(by) => {
+                let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+                self.clock.unix_millis(self.now()).saturating_sub(by)
+            }
+        }
     }
 
     /// Run every transition that is due. Called on each request and after the clock moves.
@@ -582,6 +755,9 @@ impl State {
             }
             p.domains.retain(|d| !(d.state == DELETING && d.due.is_some_and(|t| t <= now)));
         }
+
+        // Changefeeds last: they judge their sink against everything above as it is now.
+        self.tick_changefeeds(now);
     }
 
     /// Where a TiDB connection to an endpoint service stands, given the Confluent side.

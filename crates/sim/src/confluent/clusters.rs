@@ -11,7 +11,7 @@ use super::{
 };
 use crate::fields::Fields;
 use crate::http::{App, Ids, insert, json, query_all, query_one, query_pairs, read_json};
-use crate::state::{KafkaCluster, Meta, PROVISIONED, PROVISIONING, State};
+use crate::state::{BOOTSTRAP_PORT, KafkaCluster, Meta, PROVISIONED, PROVISIONING, State};
 
 const AVAILABILITY: [&str; 4] = ["SINGLE_ZONE", "MULTI_ZONE", "LOW", "HIGH"];
 
@@ -36,12 +36,9 @@ fn render(s: &State, c: &KafkaCluster) -> Value {
             obj.insert("deletion_protection".to_owned(), json!(p));
         }
         if c.phase == PROVISIONED {
-            let dns = c.network.as_ref().and_then(|nid| s.networks.iter().find(|n| &n.id == nid)).map_or_else(
-                || format!("{}.aws.confluent.cloud", c.region),
-                |n| format!("{}.{}.aws.confluent.cloud", n.dns_id, n.region),
-            );
-            let bootstrap = format!("{}.{dns}:9092", c.id);
-            let http = format!("https://{}.{dns}:443", c.id);
+            let host = s.bootstrap_host(c);
+            let bootstrap = format!("{host}:{BOOTSTRAP_PORT}");
+            let http = format!("https://{host}:443");
             obj.insert("kafka_bootstrap_endpoint".to_owned(), json!(format!("SASL_SSL://{bootstrap}")));
             obj.insert("http_endpoint".to_owned(), json!(http));
             obj.insert(

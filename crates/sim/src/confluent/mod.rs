@@ -1,10 +1,15 @@
-//! Confluent Cloud: `org/v2` environments, `networking/v1` networks and accesses, `cmk/v2` clusters.
+//! Confluent Cloud: `org/v2` environments and organizations, `networking/v1` networks and
+//! accesses, `cmk/v2` clusters, and `iam/v2` service accounts, API keys and role bindings.
 
+mod api_keys;
 pub(crate) mod auth;
 mod clusters;
 mod environments;
 mod networks;
+mod organizations;
 mod private_link_accesses;
+mod role_bindings;
+mod service_accounts;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -17,6 +22,8 @@ use serde_json::{Value, json};
 use crate::fields::{FieldError, Fields};
 use crate::http::{App, BodyError, json, query_one};
 use crate::state::State;
+
+pub(crate) use role_bindings::ROLES;
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()
@@ -34,6 +41,17 @@ pub(crate) fn routes() -> Router<App> {
         )
         .route("/cmk/v2/clusters", get(clusters::list).post(clusters::create))
         .route("/cmk/v2/clusters/{id}", get(clusters::get).delete(clusters::delete).patch(clusters::update))
+        .route("/org/v2/organizations", get(organizations::list))
+        .route("/org/v2/organizations/{id}", get(organizations::get))
+        .route("/iam/v2/service-accounts", get(service_accounts::list).post(service_accounts::create))
+        .route(
+            "/iam/v2/service-accounts/{id}",
+            get(service_accounts::get).patch(service_accounts::update).delete(service_accounts::delete),
+        )
+        .route("/iam/v2/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/iam/v2/api-keys/{id}", get(api_keys::get).patch(api_keys::update).delete(api_keys::delete))
+        .route("/iam/v2/role-bindings", get(role_bindings::list).post(role_bindings::create))
+        .route("/iam/v2/role-bindings/{id}", get(role_bindings::get).delete(role_bindings::delete))
 }
 
 /// One error in Confluent's `{"errors":[…]}` body.

@@ -11,8 +11,6 @@ use crate::fields::Fields;
 use crate::http::{App, Ids, json, query_one, query_pairs, read_json};
 use crate::state::{ACTIVE, Attached, CREATING, DELETING, Meta, Plc, State, confluent_domain_names};
 
-const COLLECTION: &str = "privateLinkConnections";
-
 /// `PrivateLinkConnectionState.Enum`.
 const STATES: [&str; 5] = ["CREATING", "ACTIVE", "FAILED", "PENDING_ACCEPTANCE", "DELETING"];
 
@@ -81,24 +79,15 @@ fn caller(c: Option<Extension<Caller>>) -> String {
     c.map_or_else(|| "apikey".to_owned(), |Extension(Caller(k))| format!("apikey-{k}"))
 }
 
-/// `GET …/{collection}`: the list, or the `:getAvailabilityZones` custom method.
-pub(crate) async fn collection_get(
-    AxState(app): AxState<App>,
-    Ids((cluster, collection)): Ids<(String, String)>,
-    uri: Uri,
-) -> TiResult {
-    match collection.as_str() {
-        COLLECTION => list(&app, &cluster, &uri),
-        "privateLinkConnections:getAvailabilityZones" => {
-            let s = app.world();
-            let c = s.tidb_clusters.iter().find(|c| c.id == cluster).ok_or_else(|| no_cluster(&cluster))?;
-            Ok(json(StatusCode::OK, &json!({ "accountId": c.account, "azIds": c.azs })))
-        }
-        _ => Err(TiError::not_found(format!("no such resource: {}", uri.path()))),
-    }
+/// `GET …/privateLinkConnections:getAvailabilityZones`: TiDB's account and the cluster's AZs.
+pub(crate) fn availability_zones(app: &App, cluster: &str) -> TiResult {
+    let s = app.world();
+    let c = s.tidb_clusters.iter().find(|c| c.id == cluster).ok_or_else(|| no_cluster(cluster))?;
+    Ok(json(StatusCode::OK, &json!({ "accountId": c.account, "azIds": c.azs })))
 }
 
-fn list(app: &App, cluster: &str, uri: &Uri) -> TiResult {
+/// `GET …/privateLinkConnections`: the list (`pageSize`, `pageToken`, `state`).
+pub(crate) fn list(app: &App, cluster: &str, uri: &Uri) -> TiResult {
     let pairs = query_pairs(uri);
     let (offset, size) = page_window(&pairs, 10, 100)?;
     let state = query_one(&pairs, "state").filter(|s| !s.is_empty());
@@ -122,16 +111,7 @@ fn list(app: &App, cluster: &str, uri: &Uri) -> TiResult {
 }
 
 /// `POST …/privateLinkConnections`: create.
-pub(crate) async fn collection_post(
-    AxState(app): AxState<App>,
-    Ids((cluster, collection)): Ids<(String, String)>,
-    who: Option<Extension<Caller>>,
-    uri: Uri,
-    body: Body,
-) -> TiResult {
-    if collection != COLLECTION {
-        return Err(TiError::not_found(format!("no such resource: {}", uri.path())));
-    }
+pub(crate) async fn create(app: &App, cluster: String, who: Option<Extension<Caller>>, body: Body) -> TiResult {
     let body = read_json(body, app.body_limit).await?;
     let root = Fields::root(&body);
     let plc = root.obj_req("privateLinkConnection", "/privateLinkConnection")?;

@@ -1,32 +1,69 @@
-//! TiDB Cloud Starter/Essential (`/v1beta1`): clusters and private link connections, Digest auth.
+//! TiDB Cloud Starter/Essential (`/v1beta1`): clusters, private link connections and
+//! changefeeds, Digest auth.
 
+mod changefeeds;
 mod clusters;
 mod connections;
 pub(crate) mod digest;
 
-use axum::Router;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::State as AxState;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
 use crate::fields::FieldError;
-use crate::http::{App, BodyError, json, query_one};
+use crate::http::{App, BodyError, Ids, json, query_one};
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()
         .route("/v1beta1/clusters", get(clusters::list))
         .route("/v1beta1/clusters/{cluster}", get(clusters::get))
-        .route(
-            "/v1beta1/clusters/{cluster}/{collection}",
-            get(connections::collection_get).post(connections::collection_post),
-        )
+        .route("/v1beta1/clusters/{cluster}/{collection}", get(collection_get).post(collection_post))
         .route(
             "/v1beta1/clusters/{cluster}/privateLinkConnections/{plc}",
             get(connections::get).delete(connections::delete).post(connections::custom_method),
         )
+        .route(
+            "/v1beta1/clusters/{cluster}/changefeeds/{changefeed}",
+            get(changefeeds::get).delete(changefeeds::delete).patch(changefeeds::edit).post(changefeeds::custom_method),
+        )
+}
+
+/// `GET …/clusters/{id}/{collection}`: a collection, or a collection's custom method (axum
+/// cannot route `collection:verb`).
+async fn collection_get(
+    AxState(app): AxState<App>,
+    Ids((cluster, collection)): Ids<(String, String)>,
+    uri: Uri,
+) -> TiResult {
+    match collection.as_str() {
+        "privateLinkConnections" => connections::list(&app, &cluster, &uri),
+        "privateLinkConnections:getAvailabilityZones" => connections::availability_zones(&app, &cluster),
+        "changefeeds" => changefeeds::list(&app, &cluster, &uri),
+        _ => Err(TiError::not_found(format!("no such resource: {}", uri.path()))),
+    }
+}
+
+/// `POST …/clusters/{id}/{collection}`: a create, or a collection's custom method.
+async fn collection_post(
+    AxState(app): AxState<App>,
+    Ids((cluster, collection)): Ids<(String, String)>,
+    who: Option<Extension<Caller>>,
+    uri: Uri,
+    body: Body,
+) -> TiResult {
+    match collection.as_str() {
+        "privateLinkConnections" => connections::create(&app, cluster, who, body).await,
+        "changefeeds" => changefeeds::create(&app, &cluster, body).await,
+        "changefeeds:test" => changefeeds::test(&app, &cluster, body).await,
+        "changefeeds:describeSchemaTable" => changefeeds::describe_schema_table(&app, &cluster, body).await,
+        _ => Err(TiError::not_found(format!("no such resource: {}", uri.path()))),
+    }
 }
 
 /// TiDB Cloud's error body: `{code, message, details}` (google.rpc.Status shape).

@@ -15,8 +15,9 @@ use std::path::Path;
 use crate::error::SimError;
 
 pub use seed::{
-    AccessSeed, ConfluentKey, ConfluentSide, ConnectionSeed, Credentials, Delays, DomainSeed, EnvironmentSeed,
-    ForcedFailure, KafkaClusterSeed, NetworkSeed, RateLimits, ResourceKind, TidbClusterSeed, TidbKey, TidbSide, World,
+    AccessSeed, ApiKeySeed, ConfluentKey, ConfluentSide, ConnectionSeed, Credentials, DatabaseSeed, Delays, DomainSeed,
+    EnvironmentSeed, ForcedFailure, KafkaClusterSeed, NetworkSeed, RateLimits, ResourceKind, RoleBindingSeed,
+    ServiceAccountSeed, TableSeed, TidbClusterSeed, TidbKey, TidbSide, World,
 };
 
 /// The built-in world: matches `examples/orders-cdc.yaml` and `fixtures/sim/worlds/example.yaml`.

@@ -125,6 +125,72 @@ pub struct TidbClusterSeed {
     /// The `tidb.cloud/project` label.
     #[serde(default)]
     pub project_id: Option<String>,
+    /// The cluster's user databases and their tables: what changefeed filters select and
+    /// `:describeSchemaTable` reports.
+    #[serde(default)]
+    pub databases: Vec<DatabaseSeed>,
+    /// A fixed `gcSafePoint` (RFC 3339). Without it the safe point trails simulated time by
+    /// `gc_life_time`, as TiDB's GC does.
+    #[serde(default)]
+    pub gc_safe_point: Option<String>,
+    /// Seconds the GC safe point trails simulated time by (TiDB's `tidb_gc_life_time`, 10 minutes
+    /// by default); ignored when `gc_safe_point` is set.
+    #[serde(default = "default_gc_life_time")]
+    pub gc_life_time: f64,
+}
+
+fn default_gc_life_time() -> f64 {
+    600.0
+}
+
+/// A user database of a TiDB cluster.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSeed {
+    /// The schema name.
+    pub name: String,
+    /// Its tables: a name (a table with a handle key) or `{name, handle_key}`.
+    #[serde(default)]
+    pub tables: Vec<TableSeed>,
+}
+
+/// A table: its name and whether it has a handle key (a primary key or a NOT NULL unique key),
+/// without which a changefeed replicates it only in `FORCE_SYNC` mode.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(from = "TableSeedRepr")]
+pub struct TableSeed {
+    /// The table name.
+    pub name: String,
+    /// Has a primary or NOT NULL unique key (default true).
+    pub handle_key: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TableSeedRepr {
+    Name(String),
+    Table(TableFields),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFields {
+    name: String,
+    #[serde(default = "yes")]
+    handle_key: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl From<TableSeedRepr> for TableSeed {
+    fn from(repr: TableSeedRepr) -> TableSeed {
+        match repr {
+            TableSeedRepr::Name(name) => TableSeed { name, handle_key: true },
+            TableSeedRepr::Table(t) => TableSeed { name: t.name, handle_key: t.handle_key },
+        }
+    }
 }
 
 /// An existing TiDB private link connection (`AWS_ENDPOINT_SERVICE`), ACTIVE unless `state` says
@@ -204,6 +270,74 @@ pub struct ConfluentSide {
     /// Existing Kafka clusters.
     #[serde(default)]
     pub clusters: Vec<KafkaClusterSeed>,
+    /// Existing service accounts (`iam/v2`).
+    #[serde(default)]
+    pub service_accounts: Vec<ServiceAccountSeed>,
+    /// Existing API keys (`iam/v2`), with their secrets: what a changefeed's SASL login needs.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeySeed>,
+    /// Existing role bindings (`iam/v2`, the RBAC document).
+    #[serde(default)]
+    pub role_bindings: Vec<RoleBindingSeed>,
+}
+
+/// An existing service account.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccountSeed {
+    /// `sa-…`.
+    pub id: String,
+    /// Display name, unique in the organization.
+    pub display_name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An existing API key; it works on the data plane from the start.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeySeed {
+    /// The key id (the SASL username).
+    pub id: String,
+    /// The secret (the SASL password); never returned by the API.
+    pub secret: String,
+    /// The owner: a service account of this world (`sa-…`) or a user id (`u-…`).
+    pub owner: String,
+    /// The Kafka cluster (`lkc-…`, of this world) the key is for; none makes a key no sink accepts.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl std::fmt::Debug for ApiKeySeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeySeed")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .field("owner", &self.owner)
+            .field("resource", &self.resource)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An existing role binding.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBindingSeed {
+    /// `rb-…`.
+    pub id: String,
+    /// `User:sa-…` (or `User:u-…`, `Group:…`).
+    pub principal: String,
+    /// A Confluent Cloud role, e.g. `DeveloperWrite`.
+    pub role_name: String,
+    /// The scope, e.g. `crn://confluent.cloud/organization=…/environment=…/cloud-cluster=lkc-…/kafka=lkc-…/topic=orders.*`.
+    pub crn_pattern: String,
 }
 
 /// A Confluent environment.
@@ -337,6 +471,14 @@ pub struct Delays {
     pub private_link_connection_delete: f64,
     /// Attached domains CREATING → ACTIVE (and DELETING → gone on detach).
     pub domains: f64,
+    /// Changefeed CREATING → RUNNING / CREATE_FAILED (the sink is judged when it ends).
+    pub changefeed: f64,
+    /// How far a RUNNING changefeed's checkpoint trails simulated time.
+    pub changefeed_lag: f64,
+    /// How long a changefeed stays WARNING (its sink broken, retrying) before RUNNING_FAILED.
+    pub changefeed_warning: f64,
+    /// A new API key works on the data plane (a SASL login) only this long after its creation.
+    pub api_key_ready: f64,
 }
 
 impl Default for Delays {
@@ -352,6 +494,10 @@ impl Default for Delays {
             private_link_connection: 4.0,
             private_link_connection_delete: 2.0,
             domains: 2.0,
+            changefeed: 5.0,
+            changefeed_lag: 2.0,
+            changefeed_warning: 1800.0,
+            api_key_ready: 3.0,
         }
     }
 }
@@ -386,6 +532,8 @@ pub enum ResourceKind {
     Cluster,
     /// TiDB private link connection.
     PrivateLinkConnection,
+    /// TiDB changefeed (CREATE_FAILED instead of RUNNING).
+    Changefeed,
 }
 
 /// Rate limits per API key and minute of simulated time: every authenticated request is counted

@@ -3,7 +3,8 @@
 //! finds it in the text.
 
 use super::{Delays, World};
-use crate::clock::ClockMode;
+use crate::clock::{ClockMode, parse_rfc3339};
+use crate::confluent::ROLES;
 use crate::state::{ACTIVE, State};
 
 impl World {
@@ -118,6 +119,8 @@ impl World {
                 one_of("cluster phase", phase, &["PROVISIONING", "PROVISIONED", "FAILED"])?;
             }
         }
+        self.validate_tables()?;
+        self.validate_iam(&mut seen)?;
         let mut domain_ids = std::collections::HashSet::new();
         // A seeded ACTIVE connection must be one the simulator would have made ACTIVE: ask the link
         // rule of the world as it starts.
@@ -195,6 +198,121 @@ impl World {
         Ok(())
     }
 }
+
+impl World {
+    /// Each TiDB cluster's databases and tables, and its GC safe point.
+    fn validate_tables(&self) -> Result<(), Invalid> {
+        for c in &self.tidbcloud.clusters {
+            if let Some(at) = &c.gc_safe_point
+                && parse_rfc3339(at).is_none()
+            {
+                return Err(Invalid::new(
+                    format!("TiDB cluster {}: gc_safe_point must be an RFC 3339 timestamp", c.id),
+                    Some(at),
+                ));
+            }
+            if !(c.gc_life_time.is_finite() && c.gc_life_time >= 0.0) {
+                return Err(Invalid::new(
+                    format!("TiDB cluster {}: gc_life_time must be a non-negative number of seconds", c.id),
+                    Some(&c.id),
+                ));
+            }
+            let mut schemas = std::collections::HashSet::new();
+            for db in &c.databases {
+                if db.name.is_empty() || !schemas.insert(db.name.to_lowercase()) {
+                    return Err(Invalid::new(
+                        format!("TiDB cluster {}: database names must be non-empty and unique", c.id),
+                        Some(&db.name),
+                    ));
+                }
+                if SYSTEM_SCHEMAS.contains(&db.name.to_lowercase().as_str()) {
+                    return Err(Invalid::new(
+                        format!(
+                            "TiDB cluster {}: {} is a system schema, which changefeeds never replicate",
+                            c.id, db.name
+                        ),
+                        Some(&db.name),
+                    ));
+                }
+                let mut tables = std::collections::HashSet::new();
+                for t in &db.tables {
+                    if t.name.is_empty() || !tables.insert(t.name.to_lowercase()) {
+                        return Err(Invalid::new(
+                            format!(
+                                "TiDB cluster {}: tables of database {} must be non-empty and unique",
+                                c.id, db.name
+                            ),
+                            Some(&t.name),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Service accounts, API keys and role bindings.
+    fn validate_iam<'w>(&'w self, seen: &mut std::collections::HashSet<&'w str>) -> Result<(), Invalid> {
+        let side = &self.confluent;
+        let mut names = std::collections::HashSet::new();
+        for a in &side.service_accounts {
+            unique(seen, &a.id)?;
+            if a.display_name.trim().is_empty() || !names.insert(a.display_name.as_str()) {
+                return Err(Invalid::new(
+                    format!("service account {}: display_name must be non-empty and unique in the organization", a.id),
+                    Some(&a.display_name),
+                ));
+            }
+        }
+        for k in &side.api_keys {
+            unique(seen, &k.id)?;
+            if k.secret.is_empty() {
+                return Err(Invalid::new(format!("API key {} needs a non-empty secret", k.id), Some(&k.id)));
+            }
+            let owner_known = side.service_accounts.iter().any(|a| a.id == k.owner) || k.owner.starts_with("u-");
+            if !owner_known {
+                return Err(Invalid::new(
+                    format!(
+                        "API key {}: owner {} is not a service account of this world (or a u-… user)",
+                        k.id, k.owner
+                    ),
+                    Some(&k.owner),
+                ));
+            }
+            if let Some(r) = &k.resource
+                && !side.clusters.iter().any(|c| &c.id == r)
+            {
+                return Err(Invalid::new(
+                    format!("API key {}: resource {r} is not a Kafka cluster of this world", k.id),
+                    Some(r),
+                ));
+            }
+        }
+        let org = format!("crn://confluent.cloud/organization={}", self.organization_id);
+        for b in &side.role_bindings {
+            unique(seen, &b.id)?;
+            let shaped = ["User:", "Group:"].iter().any(|p| b.principal.strip_prefix(p).is_some_and(|r| !r.is_empty()));
+            if !shaped {
+                return Err(Invalid::new(
+                    format!("role binding {}: principal must be User:<id> or Group:<id>", b.id),
+                    Some(&b.principal),
+                ));
+            }
+            one_of("role binding role_name", &b.role_name, &ROLES)?;
+            let in_org = b.crn_pattern == org || b.crn_pattern.starts_with(&format!("{org}/"));
+            if !in_org {
+                return Err(Invalid::new(
+                    format!("role binding {}: crn_pattern must start with {org}", b.id),
+                    Some(&b.crn_pattern),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Schemas TiDB keeps for itself; changefeeds never replicate them.
+const SYSTEM_SCHEMAS: [&str; 5] = ["mysql", "information_schema", "performance_schema", "metrics_schema", "sys"];
 
 /// Why the link rule would not make the seeded connection `id` ACTIVE: the state it would give,
 /// the vendor's message and what in the world causes it.

@@ -12,7 +12,9 @@ use linkplan_http::{ConfigError, Http, Incoming, Outgoing, Secret, Vendor};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
-use crate::resources::{Clusters, Environments, Networks, PrivateLinkAccesses};
+use crate::resources::{
+    ApiKeys, Clusters, Environments, Networks, Organizations, PrivateLinkAccesses, RoleBindings, ServiceAccounts,
+};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.confluent.cloud";
@@ -126,6 +128,26 @@ impl Client {
     /// `cmk/v2` Kafka clusters.
     pub fn clusters(&self) -> Clusters<'_> {
         Clusters::new(self)
+    }
+
+    /// `org/v2` organizations (the id CRNs start with).
+    pub fn organizations(&self) -> Organizations<'_> {
+        Organizations::new(self)
+    }
+
+    /// `iam/v2` service accounts.
+    pub fn service_accounts(&self) -> ServiceAccounts<'_> {
+        ServiceAccounts::new(self)
+    }
+
+    /// `iam/v2` API keys (a Kafka API key's secret only from its create).
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys::new(self)
+    }
+
+    /// `iam/v2` role bindings.
+    pub fn role_bindings(&self) -> RoleBindings<'_> {
+        RoleBindings::new(self)
     }
 
     /// The base URL in use.

@@ -1,11 +1,15 @@
 //! The crate's only retry policy: which failed attempts are repeated, and after how long.
 //!
-//! - Reads (GET) and deletes (DELETE: deleting twice cannot delete two things; a repeat after
-//!   success answers 204 while deprovisioning, or 404 once gone) are repeated on connection
-//!   errors, timeouts, 429 and 500/502/503/504.
-//! - Creates (POST) are repeated only when the server provably did nothing: the connection was
-//!   never made, or it answered 429. After a timeout, a dropped connection or a 5xx the error
-//!   says [`Error::is_ambiguous`], and the caller re-lists by natural key.
+//! - Reads (GET), deletes (DELETE: deleting twice cannot delete two things; a repeat after
+//!   success answers 204 while deprovisioning, or 404 once gone) and updates (PATCH: a cluster's
+//!   CKUs, a service account's name; setting a value twice is setting it once) are repeated on
+//!   connection errors, timeouts, 429 and 500/502/503/504.
+//! - Creates (POST: networks, accesses, clusters, service accounts, API keys, role bindings)
+//!   are repeated only when the server provably did nothing: the connection was never made, or
+//!   it answered 429. After a timeout, a dropped connection or a 5xx the error says
+//!   [`Error::is_ambiguous`], and the caller re-lists by natural key — except for an API key,
+//!   whose secret only the lost answer carried: the caller deletes what it finds and creates
+//!   again.
 //! - The wait honours `Retry-After` (on 429 falling back to `X-RateLimit-Reset`, which
 //!   Confluent documents as relative seconds) as a minimum, else jittered exponential backoff;
 //!   [`linkplan_http::Attempts`] bounds attempts and the overall deadline.

@@ -1,16 +1,26 @@
 //! One module per Confluent resource, plus the pieces they share (references, metadata, enums).
 
+pub mod api_keys;
 pub mod clusters;
 pub mod environments;
 pub mod networks;
+pub mod organizations;
 pub mod private_link_accesses;
+pub mod role_bindings;
+pub mod service_accounts;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use api_keys::ApiKeys;
 pub use clusters::Clusters;
 pub use environments::Environments;
 pub use networks::Networks;
+pub use organizations::Organizations;
 pub use private_link_accesses::PrivateLinkAccesses;
+pub use role_bindings::RoleBindings;
+pub use service_accounts::ServiceAccounts;
+
+use crate::client::Call;
 
 /// A reference to another object (`spec.environment`, `spec.network`). Requests send only the
 /// `id`; the read-only `related` and `resource_name` are not kept.
@@ -102,6 +112,19 @@ pub(crate) fn oldest_first<T>(items: &mut [T], key: impl Fn(&T) -> (&Metadata, &
 /// `/{segment}` for an id.
 pub(crate) fn id_path(collection: &str, id: &str) -> String {
     format!("{collection}/{}", linkplan_http::config::segment(id))
+}
+
+/// A PATCH of `body` to `target`: setting values is idempotent, so it is replayed like a read.
+pub(crate) fn patch(target: String, body: &impl Serialize) -> Result<Call, linkplan_http::EncodeError> {
+    match serde_json::to_vec(body) {
+        Ok(body) => Ok(Call {
+            method: linkplan_http::Method::PATCH,
+            target,
+            body: Some(body),
+            replay: linkplan_http::retry::Replay::Safe,
+        }),
+        Err(source) => Err(linkplan_http::EncodeError { path: target, source }),
+    }
 }
 
 /// `?environment=…` (Confluent scopes GET/DELETE of env-scoped objects with it).

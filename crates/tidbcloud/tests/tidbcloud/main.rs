@@ -5,6 +5,8 @@ mod util;
 
 // Every operation: clusters, availability zones, connections, domains.
 mod resources;
+// Changefeeds: the table check, the connectivity test, the lifecycle, failures, lost answers.
+mod changefeeds;
 // Digest: one request per call after the first challenge, stale nonces, wrong keys.
 mod digest;
 // Full pagination at the maximum page size, with request counts.

@@ -195,7 +195,7 @@ fn located(text: &str) -> (usize, usize, String, String) {
 fn errors_point_at_the_line() {
     let typo = EXAMPLE_WORLD.replace("  environments:", "  environmentz:");
     let (line, _, text, message) = located(&typo);
-    assert_eq!(line, 24, "{message}");
+    assert_eq!(line, 31, "{message}");
     assert_eq!(text, "environmentz");
     assert!(message.contains("environmentz"), "{message}");
     assert!(!message.contains("at line"), "{message}");
@@ -206,11 +206,72 @@ fn errors_point_at_the_line() {
 
     let unknown_env = EXAMPLE_WORLD.replace("      environment: env-abc123", "      environment: env-nope");
     let (line, column, text, message) = located(&unknown_env);
-    assert_eq!((line, column, text.as_str()), (29, 20, "env-nope"), "{message}");
+    assert_eq!((line, column, text.as_str()), (36, 20, "env-nope"), "{message}");
     assert!(message.contains("unknown environment env-nope"));
 
     let bad_phase =
         EXAMPLE_WORLD.replace("      dns_resolution: PRIVATE", "      dns_resolution: PRIVATE\n      phase: RUNNING");
     let (line, _, text, _) = located(&bad_phase);
-    assert_eq!((line, text.as_str()), (38, "RUNNING"));
+    assert_eq!((line, text.as_str()), (45, "RUNNING"));
+}
+
+#[test]
+fn tables_gc_and_credentials_seed_and_are_checked() {
+    let w = World::example();
+    let c = &w.tidbcloud.clusters[0];
+    let tables: Vec<(&str, &str, bool)> = c
+        .databases
+        .iter()
+        .flat_map(|db| db.tables.iter().map(move |t| (db.name.as_str(), t.name.as_str(), t.handle_key)))
+        .collect();
+    assert!(tables.contains(&("orders", "customers", true)) && tables.contains(&("orders", "audit_log", false)));
+    assert_eq!((c.gc_safe_point.as_deref(), c.gc_life_time), (None, 600.0));
+
+    let with = |cluster_keys: &str, confluent_keys: &str| {
+        EXAMPLE_WORLD.replacen("      databases:\n", &format!("{cluster_keys}      databases:\n"), 1).replacen(
+            "\n  networks:\n",
+            &format!("\n{confluent_keys}  networks:\n"),
+            1,
+        )
+    };
+    let good = with(
+        "      gc_safe_point: \"2025-12-31T00:00:00Z\"\n",
+        "  service_accounts: [{id: sa-1, display_name: cdc}]\n  api_keys: [{id: KEY1, secret: s, owner: sa-1}]\n  \
+         role_bindings: [{id: rb-1, principal: \"User:sa-1\", role_name: DeveloperWrite, crn_pattern: \
+         \"crn://confluent.cloud/organization=11111111-2222-4333-8444-555555555555/environment=env-abc123\"}]\n",
+    );
+    let w = World::from_yaml(&good).expect("a world with credentials parses");
+    assert_eq!(w.confluent.api_keys[0].owner, "sa-1");
+    assert!(!format!("{:?}", w.confluent.api_keys[0]).contains("secret: \"s\""), "Debug redacts the secret");
+    for (bad, says) in [
+        (with("      gc_safe_point: yesterday\n", ""), "gc_safe_point must be an RFC 3339"),
+        (with("      gc_life_time: -1\n", ""), "gc_life_time"),
+        (with("", "  service_accounts: [{id: sa-1, display_name: a}, {id: sa-2, display_name: a}]\n"), "unique"),
+        (with("", "  api_keys: [{id: K, secret: s, owner: sa-nope}]\n"), "owner sa-nope"),
+        (with("", "  api_keys: [{id: K, secret: \"\", owner: u-1}]\n"), "non-empty secret"),
+        (with("", "  api_keys: [{id: K, secret: s, owner: u-1, resource: lkc-nope}]\n"), "not a Kafka cluster"),
+        (
+            with("", "  role_bindings: [{id: rb-1, principal: sa-1, role_name: DeveloperWrite, crn_pattern: x}]\n"),
+            "principal",
+        ),
+        (
+            with("", "  role_bindings: [{id: rb-1, principal: \"User:u-1\", role_name: Writer, crn_pattern: x}]\n"),
+            "role_name",
+        ),
+        (
+            with(
+                "",
+                "  role_bindings: [{id: rb-1, principal: \"User:u-1\", role_name: DeveloperWrite, crn_pattern: \
+                 \"crn://confluent.cloud/organization=other\"}]\n",
+            ),
+            "crn_pattern must start with",
+        ),
+    ] {
+        let e = World::from_yaml(&bad).expect_err(says);
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
+    let system = EXAMPLE_WORLD.replace("        - name: billing\n", "        - name: mysql\n");
+    assert!(World::from_yaml(&system).expect_err("system schema").to_string().contains("system schema"));
+    let twice = EXAMPLE_WORLD.replace("tables: [invoices]", "tables: [invoices, Invoices]");
+    assert!(World::from_yaml(&twice).is_err(), "table names are unique, ignoring case");
 }

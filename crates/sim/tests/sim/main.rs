@@ -9,6 +9,10 @@ mod confluent;
 mod tidbcloud;
 // The two vendors linked: the runbook end to end and each way the link can fail.
 mod linkage;
+// TiDB changefeeds: lifecycle, checkpoint, each broken sink condition, limits, table filter.
+mod changefeeds;
+// Confluent IAM: service accounts, API keys (the secret once), role bindings, the organization.
+mod iam;
 // Faults: 429, 5xx bursts, slow responses, dropped connections, forced failures.
 mod faults;
 // Malformed requests: bad JSON, wrong types, missing fields, huge bodies.

@@ -125,6 +125,7 @@ async fn unknown_paths_and_methods_get_vendor_errors() {
 /// Every route that takes a body, with the vendor it belongs to.
 fn body_routes() -> Vec<(Method, String, bool)> {
     let plc = format!("/v1beta1/clusters/{CLUSTER}/privateLinkConnections");
+    let feeds = format!("/v1beta1/clusters/{CLUSTER}/changefeeds");
     vec![
         (Method::POST, "/networking/v1/networks".to_owned(), true),
         (Method::PATCH, "/networking/v1/networks/n-abc123".to_owned(), true),
@@ -135,6 +136,17 @@ fn body_routes() -> Vec<(Method, String, bool)> {
         (Method::POST, plc.clone(), false),
         (Method::POST, format!("{plc}/plc-x:attachDomains"), false),
         (Method::POST, format!("{plc}/plc-x:detachDomains"), false),
+        (Method::POST, "/iam/v2/service-accounts".to_owned(), true),
+        (Method::PATCH, "/iam/v2/service-accounts/sa-x".to_owned(), true),
+        (Method::POST, "/iam/v2/api-keys".to_owned(), true),
+        (Method::PATCH, "/iam/v2/api-keys/KEYX".to_owned(), true),
+        (Method::POST, "/iam/v2/role-bindings".to_owned(), true),
+        (Method::POST, feeds.clone(), false),
+        (Method::PATCH, format!("{feeds}/cfd-x"), false),
+        (Method::POST, format!("{feeds}/cfd-x:start"), false),
+        (Method::POST, format!("{feeds}/cfd-x:stop"), false),
+        (Method::POST, format!("{feeds}:test"), false),
+        (Method::POST, format!("{feeds}:describeSchemaTable"), false),
     ]
 }
 
@@ -170,6 +182,14 @@ fn garbage() -> Vec<String> {
         "{\"attachDomain\": {\"type\": 1, \"uniqueName\": false}, \"validateOnly\": 1}",
         "{\"attachDomainId\": null}",
         "{\"attachDomainId\": {\"a\": 1}}",
+        "{\"sink\": 1, \"filter\": []}",
+        "{\"sink\": {\"type\": \"KAFKA\", \"kafka\": {\"network\": {\"networkType\": 7}}}, \"filter\": {}}",
+        "{\"sink\": {\"type\": \"KAFKA\", \"kafka\": []}, \"filter\": {\"filterRule\": [1]}}",
+        "{\"filterRules\": \"*.*\"}",
+        "{\"filterRules\": [\"[\"]}",
+        "{\"startPosition\": {\"tso\": -1}}",
+        "{\"display_name\": 5, \"principal\": [], \"role_name\": {}, \"crn_pattern\": null}",
+        "{\"spec\": {\"owner\": \"sa-x\", \"resource\": 1}}",
         "\u{0}\u{1}\u{2}",
         "{\"a\":\"\\ud800\"}",
     ]
@@ -230,6 +250,7 @@ async fn garbage_bodies_on_every_post_and_patch_route_get_vendor_400s() {
     let nets = h.cf(Method::GET, &format!("/networking/v1/networks?environment={ENV}"), None).await;
     assert_eq!(nets.body["metadata"]["total_size"], 1);
     assert_eq!(h.ti(Method::GET, "/v1beta1/clusters", None).await.status, StatusCode::OK);
+    assert_eq!(h.sim.cdc_inventory(), linkplan_sim::CdcInventory::default(), "no garbage made a resource");
 }
 
 #[tokio::test]

@@ -5,6 +5,8 @@ mod util;
 
 // Every operation: environments, networks, accesses, Kafka clusters.
 mod resources;
+// The changefeed's credentials: organization, service accounts, API keys, role bindings.
+mod iam;
 // Full pagination at the maximum page size, with request counts.
 mod pagination;
 // Error classes: 400/401/403/404/409/422, configuration errors.

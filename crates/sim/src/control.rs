@@ -85,7 +85,8 @@ async fn clear_faults(AxState(app): AxState<App>) -> Response {
     json(StatusCode::OK, &json!({ "ok": true }))
 }
 
-/// `{"message": "…"}` (optional): put a resource (network, access, cluster, connection) in FAILED.
+/// `{"message": "…"}` (optional): put a resource (network, access, cluster, connection) in FAILED,
+/// a changefeed in CREATE_FAILED (while CREATING) or RUNNING_FAILED.
 async fn fail(AxState(app): AxState<App>, Ids(id): Ids<String>, body: Body) -> Response {
     let message = match read_json(body, app.body_limit).await {
         Ok(b) => b.get("message").and_then(Value::as_str).unwrap_or("simulated failure").to_owned(),

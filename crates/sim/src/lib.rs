@@ -8,6 +8,9 @@
 //! [`RateLimits::not_enforced`]);
 //! [`Fault`] describes injected failures; [`SimError`] is every start-up error.
 //!
+//! [`RunningSim::inventory`] and [`RunningSim::cdc_inventory`] count what the world holds (the
+//! networking resources; the changefeeds, service accounts, API keys and role bindings).
+//!
 //! It shares no types with the client crates: it is the independent oracle they are tested
 //! against. Lifecycle transitions are applied lazily on each request (and on `advance`), so no
 //! background task is needed and explicit-clock tests are deterministic.

@@ -3,6 +3,12 @@
 //! Reading one is three jobs, one file each: `seed` is the YAML format (the types serde reads),
 //! `validate` checks what serde cannot (ids, states, seeded connections against the link rule),
 //! and `location` turns either kind of error into a line and column.
+//!
+//! Besides the networking resources a world seeds what a changefeed needs: per TiDB cluster its
+//! `databases` (tables with or without a handle key), `gc_safe_point` or `gc_life_time`; on the
+//! Confluent side `service_accounts`, `api_keys` (with their secrets) and `role_bindings`; and
+//! the delays `changefeed`, `changefeed_lag`, `changefeed_warning` and `api_key_ready`. Every key
+//! is documented in `fixtures/sim/README.md`.
 
 mod location;
 mod seed;

@@ -502,6 +502,28 @@ impl Default for Delays {
     }
 }
 
+impl Delays {
+    /// Every delay 0: each lifecycle finishes on the next request (a new API key works at once,
+    /// a checkpoint has no lag, a broken changefeed fails on the first request after its warning).
+    pub fn zero() -> Delays {
+        Delays {
+            network: 0.0,
+            network_delete: 0.0,
+            private_link_access: 0.0,
+            private_link_access_delete: 0.0,
+            cluster: 0.0,
+            cluster_delete: 0.0,
+            private_link_connection: 0.0,
+            private_link_connection_delete: 0.0,
+            domains: 0.0,
+            changefeed: 0.0,
+            changefeed_lag: 0.0,
+            changefeed_warning: 0.0,
+            api_key_ready: 0.0,
+        }
+    }
+}
+
 /// A resource (matched by kind and optionally display name) that fails instead of becoming ready.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]

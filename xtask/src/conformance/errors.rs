@@ -3,8 +3,9 @@
 //! signs with SHA-256): the vendors' error statuses — bad bodies and parameters, unknown ids,
 //! conflicts with what the engine just created, a wrong key, and 429/500 through the
 //! simulator's faults — and the operations the simulator serves that the engine never calls
-//! ([`super::ALSO_SERVED`]). Runs after the engine's apply, while its resources exist; it
-//! creates nothing and renames things to the names they have.
+//! ([`super::ALSO_SERVED`]). Runs after the engine's apply, while its resources exist (and, for
+//! the changefeed's credentials, inside the clients' scenario, [`credentials`]); it creates
+//! nothing and renames things to the names they have.
 
 use linkplan_conformance::Vendor;
 use linkplan_engine::Observed;
@@ -158,6 +159,24 @@ async fn tidbcloud(h: &mut Hand<'_>, live: &Live) {
     h.ti(Method::GET, &plcs, None, &[429]).await;
     h.sim.add_fault(fault(vendor, "GET", &plcs, FaultAction::ServerError { status: 500 }));
     h.ti(Method::GET, &format!("{plcs}/{}", live.connection), None, &[500]).await;
+}
+
+/// The changefeed's part (`clients.rs` runs it): the two served operations the clients do not
+/// implement (`getOrgV2Organization`, `updateIamV2ApiKey`, to the name the key has), and error
+/// statuses the clients' own calls do not provoke. `key` is a live Kafka API key.
+pub(super) async fn credentials(sim: &RunningSim, org: &str, key: &str, run: &mut Run) {
+    let mut h = Hand { sim, raw: RawClient::for_sim(sim).with_algorithm(Algorithm::Md5), run };
+    h.cf(Method::GET, &format!("/org/v2/organizations/{org}"), None, OK).await;
+    h.cf(Method::GET, "/org/v2/organizations/00000000-0000-4000-8000-000000000000", None, &[404]).await;
+    let rename = json!({ "spec": { "display_name": super::clients::NAME } });
+    h.cf(Method::PATCH, &format!("/iam/v2/api-keys/{key}"), Some(rename.clone()), OK).await;
+    h.cf(Method::PATCH, "/iam/v2/api-keys/DOESNOTEXIST", Some(rename), &[404]).await;
+    h.cf(Method::GET, "/iam/v2/role-bindings", None, &[400]).await;
+    h.cf(Method::GET, "/iam/v2/service-accounts?page_size=101", None, &[400]).await;
+    h.cf(Method::POST, "/iam/v2/service-accounts", Some(json!({ "description": "no name" })), &[400, 422]).await;
+    let feeds = "/v1beta1/clusters/10000000000000000000/changefeeds";
+    h.ti(Method::GET, feeds, None, &[404]).await;
+    h.ti(Method::POST, &format!("{feeds}:describeSchemaTable"), Some(json!({ "filterRules": ["a.*"] })), &[404]).await;
 }
 
 fn fault(vendor: linkplan_sim::Vendor, method: &str, path: &str, action: FaultAction) -> Fault {

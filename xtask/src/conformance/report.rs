@@ -1,15 +1,15 @@
 //! The check of every exchange against the vendor documents, and the report: the coverage
-//! table (per operation, the statuses the engine got and those sent by hand), the problems, and
-//! whether everything passed.
+//! table (per operation, the statuses the engine got, those the clients' own calls got and
+//! those sent by hand), the problems, and whether everything passed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ALSO_SERVED, ERROR_STATUSES, Exchange, KNOWN_UNDOCUMENTED, RUNBOOK, Run, Source, VARIANTS};
+use super::{ALSO_SERVED, CLIENT_CALLS, ERROR_STATUSES, Exchange, KNOWN_UNDOCUMENTED, RUNBOOK, Run, Source, VARIANTS};
 use linkplan_conformance::{ResponseKey, Specs, Vendor, ViolationKind};
 
 /// Find each exchange's operation and check its bodies: every response; every request the
-/// engine sent; a request sent by hand only when the simulator accepted it (the error cases
-/// send bad bodies on purpose).
+/// engine or a client sent; a request sent by hand only when the simulator accepted it (the
+/// error cases send bad bodies on purpose).
 pub(super) fn check(specs: &Specs, exchanges: &mut [Exchange]) {
     for x in exchanges {
         let Some(op) = specs.operation(x.vendor, &x.method, &x.target) else {
@@ -17,7 +17,7 @@ pub(super) fn check(specs: &Specs, exchanges: &mut [Exchange]) {
             continue;
         };
         x.op = Some(op.id().to_owned());
-        if x.source == Source::Engine || x.status.is_some_and(|s| s < 300) {
+        if x.source != Source::Hand || x.status.is_some_and(|s| s < 300) {
             x.problems.extend(op.validate_request(x.request_body.as_ref()).into_iter().map(|v| format!("request {v}")));
         }
         let Some(status) = x.status else { continue };
@@ -52,10 +52,12 @@ fn variant(x: &Exchange) -> Option<String> {
 struct Seen {
     engine: BTreeSet<u16>,
     hand: BTreeSet<u16>,
+    client: BTreeSet<u16>,
     /// Request variants the engine sent that got a 2xx.
     variants: BTreeSet<String>,
     engine_calls: usize,
     hand_calls: usize,
+    client_calls: usize,
     problems: usize,
     /// Statuses with a known deviation.
     deviations: BTreeSet<u16>,
@@ -66,8 +68,24 @@ impl Seen {
         self.engine.iter().any(|s| (200..300).contains(s))
     }
 
+    fn client_covered(&self) -> bool {
+        self.client.iter().any(|s| (200..300).contains(s))
+    }
+
     fn covered(&self) -> bool {
-        self.engine_covered() || self.hand.iter().any(|s| (200..300).contains(s))
+        self.engine_covered() || self.client_covered() || self.hand.iter().any(|s| (200..300).contains(s))
+    }
+}
+
+/// What is missing for an operation of [`CLIENT_CALLS`]: a 2xx from the clients' own calls, and
+/// that the engine does not call it yet (then it belongs in [`RUNBOOK`]).
+fn client_call_gap(id: &str, seen: &Seen) -> Option<String> {
+    if seen.engine_calls > 0 {
+        Some(format!("{id}: the engine calls it now: move it from CLIENT_CALLS to RUNBOOK"))
+    } else if !seen.client_covered() {
+        Some(format!("{id}: the clients made no successful call"))
+    } else {
+        None
     }
 }
 
@@ -93,10 +111,14 @@ pub(super) fn print(specs: &Specs, run: &Run) -> bool {
                 e.hand.insert(status);
                 e.hand_calls += 1;
             }
+            Source::Client => {
+                e.client.insert(status);
+                e.client_calls += 1;
+            }
         }
     }
 
-    let listed: Vec<&str> = RUNBOOK.iter().chain(ALSO_SERVED).copied().collect();
+    let listed: Vec<&str> = RUNBOOK.iter().chain(CLIENT_CALLS).chain(ALSO_SERVED).copied().collect();
     let mut ids = listed.clone();
     ids.extend(by_op.keys().copied().filter(|k| !listed.contains(k)));
     let mut rows = Vec::new();
@@ -109,6 +131,8 @@ pub(super) fn print(specs: &Specs, run: &Run) -> bool {
         let seen = by_op.get(id).cloned().unwrap_or_default();
         if RUNBOOK.contains(&id) && !seen.engine_covered() {
             gaps.push(format!("{id}: the engine made no successful call"));
+        } else if let Some(gap) = CLIENT_CALLS.contains(&id).then(|| client_call_gap(id, &seen)).flatten() {
+            gaps.push(gap);
         } else if ALSO_SERVED.contains(&id) && !seen.covered() {
             gaps.push(format!("{id}: no successful call"));
         } else if !listed.contains(&id) && seen.engine_calls > 0 {
@@ -131,8 +155,9 @@ pub(super) fn print(specs: &Specs, run: &Run) -> bool {
             op.method().to_owned(),
             op.path().to_owned(),
             engine.join(" "),
+            shown(&seen.client).join(" "),
             shown(&seen.hand).join(" "),
-            format!("{}+{}", seen.engine_calls, seen.hand_calls),
+            format!("{}+{}+{}", seen.engine_calls, seen.client_calls, seen.hand_calls),
             result,
         ]);
     }
@@ -151,10 +176,10 @@ pub(super) fn print(specs: &Specs, run: &Run) -> bool {
     }
 
     println!(
-        "conformance: the simulator, driven by the engine and by hand, vs the vendor documents in {}\n",
+        "conformance: the simulator, driven by the engine, the clients and by hand, vs the vendor documents in {}\n",
         specs.dir().display()
     );
-    table(&["operation", "method", "path", "engine", "by hand", "calls", "result"], &rows);
+    table(&["operation", "method", "path", "engine", "clients", "by hand", "calls", "result"], &rows);
 
     let failing: Vec<&Exchange> = run.exchanges.iter().filter(|x| !x.problems.is_empty()).collect();
     if !failing.is_empty() {
@@ -162,7 +187,11 @@ pub(super) fn print(specs: &Specs, run: &Run) -> bool {
         for x in &failing {
             let op = x.op.as_deref().unwrap_or("(no operation)");
             let status = x.status.map_or("no response".to_owned(), |s| s.to_string());
-            let who = if x.source == Source::Engine { "engine" } else { "by hand" };
+            let who = match x.source {
+                Source::Engine => "engine",
+                Source::Client => "clients",
+                Source::Hand => "by hand",
+            };
             println!("  {} {} → {status} [{op}, {who}]", x.method, x.target);
             for p in &x.problems {
                 println!("      {p}");
@@ -192,16 +221,20 @@ pub(super) fn print(specs: &Specs, run: &Run) -> bool {
     }
     let engine_covered = RUNBOOK.iter().filter(|id| by_op.get(*id).is_some_and(Seen::engine_covered)).count();
     let others_covered = ALSO_SERVED.iter().filter(|id| by_op.get(*id).is_some_and(Seen::covered)).count();
+    let client_covered = CLIENT_CALLS.iter().filter(|id| by_op.get(*id).is_some_and(Seen::client_covered)).count();
     let from_engine = run.exchanges.iter().filter(|x| x.source == Source::Engine).count();
+    let from_clients = run.exchanges.iter().filter(|x| x.source == Source::Client).count();
     let ok = failing.is_empty() && run.failures.is_empty() && gaps.is_empty();
     println!(
-        "\nsummary: {} — {} exchanges ({from_engine} from the engine, {} by hand), {engine_covered}/{} runbook \
-         operations covered by the engine (+{others_covered}/{} other served, by hand), {} operations exercised, {} \
+        "\nsummary: {} — {} exchanges ({from_engine} from the engine, {from_clients} from the clients, {} by hand), \
+         {engine_covered}/{} runbook operations covered by the engine (+{client_covered}/{} by the clients' calls the \
+         engine does not make yet, +{others_covered}/{} other served, by hand), {} operations exercised, {} \
          non-conforming exchanges, {} scenario failures, {} coverage gaps",
         if ok { "PASS" } else { "FAIL" },
         run.exchanges.len(),
-        run.exchanges.len() - from_engine,
+        run.exchanges.len() - from_engine - from_clients,
         RUNBOOK.len(),
+        CLIENT_CALLS.len(),
         ALSO_SERVED.len(),
         by_op.len(),
         failing.len(),
@@ -282,6 +315,45 @@ mod tests {
         assert!(hand.problems.is_empty(), "{:?}", hand.problems);
         let run = Run { exchanges: vec![hand], failures: Vec::new() };
         assert!(!print(specs(), &run), "getOrgV2Environment is covered by hand only");
+    }
+
+    #[test]
+    fn a_client_call_needs_the_clients_and_not_the_engine() {
+        let seen = |source: Source, status: u16| {
+            let mut seen = Seen::default();
+            match source {
+                Source::Engine => {
+                    seen.engine.insert(status);
+                    seen.engine_calls += 1;
+                }
+                Source::Client => {
+                    seen.client.insert(status);
+                    seen.client_calls += 1;
+                }
+                Source::Hand => {
+                    seen.hand.insert(status);
+                    seen.hand_calls += 1;
+                }
+            }
+            seen
+        };
+        assert_eq!(client_call_gap("createIamV2ApiKey", &seen(Source::Client, 202)), None);
+        let gap = |source, status| client_call_gap("createIamV2ApiKey", &seen(source, status)).unwrap_or_default();
+        assert!(gap(Source::Client, 422).contains("no successful call"));
+        assert!(gap(Source::Hand, 202).contains("no successful call"), "by hand does not count");
+        assert!(gap(Source::Engine, 202).contains("move it from CLIENT_CALLS to RUNBOOK"));
+        // A client exchange's request is checked whatever its status.
+        let mut x = exchange(Source::Client, "POST", "/iam/v2/role-bindings", 400, None);
+        x.request_body = Some(json!({ "principal": "sa-1", "role_name": "DeveloperWrite", "crn_pattern": "crn://x" }));
+        let x = checked(x);
+        assert!(x.problems.iter().any(|p| p.starts_with("request /principal")), "{:?}", x.problems);
+        for (id, _) in VARIANTS {
+            assert!(!CLIENT_CALLS.contains(id) && RUNBOOK.contains(id));
+        }
+        for id in CLIENT_CALLS {
+            assert!(!RUNBOOK.contains(id) && !ALSO_SERVED.contains(id), "{id} is listed twice");
+            assert!(specs().operation_by_id(id).is_some(), "{id} is not in the vendor documents");
+        }
     }
 
     #[test]

@@ -338,7 +338,7 @@ mod tests {
             seen
         };
         assert_eq!(client_call_gap("createIamV2ApiKey", &seen(Source::Client, 202)), None);
-        let gap = |source, status| client_call_gap("createIamV2ApiKey", &seen(source, status)).unwrap_or_default();
+        let gap = |source, status| client_call_gap("createIamV2ApiKey", &seen(source, status)).expect("a gap");
         assert!(gap(Source::Client, 422).contains("no successful call"));
         assert!(gap(Source::Hand, 202).contains("no successful call"), "by hand does not count");
         assert!(gap(Source::Engine, 202).contains("move it from CLIENT_CALLS to RUNBOOK"));

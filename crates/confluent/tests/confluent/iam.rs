@@ -133,7 +133,7 @@ async fn a_kafka_api_key_shows_its_secret_once() {
     let listed = keys.list(&ApiKeyFilter { owner: Some(account.id.clone()), resource: None }).await.expect("list");
     assert_eq!(listed.len(), 1);
     for r in h.requests.take() {
-        let body = r.response_body.map(|b| b.to_string()).unwrap_or_default();
+        let body = r.response_body.map(|b| b.to_string()).expect("a JSON answer");
         assert!(!body.contains("\"secret\"") && !body.contains(new.secret.expose()), "{} {body}", r.target);
         if r.target.contains('?') {
             assert!(r.target.contains("spec.owner="), "{}", r.target);

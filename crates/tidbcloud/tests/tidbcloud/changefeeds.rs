@@ -67,7 +67,7 @@ async fn the_connectivity_test_passes_or_says_why_not() {
         h.requests.take();
         let err = feeds.test(CLUSTER, &broken).await.expect_err("the link is broken");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
-        let message = err.api().and_then(|a| a.body()).and_then(|b| b.message()).unwrap_or_default().to_owned();
+        let message = err.api().and_then(|a| a.body()).and_then(|b| b.message()).expect("TiDB's error message");
         assert!(message.contains(says), "`{says}` in {message}");
         assert!(!err.is_retryable() && !err.is_ambiguous());
         assert_eq!(h.requests.count(), 1, "a 400 is not retried");
@@ -157,7 +157,7 @@ async fn a_changefeed_without_its_role_bindings_fails_with_the_reason() {
     let failed = feeds.get(CLUSTER, &created.changefeed_id).await.expect("get");
     assert_eq!(failed.state, Some(ChangefeedState::CreateFailed), "{failed:?}");
     assert!(failed.has_failed());
-    let error = failed.error.as_deref().unwrap_or_default();
+    let error = failed.error.as_deref().expect("a failed changefeed says why");
     assert!(error.contains("DeveloperManage") && error.contains("tidb_orders"), "{error}");
     // A failed one is found (to report it), but is not a live duplicate.
     assert!(feeds.find(CLUSTER, "orders-to-kafka").await.expect("find").is_some());

@@ -37,6 +37,7 @@ impl Cloud {
             private_link_connection: 0.0,
             private_link_connection_delete: 0.0,
             domains: 0.0,
+            ..Delays::default()
         };
         let config = SimConfig { delays: Some(zero), ..SimConfig::default() };
         let sim = runtime.block_on(Sim::start(world, config)).unwrap_or_else(|e| panic!("the simulator starts: {e}"));

@@ -198,14 +198,18 @@ fn a_broken_world_file_is_a_located_error() {
     let run = linkplan(&["sim", "--world", typo.to_str().expect("utf-8 path")]);
     assert_eq!(run.code, 2, "{}", run.transcript());
     assert!(run.stdout.is_empty(), "nothing to source on failure: {}", run.stdout);
-    assert!(run.stderr.contains("typo.yaml:24:3"), "{}", run.stderr);
+    let line = example.lines().position(|l| l == "  environments:").expect("the example lists environments") + 1;
+    assert!(run.stderr.contains(&format!("typo.yaml:{line}:3")), "{}", run.stderr);
     assert!(run.stderr.contains("unknown field") && run.stderr.contains("environmentz"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 
     let unknown = dir.write("unknown.yaml", example.replace("environment: env-abc123", "environment: env-nope"));
     let run = linkplan(&["sim", "--world", unknown.to_str().expect("utf-8 path")]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown.yaml:29:20") && run.stderr.contains("env-nope"), "{}", run.stderr);
+    let line =
+        example.lines().position(|l| l.ends_with("environment: env-abc123")).expect("a network's environment") + 1;
+    let at = format!("unknown.yaml:{line}:20");
+    assert!(run.stderr.contains(&at) && run.stderr.contains("env-nope"), "{}", run.stderr);
 
     let missing = linkplan(&["sim", "--world", "no/such/world.yaml"]);
     assert_eq!(missing.code, 2);

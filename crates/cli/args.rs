@@ -138,6 +138,11 @@ pub struct PlanArgs {
     /// Also save the plan (JSON, version 2) to this file, for `linkplan apply FILE` later.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The journal to read what linkplan created from (never written: a resource it recorded
+    /// under an earlier name is shown as a change, not planned again); default
+    /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

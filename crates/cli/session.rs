@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use linkplan_engine::{Desired, Engine, Journal, JournalError, Observed, SetupError, SystemClock};
+use linkplan_engine::{Desired, Engine, Journal, JournalError, Loaded, Observed, SetupError, SystemClock};
 use linkplan_lint::{FileReport, Linter, Options, Severity};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
@@ -196,7 +196,7 @@ pub(crate) async fn open_journal(path: &Path, timeout: std::time::Duration) -> m
             duration(timeout)
         ));
     };
-    let clock = linkplan_engine::SystemClock::new();
+    let clock = SystemClock::new();
     let journal = Journal::open_waiting(path, timeout, &clock, waiting).await.map_err(|e| match e {
         JournalError::Locked { .. } if !timeout.is_zero() => miette!(
             help = format!(
@@ -215,6 +215,17 @@ pub(crate) async fn open_journal(path: &Path, timeout: std::time::Duration) -> m
 }
 
 /// A journal error with its way out as help.
+/// Read the journal without its lock (plan and status never write it): a torn last line is
+/// reported, not repaired; no journal reads as empty.
+pub(crate) fn read_journal(given: Option<&Path>, plan: &Path, sandbox: bool) -> miette::Result<Loaded> {
+    let path = journal_location(given, plan, sandbox);
+    let loaded = Journal::load(&path).map_err(journal_error)?;
+    if let Some(recovered) = &loaded.recovered {
+        printer::warning(&format!("journal {}: {recovered}", path.display()));
+    }
+    Ok(loaded)
+}
+
 pub(crate) fn journal_error(e: JournalError) -> miette::Report {
     failure(&e, e.help())
 }

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use linkplan_engine::{Action, PlanOptions, SAVED_PLAN_KIND, SavedPlan};
+use linkplan_engine::{Action, Journal, Known, PlanOptions, SAVED_PLAN_KIND, SavedPlan};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use super::plan::{observe_and_plan, plan_options, resolve_saved, warn_unused_replace};
@@ -39,7 +39,8 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
     session::runtime()?.block_on(async {
         let journal = session::open_journal(&journal_path, args.lock_timeout).await?;
         let target = Target::start(&args.target.cloud).await?;
-        let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &options).await? else {
+        let known = Known::from_owned(&Journal::owned(&journal.entries()));
+        let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &known, &options).await? else {
             return Ok(ExitStatus::Failure);
         };
         if saved.is_none() {

@@ -3,7 +3,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use linkplan_engine::{Engine, Observed, PlanOptions, SavedPlan, StepId, StepPlan};
+use linkplan_engine::{Engine, Journal, Known, Observed, PlanOptions, SavedPlan, StepId, StepPlan};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::args::{PlanArgs, PlanFormat};
@@ -12,10 +12,12 @@ use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    let journal = session::read_journal(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
+    let known = Known::from_owned(&Journal::owned(&journal.entries));
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
         let options = plan_options(&args.replace)?;
-        let Some((_, plan)) = observe_and_plan(&target.engine, &input, &options).await? else {
+        let Some((_, plan)) = observe_and_plan(&target.engine, &input, &known, &options).await? else {
             return Ok(ExitStatus::Failure);
         };
         warn_unused_replace(&options, &plan);
@@ -59,14 +61,15 @@ pub(crate) fn exit_status(plan: &StepPlan, detailed: bool) -> ExitStatus {
     }
 }
 
-/// Observe, lint the plan with the live facts (`None` after printing the findings when that
-/// finds an error), then plan.
+/// Observe (also what the journal recorded, `known`), lint the plan with the live facts
+/// (`None` after printing the findings when that finds an error), then plan.
 pub(crate) async fn observe_and_plan(
     engine: &Engine,
     input: &PlanInput,
+    known: &Known,
     options: &PlanOptions,
 ) -> miette::Result<Option<(Observed, StepPlan)>> {
-    let observed = engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
+    let observed = engine.observe_with(&input.desired, known).await.map_err(|e| failure(&e, None))?;
     if !input.lint_live(&observed) {
         return Ok(None);
     }

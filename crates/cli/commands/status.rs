@@ -1,7 +1,7 @@
 //! `linkplan status`: every step's live state and any drift (the plan, read as a status), and
 //! what the journal says linkplan owns.
 
-use linkplan_engine::Journal;
+use linkplan_engine::{Journal, Known};
 use miette::IntoDiagnostic;
 
 use super::plan::observe_and_plan;
@@ -11,21 +11,19 @@ use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
-    // Read without the lock (status never writes): a torn last line is reported, not repaired.
-    let journal_path = session::journal_location(args.journal.as_deref(), &input.path, args.target.cloud.sandbox);
-    let journal = Journal::load(&journal_path).map_err(session::journal_error)?;
-    if let Some(recovered) = &journal.recovered {
-        printer::warning(&format!("journal {}: {recovered}", journal_path.display()));
-    }
+    let journal = session::read_journal(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
+    let owned = Journal::owned(&journal.entries);
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
-        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &Default::default()).await? else {
+        let known = Known::from_owned(&owned);
+        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &known, &Default::default()).await?
+        else {
             return Ok(ExitStatus::Failure);
         };
         let text = match args.format {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => {
-                let owned: serde_json::Map<String, serde_json::Value> = Journal::owned(&journal.entries)
+                let owned: serde_json::Map<String, serde_json::Value> = owned
                     .into_iter()
                     .map(|(step, owned)| (step.to_string(), serde_json::json!({ "id": owned.id })))
                     .collect();

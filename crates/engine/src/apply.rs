@@ -177,7 +177,14 @@ impl Engine {
         let ran: BTreeSet<&StepId> = completed.iter().map(|(id, _)| id).collect();
         let owned = Journal::owned(&journal.entries());
         for step in plan.steps.iter().filter(|s| s.action == Action::Unchanged && !ran.contains(&s.id)) {
-            if let (Some(id), Some(Owned { id: None })) = (live_id(step), owned.get(&step.id)) {
+            let Some(id) = live_id(step) else { continue };
+            let settle = match owned.get(&step.id) {
+                Some(Owned { id: None }) => true,
+                Some(Owned { id: Some(recorded) }) => recorded != &id && Journal::owns(&owned, step.kind, &id),
+                // Recorded under the step's earlier natural key (a rename a stopped run made).
+                None => Journal::owns(&owned, step.kind, &id),
+            };
+            if settle {
                 let outcome = StepOutcome { resource_id: id, created: false, ..StepOutcome::default() };
                 journal.record(&self.entry(step, JournalEvent::Succeeded, Some(&outcome), None))?;
             }

@@ -10,7 +10,7 @@ use linkplan_tidbcloud::resources::clusters::{ClusterPlan, ClusterState};
 
 use crate::desired::{Desired, NetworkSource};
 use crate::observe::{Observed, drift, unique_name};
-use crate::step::{Action, Blocker, PLAN_VERSION, PlanOptions, Resolved, Step, StepId, StepKind, StepPlan};
+use crate::step::{Action, Blocker, Change, PLAN_VERSION, PlanOptions, Resolved, Step, StepId, StepKind, StepPlan};
 use crate::steps;
 use crate::wait::Acceptor;
 
@@ -220,6 +220,47 @@ impl Planner<'_> {
         let details = details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         self.steps.push(Step { id: id.clone(), kind, action, depends_on, summary, details, changes: Vec::new() });
         id
+    }
+
+    /// The action for a live resource with `changes` (`action`: what its lifecycle says). A
+    /// change that forces replacement makes it `-/+` — allowed when `--replace` names the step
+    /// and `replaceable` (linkplan knows how to replace this kind), else a blocker that names
+    /// each change; other changes make a `=` or `~` step an update.
+    pub(crate) fn changed(
+        &mut self,
+        step_id: &StepId,
+        action: Action,
+        changes: &[Change],
+        what: &str,
+        replaceable: bool,
+    ) -> Action {
+        let forced: Vec<String> = changes
+            .iter()
+            .filter(|c| c.forces_replacement)
+            .map(|c| format!("`{}` {} → {}", c.key, c.from, c.to))
+            .collect();
+        if forced.is_empty() {
+            return if !changes.is_empty() && matches!(action, Action::Unchanged | Action::Wait) {
+                Action::Update
+            } else {
+                action
+            };
+        }
+        if replaceable && self.options.replace.contains(step_id) {
+            return Action::Replace;
+        }
+        let message = format!("{step_id}: {} cannot change in place; {what} must be replaced", forced.join(", "));
+        let hint = if replaceable {
+            format!(
+                "put the live value back in the plan, or ask for the replacement: `linkplan plan --replace {step_id}` \
+                 (then apply with the same flag)"
+            )
+        } else {
+            "put the live value back in the plan, or `linkplan destroy` with the old plan and apply the new one"
+                .to_owned()
+        };
+        self.block(message, &hint);
+        Action::Replace
     }
 
     /// `=`, `~` or a blocker for a resource that exists.

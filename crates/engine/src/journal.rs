@@ -293,8 +293,10 @@ impl Journal {
     /// What linkplan created and has not deleted since, by step: a create request was sent
     /// (even if the process died before hearing back: the id is then unknown until a resume
     /// finds the resource), or a create succeeded (its id). A step that found someone else's
-    /// resource (no create sent) owns nothing; a delete that succeeded ends ownership. (Version
-    /// 1 journals had no `create_sent`: there a started create counts.)
+    /// resource (no create sent) owns nothing; a delete that succeeded ends ownership; a step
+    /// that succeeded on an id another step of its kind owns takes the ownership over (the
+    /// plan changed the resource's natural key, e.g. renamed the cluster). (Version 1 journals
+    /// had no `create_sent`: there a started create counts.)
     pub fn owned(entries: &[Entry]) -> BTreeMap<StepId, Owned> {
         let mut out: BTreeMap<StepId, Owned> = BTreeMap::new();
         for e in entries {
@@ -321,12 +323,29 @@ impl Journal {
                         && owned.id.is_none()
                     {
                         owned.id = id;
+                    } else if let Some(id) = id {
+                        // The resource linkplan created under an earlier natural key (a cluster
+                        // renamed in the plan): ownership follows the id to the new step.
+                        let earlier = out.iter().find_map(|(step, o)| {
+                            (step != &e.step_id && step.kind() == e.step_id.kind() && o.id.as_ref() == Some(&id))
+                                .then(|| step.clone())
+                        });
+                        if let Some(earlier) = earlier {
+                            out.remove(&earlier);
+                            out.insert(e.step_id.clone(), Owned { id: Some(id) });
+                        }
                     }
                 }
                 _ => (),
             }
         }
         out
+    }
+
+    /// Whether `owned` records `id` as created by linkplan, under any step of `kind` (a step id
+    /// holds the natural key, which a plan edit can change).
+    pub fn owns(owned: &BTreeMap<StepId, Owned>, kind: crate::step::StepKind, id: &str) -> bool {
+        owned.iter().any(|(step, o)| step.kind() == Some(kind) && o.id.as_deref() == Some(id))
     }
 
     /// The last outputs of every step that succeeded (a hint for resume and status).

@@ -36,7 +36,7 @@ pub use desired::{Desired, DesiredError};
 pub use destroy::{DestroyOptions, destroy_plan};
 pub use diff::{choose_zones, plan, plan_with};
 pub use journal::{Journal, JournalError, Loaded, Owned, Recovered};
-pub use observe::{Drift, ObserveError, Observed};
+pub use observe::{Drift, Known, ObserveError, Observed};
 pub use progress::{Event, NoProgress, Progress};
 pub use step::{
     Action, Blocker, Change, PlanOptions, SAVED_PLAN_KIND, SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, Step, StepId,

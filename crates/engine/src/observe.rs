@@ -19,6 +19,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::Engine;
 use crate::desired::{Desired, NetworkSource};
+use crate::journal::Owned;
+use crate::step::{StepId, StepKind};
+
+/// The ids the journal says linkplan created, by step kind. [`Engine::observe_with`] looks them
+/// up when the plan's natural key finds nothing, so an edit to a key (a renamed cluster, another
+/// network, a new region) shows as a change to linkplan's resource — renamed in place, or marked
+/// "must be replaced" — and never as a second resource beside the first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Known {
+    ids: BTreeMap<StepKind, Vec<String>>,
+}
+
+impl Known {
+    /// From [`crate::Journal::owned`].
+    pub fn from_owned(owned: &BTreeMap<StepId, Owned>) -> Known {
+        let mut ids: BTreeMap<StepKind, Vec<String>> = BTreeMap::new();
+        for (step, owned) in owned {
+            if let (Some(kind), Some(id)) = (step.kind(), &owned.id) {
+                ids.entry(kind).or_default().push(id.clone());
+            }
+        }
+        Known { ids }
+    }
+
+    /// The recorded ids of `kind`.
+    pub fn ids(&self, kind: StepKind) -> &[String] {
+        self.ids.get(&kind).map_or(&[], Vec::as_slice)
+    }
+}
 
 /// Reading live state failed (a transport or API error other than "not found").
 #[derive(Debug, thiserror::Error)]
@@ -344,7 +373,13 @@ impl Engine {
     /// Read every resource the plan depends on: one request per resource (lists, each page),
     /// the TiDB side and the Confluent side concurrently.
     pub async fn observe(&self, desired: &Desired) -> Result<Observed, ObserveError> {
-        let (tidb, confluent) = tokio::join!(self.observe_tidb(desired), self.observe_confluent(desired));
+        self.observe_with(desired, &Known::default()).await
+    }
+
+    /// [`Engine::observe`], also looking up what the journal recorded (`known`) when the plan's
+    /// natural key finds nothing: one GET per recorded id, only then.
+    pub async fn observe_with(&self, desired: &Desired, known: &Known) -> Result<Observed, ObserveError> {
+        let (tidb, confluent) = tokio::join!(self.observe_tidb(desired), self.observe_confluent(desired, known));
         let tidb = tidb?;
         let ConfluentSide { environment_found, network, accesses, cluster } = confluent?;
         let mut observed =
@@ -354,11 +389,18 @@ impl Engine {
             .as_ref()
             .and_then(|n| n.service_name.clone())
             .or_else(|| desired.confluent.vpc_service_endpoint.as_ref().map(|s| s.as_str().to_owned()));
-        if let (Some(_), Some(service_name)) = (&observed.tidb, service_name) {
-            observed.connection = self.observe_connection(desired, &service_name).await?;
+        if let (Some(_), Some(service_name)) = (&observed.tidb, &service_name) {
+            observed.connection = self.observe_connection(desired, service_name).await?;
+        }
+        if observed.connection.is_none() && observed.tidb.is_some() {
+            observed.connection = self.recorded_connection(desired, known).await?;
         }
         let unique_name = unique_name(desired, &observed);
+        // Only for a connection to the plan's endpoint service (a recorded one to another
+        // network is to be replaced: its domains are not the plan's).
         if let (Some(connection), Some(unique_name)) = (&observed.connection, unique_name)
+            && connection.service_name.is_some()
+            && connection.service_name == service_name
             && connection.state == Some(PrivateLinkConnectionState::Active)
             && connection.attachment(&unique_name).is_none()
         {
@@ -398,7 +440,7 @@ impl Engine {
         }))
     }
 
-    async fn observe_confluent(&self, desired: &Desired) -> Result<ConfluentSide, ObserveError> {
+    async fn observe_confluent(&self, desired: &Desired, known: &Known) -> Result<ConfluentSide, ObserveError> {
         let env = &desired.confluent.environment;
         match self.confluent.environments().get(env).await {
             Ok(_) => (),
@@ -413,7 +455,10 @@ impl Engine {
         };
         let networks =
             self.confluent.networks().list(env, &filter).await.map_err(|e| confluent_error("the networks", &e))?;
-        let network = pick_network(desired, networks).map(network_observed);
+        let mut network = pick_network(desired, networks).map(network_observed);
+        if network.is_none() && matches!(desired.confluent.network.source, NetworkSource::Create { .. }) {
+            network = self.recorded_network(env, known).await?;
+        }
         let Some(network) = network else {
             return Ok(ConfluentSide { environment_found: true, ..ConfluentSide::default() });
         };
@@ -445,7 +490,62 @@ impl Engine {
                 }
             })
             .map(|c| cluster_observed(&c));
+        let cluster = match cluster {
+            None if wanted.id.is_none() => self.recorded_cluster(env, known).await?,
+            found => found,
+        };
         Ok(ConfluentSide { environment_found: true, network: Some(network), accesses, cluster })
+    }
+
+    /// The network linkplan created (journal) when none has the plan's display name: the plan's
+    /// name or region changed.
+    async fn recorded_network(&self, env: &str, known: &Known) -> Result<Option<NetworkObserved>, ObserveError> {
+        for id in known.ids(StepKind::CreateNetwork) {
+            match self.confluent.networks().get(env, id).await {
+                Ok(n) if n.metadata.deleted_at.is_none() && n.phase() != Some(&Phase::Deprovisioning) => {
+                    return Ok(Some(network_observed(n)));
+                }
+                Ok(_) => (),
+                Err(e) if e.is_not_found() || e.is_forbidden() => (),
+                Err(e) => return Err(confluent_error("the network linkplan created", &e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The Kafka cluster linkplan created (journal) when none has the plan's natural key: it
+    /// was renamed in the plan, or the plan moved to another network.
+    async fn recorded_cluster(&self, env: &str, known: &Known) -> Result<Option<ClusterObserved>, ObserveError> {
+        for id in known.ids(StepKind::Cluster) {
+            match self.confluent.clusters().get(env, id).await {
+                Ok(c) if c.metadata.deleted_at.is_none() => return Ok(Some(cluster_observed(&c))),
+                Ok(_) => (),
+                Err(e) if e.is_not_found() || e.is_forbidden() => (),
+                Err(e) => return Err(confluent_error("the Kafka cluster linkplan created", &e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The connection linkplan created (journal) when none reaches the plan's endpoint service:
+    /// the plan now points at another network.
+    async fn recorded_connection(
+        &self,
+        desired: &Desired,
+        known: &Known,
+    ) -> Result<Option<ConnectionObserved>, ObserveError> {
+        let plcs = self.tidb.private_link_connections();
+        for id in known.ids(StepKind::PrivateLinkConnection) {
+            match plcs.get(&desired.tidb.cluster_id, id).await {
+                Ok(plc) if plc.state != Some(PrivateLinkConnectionState::Deleting) => {
+                    return Ok(Some(connection_observed(plc)));
+                }
+                Ok(_) => (),
+                Err(e) if e.is_not_found() => (),
+                Err(e) => return Err(tidb_error("the connection linkplan created", &e)),
+            }
+        }
+        Ok(None)
     }
 
     async fn observe_connection(

@@ -32,6 +32,12 @@ impl StepId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The kind whose resource prefix this id starts with.
+    pub fn kind(&self) -> Option<StepKind> {
+        let (resource, _) = self.0.split_once('/')?;
+        StepKind::ALL.into_iter().find(|kind| kind.resource() == resource)
+    }
 }
 
 impl fmt::Display for StepId {

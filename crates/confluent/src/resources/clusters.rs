@@ -254,9 +254,17 @@ impl<'c> Clusters<'c> {
     /// catches up when the resize is done. Setting a value is idempotent: replayed on a lost
     /// answer.
     pub async fn resize(&self, environment: &str, id: &str, cku: i32) -> Result<Cluster, Error> {
+        self.update(environment, id, &UpdateCluster { cku: Some(cku), ..UpdateCluster::default() }).await
+    }
+
+    /// `PATCH /cmk/v2/clusters/{id}` (`updateCmkV2Cluster`) with what `update` sets: a new
+    /// display name (a rename keeps the id and the data) and/or CKUs (see [`Clusters::resize`]).
+    /// Setting values is idempotent: replayed on a lost answer.
+    pub async fn update(&self, environment: &str, id: &str, update: &UpdateCluster) -> Result<Cluster, Error> {
         let body = UpdateBody {
             spec: UpdateSpec {
-                config: UpdateConfig { kind: "Dedicated", cku },
+                display_name: update.display_name.as_deref(),
+                config: update.cku.map(|cku| UpdateConfig { kind: "Dedicated", cku }),
                 environment: ObjectRef::new(environment),
             },
         };
@@ -279,14 +287,24 @@ impl<'c> Clusters<'c> {
     }
 }
 
-#[derive(Serialize)]
-struct UpdateBody {
-    spec: UpdateSpec,
+/// What [`Clusters::update`] changes (`None`: left as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateCluster {
+    pub display_name: Option<String>,
+    pub cku: Option<i32>,
 }
 
 #[derive(Serialize)]
-struct UpdateSpec {
-    config: UpdateConfig,
+struct UpdateBody<'a> {
+    spec: UpdateSpec<'a>,
+}
+
+#[derive(Serialize)]
+struct UpdateSpec<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<UpdateConfig>,
     environment: ObjectRef,
 }
 

@@ -20,7 +20,7 @@
 //! referenced cluster (`id` in the plan) is never deleted.
 
 use linkplan_confluent::resources::Cloud;
-use linkplan_confluent::resources::clusters::{Availability, ClusterPhase, CreateCluster};
+use linkplan_confluent::resources::clusters::{Availability, ClusterPhase, CreateCluster, UpdateCluster};
 
 use super::{
     ApplyCtx, StepError, StepOutcome, create_unless_found, failed, recorded, retry_hint, wait_failed, wait_gone,
@@ -44,7 +44,7 @@ pub fn acceptor(cluster: &ClusterObserved) -> Acceptor {
 }
 
 /// The plan's step for this kind (`None`: the plan needs none), after the steps `after`.
-pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
+pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
     let desired = &p.desired.confluent.cluster;
     let key = p.desired.confluent.network.key();
     let found = p.observed.cluster.as_ref();
@@ -69,36 +69,11 @@ pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>
     let step_id = StepId::new(StepKind::Cluster, &[key, &desired.display_name]);
     // What linkplan manages of a cluster it creates: a referenced one (`id`) is only used.
     let changes = match found {
-        Some(c) if desired.id.is_none() && c.dedicated => cluster_changes(desired, c),
+        Some(c) if desired.id.is_none() && c.dedicated => cluster_changes(desired, resolved, c),
         _ => Vec::new(),
     };
-    let action = if changes.iter().any(|c| c.forces_replacement) {
-        if p.options.replace.contains(&step_id) {
-            Action::Replace
-        } else {
-            let what: Vec<String> = changes
-                .iter()
-                .filter(|c| c.forces_replacement)
-                .map(|c| format!("`{}` {} → {}", c.key, c.from, c.to))
-                .collect();
-            p.block(
-                format!(
-                    "{step_id}: {} cannot change in place; the Kafka cluster must be replaced (deleted, with its \
-                     data, and created again)",
-                    what.join(", ")
-                ),
-                &format!(
-                    "put the live value back in the plan, or ask for the replacement: `linkplan plan --replace \
-                     {step_id}` (then apply with the same flag)"
-                ),
-            );
-            Action::Replace
-        }
-    } else if !changes.is_empty() && matches!(action, Action::Unchanged | Action::Wait) {
-        Action::Update
-    } else {
-        action
-    };
+    let what = "the Kafka cluster (deleted, with its data, and created again)";
+    let action = p.changed(&step_id, action, &changes, what, true);
     let (availability, cku) = match found {
         // The live values (the changes show the plan's).
         Some(c) => (
@@ -131,10 +106,33 @@ pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>
     Some(id)
 }
 
-/// The managed values of a live cluster that differ from the plan: CKUs change in place (a
-/// resize); availability cannot (Terraform replaces for it too).
-fn cluster_changes(desired: &crate::desired::ClusterDesired, live: &crate::observe::ClusterObserved) -> Vec<Change> {
+/// The managed values of a live cluster that differ from the plan: the display name (a cluster
+/// the journal recorded, renamed in the plan) and CKUs change in place; availability and the
+/// network cannot (Terraform replaces for them too).
+fn cluster_changes(
+    desired: &crate::desired::ClusterDesired,
+    resolved: &Resolved,
+    live: &crate::observe::ClusterObserved,
+) -> Vec<Change> {
     let mut changes = Vec::new();
+    if let Some(name) = &live.display_name
+        && name != &desired.display_name
+    {
+        changes.push(Change {
+            key: "confluent.cluster.display_name".to_owned(),
+            from: name.clone(),
+            to: desired.display_name.clone(),
+            forces_replacement: false,
+        });
+    }
+    if live.network_id.is_some() && live.network_id != resolved.network_id {
+        changes.push(Change {
+            key: "confluent.network".to_owned(),
+            from: live.network_id.clone().unwrap_or_default(),
+            to: resolved.network_id.clone().unwrap_or_else(|| "(the network linkplan creates)".to_owned()),
+            forces_replacement: true,
+        });
+    }
     if let Some(live) = live.cku
         && live != desired.cku
     {
@@ -169,6 +167,9 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     let vendor =
         |doing: &str, e: &linkplan_confluent::Error| StepError::new(step, doing, with_causes(&e), retry_hint());
     let wanted = &desired.cluster;
+    if wanted.id.is_none() {
+        rename(ctx, step).await?;
+    }
     let find = || async {
         match &wanted.id {
             Some(id) => match clusters.get(env, id).await {
@@ -277,6 +278,24 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     Ok(StepOutcome { resource_id: id, created, ..StepOutcome::default() })
 }
 
+/// A cluster the journal recorded under another display name gets the plan's (`PATCH`: the
+/// id and the data stay), so the lookup by natural key that follows finds it.
+async fn rename(ctx: &ApplyCtx<'_>, step: &Step) -> Result<(), StepError> {
+    const DOING: &str = "renaming the Kafka cluster";
+    let Some(change) = step.changes.iter().find(|c| c.key == "confluent.cluster.display_name") else {
+        return Ok(());
+    };
+    let env = ctx.desired.confluent.environment.as_str();
+    let id = recorded(step, DOING, ctx.resolved().kafka_cluster_id)?;
+    let update = UpdateCluster { display_name: Some(change.to.clone()), cku: None };
+    match ctx.engine.confluent.clusters().update(env, &id, &update).await {
+        Ok(_) => Ok(()),
+        // Gone since the plan: the lookup finds nothing and apply creates the plan's cluster.
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
+    }
+}
+
 /// Replace (`-/+`, only when the plan was made with `--replace` for this step): delete the
 /// cluster linkplan created, wait until it is gone, then create it again as the plan says.
 /// A cluster the journal does not record as linkplan's is never deleted.
@@ -284,7 +303,7 @@ pub async fn replace(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, Ste
     const DOING: &str = "replacing the Kafka cluster";
     let id = recorded(step, DOING, ctx.resolved().kafka_cluster_id)?;
     let owned = crate::Journal::owned(&ctx.journal.entries());
-    if owned.get(&step.id).and_then(|o| o.id.as_deref()) != Some(id.as_str()) {
+    if !crate::Journal::owns(&owned, StepKind::Cluster, &id) {
         return Err(StepError::new(
             step,
             DOING,

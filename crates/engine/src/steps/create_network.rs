@@ -30,7 +30,7 @@ use crate::desired::{self, NetworkSource};
 use crate::destroy::{ReverseStep, Reverser, created_network_key};
 use crate::diff::Planner;
 use crate::observe::{NetworkObserved, network_observed, with_causes};
-use crate::step::{Action, Resolved, Step, StepId, StepKind};
+use crate::step::{Action, Change, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
 
 /// READY, FAILED, or pending.
@@ -58,14 +58,38 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
     if let Some(n) = observed {
         details.insert(0, ("id", n.id.clone()));
     }
-    Some(p.push(
+    let key = [desired.confluent.environment.as_str(), display_name.as_str()];
+    let step_id = StepId::new(StepKind::CreateNetwork, &key);
+    // The network linkplan created (journal) under another name or in another region: neither
+    // changes in place, and everything else stands on the network, so linkplan does not
+    // replace it.
+    let mut changes = Vec::new();
+    if let Some(n) = observed {
+        if let Some(live) = n.display_name.as_ref().filter(|live| *live != display_name) {
+            changes.push(change("confluent.network.display_name", live, display_name));
+        }
+        let region = desired.confluent.network.region.as_str();
+        if let Some(live) = n.region.as_ref().filter(|live| *live != region) {
+            changes.push(change("confluent.network.region", live, region));
+        }
+    }
+    let action = p.changed(&step_id, action, &changes, "the network (and all that stands on it)", false);
+    let id = p.push(
         StepKind::CreateNetwork,
-        &[&desired.confluent.environment, display_name],
+        &key,
         action,
         after,
         format!("PrivateLink network \"{display_name}\""),
         details,
-    ))
+    );
+    if let Some(step) = p.last_step_mut() {
+        step.changes = changes;
+    }
+    Some(id)
+}
+
+fn change(key: &str, from: &str, to: &str) -> Change {
+    Change { key: key.to_owned(), from: from.to_owned(), to: to.to_owned(), forces_replacement: true }
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {

@@ -88,7 +88,13 @@ pub(crate) const STEPS: &[StepDef] = &[
         after: &[StepKind::PrivateLinkAccess],
         plan: private_link_connection::plan,
         reverse: private_link_connection::reverse,
-        apply: |ctx, step| Box::pin(private_link_connection::apply(ctx, step)),
+        apply: |ctx, step| {
+            if step.action == crate::step::Action::Replace {
+                Box::pin(private_link_connection::replace(ctx, step))
+            } else {
+                Box::pin(private_link_connection::apply(ctx, step))
+            }
+        },
         delete: |ctx, step| Box::pin(private_link_connection::delete(ctx, step)),
     },
     StepDef {

@@ -38,7 +38,7 @@ use super::{
 use crate::destroy::{NOT_CREATED, ReverseStep, Reverser, connection_key};
 use crate::diff::Planner;
 use crate::observe::{ConnectionObserved, connection_observed, with_causes};
-use crate::step::{Action, Resolved, Step, StepId, StepKind};
+use crate::step::{Action, Change, Resolved, Step, StepId, StepKind};
 use crate::wait::Acceptor;
 
 const PENDING_ACCEPTANCE: &str = "PENDING_ACCEPTANCE";
@@ -83,14 +83,55 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
         details.insert(0, ("id", c.id.clone()));
         details.push(("state", c.state.as_ref().map(ToString::to_string).unwrap_or_default()));
     }
-    Some(p.push(
+    let key = [desired.tidb.cluster_id.as_str(), desired.connection.display_name.as_str()];
+    let step_id = StepId::new(StepKind::PrivateLinkConnection, &key);
+    // The connection linkplan created (journal) to another endpoint service: the plan moved to
+    // another network. TiDB cannot point a connection elsewhere.
+    let changes: Vec<Change> = match (found.and_then(|c| c.service_name.as_ref()), &resolved.service_name) {
+        (Some(live), Some(wanted)) if live != wanted => vec![Change {
+            key: "confluent.vpc_service_endpoint".to_owned(),
+            from: live.clone(),
+            to: wanted.clone(),
+            forces_replacement: true,
+        }],
+        _ => Vec::new(),
+    };
+    let action = p.changed(&step_id, action, &changes, "the private link connection (deleted and created again)", true);
+    let id = p.push(
         StepKind::PrivateLinkConnection,
-        &[&desired.tidb.cluster_id, &desired.connection.display_name],
+        &key,
         action,
         after,
         "TiDB private link connection to the network's endpoint service".to_owned(),
         details,
-    ))
+    );
+    if let Some(step) = p.last_step_mut() {
+        step.changes = changes;
+    }
+    Some(id)
+}
+
+/// Replace (`-/+`, only with `--replace` for this step): delete the connection linkplan
+/// created to the old endpoint service, wait until it is gone, then create the plan's. A
+/// connection the journal does not record as linkplan's is never deleted.
+pub async fn replace(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {
+    const DOING: &str = "replacing the private link connection";
+    let id = recorded(step, DOING, ctx.resolved().connection_id)?;
+    let owned = crate::Journal::owned(&ctx.journal.entries());
+    if !crate::Journal::owns(&owned, StepKind::PrivateLinkConnection, &id) {
+        return Err(StepError::new(
+            step,
+            DOING,
+            format!("connection {id} was not created by linkplan (no journal record), so linkplan will not delete it"),
+            Some("delete it yourself if it should go, then run apply again to create the plan's".to_owned()),
+        ));
+    }
+    delete(ctx, step).await?;
+    ctx.update(|r| {
+        r.connection_id = None;
+        r.attach_domain_id = None;
+    });
+    apply(ctx, step).await
 }
 
 pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepError> {

@@ -150,6 +150,20 @@ impl Harness {
         self.engine.apply(desired, &plan, &self.journal(), &linkplan_engine::NoProgress).await.expect("apply converges")
     }
 
+    /// Observe as `plan` does (also what this harness's journal recorded), then plan with
+    /// `options`.
+    pub(crate) async fn plan_known(
+        &self,
+        desired: &Desired,
+        options: &linkplan_engine::PlanOptions,
+    ) -> (Observed, StepPlan) {
+        let loaded = Journal::load(&self.journal_path()).expect("the journal reads");
+        let known = linkplan_engine::Known::from_owned(&Journal::owned(&loaded.entries));
+        let observed = self.engine.observe_with(desired, &known).await.expect("observe succeeds");
+        let plan = linkplan_engine::plan_with(desired, &observed, options);
+        (observed, plan)
+    }
+
     pub(crate) async fn observe_and_plan(&self, desired: &Desired) -> (Observed, StepPlan) {
         let observed = self.engine.observe(desired).await.expect("observe succeeds");
         let plan = linkplan_engine::plan(desired, &observed);

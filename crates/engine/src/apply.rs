@@ -69,7 +69,14 @@ impl Engine {
                 .collect();
             return Err(ApplyError::Blocked { reasons });
         }
-        let ctx = ApplyCtx { engine: self, desired, resolved: Mutex::new(plan.resolved.clone()), progress, journal };
+        let ctx = ApplyCtx {
+            engine: self,
+            desired,
+            resolved: Mutex::new(plan.resolved.clone()),
+            progress,
+            journal,
+            kafka_key: Mutex::new(None),
+        };
         let mut report = ApplyReport::default();
         let mut started: BTreeSet<&StepId> = BTreeSet::new();
         let mut done: BTreeSet<&StepId> = BTreeSet::new();

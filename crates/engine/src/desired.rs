@@ -41,6 +41,8 @@ pub struct Desired {
     pub tidb: TidbDesired,
     pub confluent: ConfluentDesired,
     pub connection: ConnectionDesired,
+    /// `changefeed:`, when the plan streams TiDB's changes into the Kafka cluster.
+    pub changefeed: Option<ChangefeedDesired>,
 }
 
 /// `tidb:`.
@@ -156,6 +158,111 @@ pub struct ConnectionDesired {
     /// `domains.unique_name`, else derived from `confluent.network.dns_subdomain`, else read
     /// from the network online.
     pub unique_name: Option<UniqueName>,
+}
+
+/// `changefeed:` — TiDB's changes into the Kafka cluster over the private link connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangefeedDesired {
+    /// Default the plan's `name`; with the TiDB cluster, the natural key.
+    pub display_name: String,
+    /// TiDB table filter rules (`orders.*`, `!orders.tmp_*`).
+    pub tables: Vec<String>,
+    /// `table_mode: FORCE_SYNC` (tables without a handle key are replicated too).
+    pub force_sync: bool,
+    pub case_sensitive: bool,
+    pub protocol: Protocol,
+    pub topics: TopicsDesired,
+    pub start: StartAt,
+    pub credentials: CredentialsDesired,
+}
+
+/// `changefeed.protocol` (AVRO needs a schema registry, which plans do not model yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    CanalJson,
+    OpenProtocol,
+    Debezium,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::CanalJson => "CANAL_JSON",
+            Protocol::OpenProtocol => "OPEN_PROTOCOL",
+            Protocol::Debezium => "DEBEZIUM",
+        }
+    }
+}
+
+/// `changefeed.topics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicsDesired {
+    pub dispatch: Dispatch,
+    pub partitions: Option<i64>,
+    pub replication_factor: Option<i64>,
+}
+
+/// Which topics the changefeed writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dispatch {
+    /// Every change into `topic`.
+    OneTopic { topic: String },
+    /// `<prefix><db><separator><table><suffix>`.
+    ByTable { prefix: String, separator: String, suffix: String },
+    /// `<prefix><db><suffix>`.
+    ByDatabase { prefix: String, suffix: String },
+}
+
+impl Dispatch {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Dispatch::OneTopic { .. } => "ONE_TOPIC",
+            Dispatch::ByTable { .. } => "BY_TABLE",
+            Dispatch::ByDatabase { .. } => "BY_DATABASE",
+        }
+    }
+
+    /// The topics as a role binding's `topic=` pattern: the topic, or every topic with the
+    /// prefix (`tidb_*`).
+    pub fn topic_pattern(&self) -> String {
+        match self {
+            Dispatch::OneTopic { topic } => topic.clone(),
+            Dispatch::ByTable { prefix, .. } | Dispatch::ByDatabase { prefix, .. } => format!("{prefix}*"),
+        }
+    }
+}
+
+/// `changefeed.start_position`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartAt {
+    Now,
+    Tso(u64),
+    /// An RFC 3339 time, as written, and as Unix milliseconds.
+    Time {
+        rfc3339: String,
+        unix_ms: u64,
+    },
+}
+
+impl StartAt {
+    /// Where it starts, in Unix milliseconds (`None`: now).
+    pub fn unix_ms(&self) -> Option<u64> {
+        match self {
+            StartAt::Now => None,
+            StartAt::Tso(tso) => Some(tso >> 18),
+            StartAt::Time { unix_ms, .. } => Some(*unix_ms),
+        }
+    }
+}
+
+/// `changefeed.credentials`: the Kafka API key the changefeed writes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialsDesired {
+    /// `create: true`: linkplan creates a service account (this display name), a Kafka API key
+    /// for the cluster and role bindings on the changefeed's topics.
+    Create { service_account: String },
+    /// The user's key, read from these environment variables at plan and apply time.
+    FromEnv { key_var: String, secret_var: String },
 }
 
 impl Desired {
@@ -311,6 +418,7 @@ impl Desired {
                 )?,
             },
             connection,
+            changefeed: None,
         })
     }
 

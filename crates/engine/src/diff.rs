@@ -82,6 +82,7 @@ pub(crate) struct Planner<'a> {
 impl Planner<'_> {
     fn resolve(&self) -> Resolved {
         let network = self.observed.network.as_ref();
+        let cdc = self.observed.cdc.as_ref();
         let tidb_zones = self.tidb_zones();
         Resolved {
             account: self.observed.account(self.desired).map(str::to_owned),
@@ -105,6 +106,15 @@ impl Planner<'_> {
                 (Some(c), Some(u)) => c.attachment(&u).and_then(|a| a.id.clone()),
                 _ => None,
             },
+            kafka_bootstrap_host: self.observed.cluster.as_ref().and_then(|c| c.bootstrap_host.clone()),
+            organization_id: cdc.and_then(|c| c.organization_id.clone()),
+            service_account_id: cdc.and_then(|c| c.service_account.as_ref()).map(|s| s.id.clone()),
+            api_key_id: cdc.and_then(|c| {
+                let in_use = c.changefeed.as_ref().and_then(|f| f.username.as_deref());
+                c.api_keys.iter().find(|k| Some(k.id.as_str()) == in_use).map(|k| k.id.clone())
+            }),
+            role_binding_ids: cdc.map(|c| c.role_bindings.iter().map(|b| b.id.clone()).collect()).unwrap_or_default(),
+            changefeed_id: cdc.and_then(|c| c.changefeed.as_ref()).map(|f| f.id.clone()),
         }
     }
 

@@ -16,6 +16,7 @@
 //! journal is a record and a hint.
 
 mod apply;
+pub mod cdc;
 pub mod clock;
 pub mod desired;
 mod destroy;
@@ -53,6 +54,7 @@ pub struct EngineConfig {
     pub cluster: WaitPolicy,
     pub connection: WaitPolicy,
     pub domains: WaitPolicy,
+    pub changefeed: WaitPolicy,
     /// A connection still PENDING_ACCEPTANCE after this long fails: nobody accepted its endpoint.
     pub pending_acceptance_grace: Duration,
 }
@@ -68,6 +70,7 @@ impl EngineConfig {
             cluster: minutes(360),
             connection: minutes(60),
             domains: minutes(30),
+            changefeed: minutes(30),
             pending_acceptance_grace: Duration::from_secs(10 * 60),
         }
     }
@@ -80,6 +83,9 @@ pub struct Engine {
     pub(crate) tidb: linkplan_tidbcloud::Client,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: EngineConfig,
+    /// Where user-supplied Kafka credentials are read from (the process environment unless
+    /// [`Engine::with_env`] says otherwise).
+    pub(crate) env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -168,7 +174,20 @@ impl Engine {
         tidb: linkplan_tidbcloud::Client,
         clock: Arc<dyn Clock>,
     ) -> Engine {
-        Engine { confluent, tidb, clock, config: EngineConfig::standard() }
+        Engine {
+            confluent,
+            tidb,
+            clock,
+            config: EngineConfig::standard(),
+            env: Arc::new(|name: &str| std::env::var(name).ok()),
+        }
+    }
+
+    /// Read user-supplied Kafka credentials (`changefeed.credentials.api_key_env`, …) through
+    /// `lookup` instead of the process environment.
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Engine {
+        self.env = Arc::new(lookup);
+        self
     }
 
     pub fn with_config(mut self, config: EngineConfig) -> Engine {

@@ -79,6 +79,9 @@ pub struct Observed {
     /// domains are not attached yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains_preview: Option<Vec<String>>,
+    /// The changefeed side, when the plan has a `changefeed:` block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdc: Option<crate::cdc::CdcObserved>,
 }
 
 /// The TiDB cluster and what `getAvailabilityZones` says.
@@ -165,6 +168,9 @@ pub struct ClusterObserved {
     /// `status.cku`: the CKUs in service (behind `cku` while a resize runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_cku: Option<i32>,
+    /// The host of the PRIVATE_LINK bootstrap endpoint (a changefeed's TLS server name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap_host: Option<String>,
 }
 
 /// A TiDB private link connection, with its attached domains (from a GET).
@@ -230,7 +236,13 @@ impl Observed {
     /// A digest of everything observed (FNV-1a over the JSON form): a saved plan records it, and
     /// apply refuses the plan when the world no longer matches.
     pub fn fingerprint(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
+        // A running changefeed's checkpoint moves every second: it is status, not the world.
+        let mut steady = self.clone();
+        if let Some(feed) = steady.cdc.as_mut().and_then(|c| c.changefeed.as_mut()) {
+            feed.checkpoint_time = None;
+            feed.checkpoint_ms = None;
+        }
+        let json = serde_json::to_string(&steady).unwrap_or_default();
         format!("{:016x}", crate::clock::seed_of(&json))
     }
 }
@@ -382,8 +394,16 @@ impl Engine {
         let (tidb, confluent) = tokio::join!(self.observe_tidb(desired), self.observe_confluent(desired, known));
         let tidb = tidb?;
         let ConfluentSide { environment_found, network, accesses, cluster } = confluent?;
-        let mut observed =
-            Observed { tidb, environment_found, network, accesses, cluster, connection: None, domains_preview: None };
+        let mut observed = Observed {
+            tidb,
+            environment_found,
+            network,
+            accesses,
+            cluster,
+            connection: None,
+            domains_preview: None,
+            cdc: None,
+        };
         let service_name = observed
             .network
             .as_ref()
@@ -412,6 +432,9 @@ impl Engine {
                 .await
                 .map_err(|e| tidb_error("the domain preview", &e))?;
             observed.domains_preview = Some(preview.domains.into_iter().filter_map(|d| d.name).collect());
+        }
+        if let Some(changefeed) = &desired.changefeed {
+            observed.cdc = Some(self.observe_cdc(desired, changefeed, &observed).await?);
         }
         Ok(observed)
     }
@@ -672,6 +695,7 @@ pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
         }),
         cku: c.spec.config.as_ref().and_then(|k| k.cku),
         status_cku: c.status.as_ref().and_then(|s| s.cku),
+        bootstrap_host: crate::cdc::bootstrap_host(c),
     }
 }
 

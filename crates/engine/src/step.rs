@@ -60,16 +60,28 @@ pub enum StepKind {
     PrivateLinkConnection,
     /// Attach the CONFLUENT domains to the connection.
     AttachDomains,
+    /// Ensure the Confluent service account the changefeed writes as (`credentials.create`).
+    ServiceAccount,
+    /// Ensure its Kafka API key for the cluster (the secret goes to the changefeed, in memory).
+    ApiKey,
+    /// Ensure its role bindings on the changefeed's topics.
+    RoleBindings,
+    /// Ensure the changefeed from TiDB into the Kafka cluster over the connection.
+    Changefeed,
 }
 
 impl StepKind {
     /// Every kind.
-    pub const ALL: [StepKind; 5] = [
+    pub const ALL: [StepKind; 9] = [
         StepKind::CreateNetwork,
         StepKind::PrivateLinkAccess,
         StepKind::Cluster,
         StepKind::PrivateLinkConnection,
         StepKind::AttachDomains,
+        StepKind::ServiceAccount,
+        StepKind::ApiKey,
+        StepKind::RoleBindings,
+        StepKind::Changefeed,
     ];
 
     /// The resource prefix of step ids.
@@ -80,6 +92,10 @@ impl StepKind {
             StepKind::Cluster => "confluent.cluster",
             StepKind::PrivateLinkConnection => "tidbcloud.private_link_connection",
             StepKind::AttachDomains => "tidbcloud.domains",
+            StepKind::ServiceAccount => "confluent.service_account",
+            StepKind::ApiKey => "confluent.api_key",
+            StepKind::RoleBindings => "confluent.role_bindings",
+            StepKind::Changefeed => "tidbcloud.changefeed",
         }
     }
 }
@@ -211,6 +227,24 @@ pub struct Resolved {
     pub kafka_cluster_id: Option<String>,
     /// The CONFLUENT attachment's id, once known.
     pub attach_domain_id: Option<String>,
+    /// The Kafka cluster's private bootstrap host (the changefeed's TLS server name), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka_bootstrap_host: Option<String>,
+    /// The Confluent organization (role binding CRNs), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// The changefeed's service account, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_id: Option<String>,
+    /// The Kafka API key the changefeed uses (never its secret), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<String>,
+    /// The role bindings, once known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_binding_ids: Vec<String>,
+    /// The changefeed, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changefeed_id: Option<String>,
 }
 
 /// A plan saved by `plan --out` for a later `apply`: the plan file it was made from (and a

@@ -5,11 +5,15 @@
 //! by its natural key, create it only when absent (re-listing after an ambiguous failure), then
 //! wait for its lifecycle through [`crate::wait::wait_for`].
 
+pub mod api_key;
 pub mod attach_domains;
+pub mod changefeed;
 pub mod cluster;
 pub mod create_network;
 pub mod private_link_access;
 pub mod private_link_connection;
+pub mod role_bindings;
+pub mod service_account;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -105,6 +109,40 @@ pub(crate) const STEPS: &[StepDef] = &[
         apply: |ctx, step| Box::pin(attach_domains::apply(ctx, step)),
         delete: |ctx, step| Box::pin(attach_domains::delete(ctx, step)),
     },
+    StepDef {
+        kind: StepKind::ServiceAccount,
+        // Control plane only: it runs at once, beside the network.
+        after: &[],
+        plan: service_account::plan,
+        reverse: service_account::reverse,
+        apply: |ctx, step| Box::pin(service_account::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(service_account::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::ApiKey,
+        after: &[StepKind::ServiceAccount, StepKind::Cluster],
+        plan: api_key::plan,
+        reverse: api_key::reverse,
+        apply: |ctx, step| Box::pin(api_key::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(api_key::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::RoleBindings,
+        after: &[StepKind::ServiceAccount, StepKind::Cluster],
+        plan: role_bindings::plan,
+        reverse: role_bindings::reverse,
+        apply: |ctx, step| Box::pin(role_bindings::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(role_bindings::delete(ctx, step)),
+    },
+    StepDef {
+        kind: StepKind::Changefeed,
+        // The only step that needs the Kafka cluster and the link both.
+        after: &[StepKind::AttachDomains, StepKind::Cluster, StepKind::ApiKey, StepKind::RoleBindings],
+        plan: changefeed::plan,
+        reverse: changefeed::reverse,
+        apply: |ctx, step| Box::pin(changefeed::apply(ctx, step)),
+        delete: |ctx, step| Box::pin(changefeed::delete(ctx, step)),
+    },
 ];
 
 /// The table's entry for `kind` (the match is exhaustive: a new kind needs its place here; a
@@ -116,6 +154,10 @@ pub(crate) fn def(kind: StepKind) -> &'static StepDef {
         StepKind::PrivateLinkAccess => 2,
         StepKind::PrivateLinkConnection => 3,
         StepKind::AttachDomains => 4,
+        StepKind::ServiceAccount => 5,
+        StepKind::ApiKey => 6,
+        StepKind::RoleBindings => 7,
+        StepKind::Changefeed => 8,
     }]
 }
 
@@ -129,9 +171,23 @@ pub struct ApplyCtx<'a> {
     pub(crate) resolved: Mutex<Resolved>,
     pub(crate) progress: &'a dyn Progress,
     pub(crate) journal: &'a Journal,
+    /// The Kafka API key the key step made and its secret, from the create answer straight to
+    /// the changefeed step: in memory only, taken once.
+    pub(crate) kafka_key: Mutex<Option<(String, linkplan_tidbcloud::Secret)>>,
 }
 
 impl ApplyCtx<'_> {
+    /// Keep a new key's secret for the changefeed step (see [`ApplyCtx::kafka_key`]).
+    pub(crate) fn hand_over_key(&self, id: String, secret: linkplan_confluent::Secret) {
+        let secret = linkplan_tidbcloud::Secret::new(secret.expose());
+        *self.kafka_key.lock().unwrap_or_else(PoisonError::into_inner) = Some((id, secret));
+    }
+
+    /// The key the key step made in this run, and its secret (once).
+    pub(crate) fn take_key(&self) -> Option<(String, linkplan_tidbcloud::Secret)> {
+        self.kafka_key.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
     /// A copy of the resolved values (the lock is never held across an `.await`).
     pub(crate) fn resolved(&self) -> Resolved {
         self.resolved.lock().unwrap_or_else(PoisonError::into_inner).clone()

@@ -248,6 +248,10 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     };
     let id_of: fn(&linkplan_confluent::resources::clusters::Cluster) -> &str = |c| c.id.as_str();
     let (id, ready, created) = wait_keeping_oldest(cluster.id, sent, wait, id_of, list, delete).await?;
+    ctx.update(|r| {
+        r.kafka_cluster_id = Some(id.clone());
+        r.kafka_bootstrap_host = crate::cdc::bootstrap_host(&ready);
+    });
     // A cluster linkplan manages gets the plan's CKUs: PATCH, then wait until they serve.
     if wanted.id.is_none() {
         let asked = ready.spec.config.as_ref().and_then(|c| c.cku);

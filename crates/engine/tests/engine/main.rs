@@ -3,6 +3,7 @@
 //! sleeps).
 
 mod apply;
+mod changefeed;
 mod changes;
 mod ownership;
 mod planner;

@@ -90,6 +90,12 @@ impl Harness {
         Harness { sim, engine, requests, dir: test_dir(test) }
     }
 
+    /// This harness with user-supplied credentials read through `lookup`.
+    pub(crate) fn with_env(self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Harness {
+        let engine = self.engine.clone().with_env(lookup);
+        Harness { engine, ..self }
+    }
+
     /// The same world and directory with a new engine (new clients, new clock).
     pub(crate) fn with_fresh_engine(self) -> Harness {
         let engine = engine_for(&self.sim, &self.requests);

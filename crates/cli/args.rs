@@ -188,9 +188,14 @@ pub struct StatusArgs {
     /// Output format (JSON: the observed state and the plan).
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
-    /// Exit 2 when steps remain (0 when connected, 1 on errors).
+    /// Exit 2 when steps remain or a step is not healthy — a changefeed not RUNNING, or (with
+    /// --max-lag) lagging — (0 when connected and healthy, 1 on errors).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// A changefeed further behind than this (e.g. `5m`) counts as unhealthy (see
+    /// --detailed-exitcode).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_lag: Option<std::time::Duration>,
     /// The journal to read what linkplan owns from (never written); default
     /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
     #[arg(long, value_name = "FILE")]

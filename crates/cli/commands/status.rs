@@ -20,18 +20,57 @@ pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
         else {
             return Ok(ExitStatus::Failure);
         };
+        let feed = observed.cdc.as_ref().and_then(|c| c.changefeed.as_ref());
+        let lagging = match (feed.and_then(|f| f.lag_ms), args.max_lag) {
+            (Some(lag), Some(max)) => u128::from(lag) > max.as_millis(),
+            _ => false,
+        };
         let text = match args.format {
-            PlanFormat::Human => plan.to_string(),
+            PlanFormat::Human => {
+                let mut text = plan.to_string();
+                if let Some(f) = feed {
+                    text.push_str(&format!(
+                        "\nchangefeed {}: {}, checkpoint {}, lag {}{}\n",
+                        f.id,
+                        f.state.as_ref().map_or("(no state)", |s| s.as_str()),
+                        f.checkpoint_time.as_deref().unwrap_or("(none yet)"),
+                        f.lag().unwrap_or_else(|| "unknown".to_owned()),
+                        if lagging { " — more than --max-lag" } else { "" },
+                    ));
+                }
+                text
+            }
             PlanFormat::Json => {
                 let owned: serde_json::Map<String, serde_json::Value> = owned
                     .into_iter()
                     .map(|(step, owned)| (step.to_string(), serde_json::json!({ "id": owned.id })))
                     .collect();
-                let value = serde_json::json!({ "version": 1, "observed": observed, "plan": plan, "owned": owned });
+                let changefeed = feed.map(|f| {
+                    serde_json::json!({
+                        "id": f.id,
+                        "state": f.state,
+                        "checkpoint": f.checkpoint_time,
+                        "lag_seconds": f.lag_ms.map(|ms| ms / 1000),
+                        "lagging": lagging,
+                    })
+                });
+                let value = serde_json::json!({
+                    "version": 1,
+                    "observed": observed,
+                    "plan": plan,
+                    "owned": owned,
+                    "changefeed": changefeed,
+                });
                 serde_json::to_string_pretty(&value).into_diagnostic()? + "\n"
             }
         };
         printer::stdout(&text);
+        if lagging {
+            printer::warning("the changefeed's lag is more than --max-lag");
+            if args.detailed_exitcode && plan.can_apply() {
+                return Ok(ExitStatus::Changes);
+            }
+        }
         Ok(super::plan::exit_status(&plan, args.detailed_exitcode))
     })
 }

@@ -72,6 +72,21 @@ pub struct ChangefeedObserved {
     /// The checkpoint as Unix milliseconds (from its TSO).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint_ms: Option<u64>,
+    /// How far Kafka is behind TiDB: the observing clock's now minus the checkpoint, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_ms: Option<u64>,
+}
+
+impl ChangefeedObserved {
+    /// The lag as people read it (`2s`, `4 min`, `3 h 5 min`).
+    pub fn lag(&self) -> Option<String> {
+        let secs = self.lag_ms? / 1000;
+        Some(match secs {
+            0..120 => format!("{secs}s"),
+            120..7200 => format!("{} min", secs / 60),
+            _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        })
+    }
 }
 
 /// The tables a filter matches, and the cluster's GC safe point.
@@ -226,6 +241,7 @@ pub(crate) fn changefeed_observed(c: &Changefeed) -> ChangefeedObserved {
         connection_id: c.private_link_connection_id().map(str::to_owned),
         checkpoint_time: checkpoint.and_then(|k| k.time.clone()),
         checkpoint_ms: checkpoint.and_then(|k| k.tso_value()).map(|tso| tso >> 18),
+        lag_ms: None,
     }
 }
 
@@ -252,7 +268,12 @@ impl Engine {
         let all = feeds.list(cluster_id, None).await.map_err(|e| tidb_err("the changefeeds", &e))?;
         let live: Vec<&Changefeed> = all.iter().filter(|c| c.state != Some(ChangefeedState::Deleted)).collect();
         let ours = |c: &Changefeed| c.display_name.as_deref() == Some(changefeed.display_name.as_str());
-        cdc.changefeed = live.iter().find(|c| ours(c)).map(|c| changefeed_observed(c));
+        let now = self.clock.unix_ms();
+        cdc.changefeed = live.iter().find(|c| ours(c)).map(|c| {
+            let mut feed = changefeed_observed(c);
+            feed.lag_ms = feed.checkpoint_ms.map(|at| now.saturating_sub(at));
+            feed
+        });
         cdc.others = live.iter().filter(|c| !ours(c)).filter_map(|c| c.display_name.clone()).collect();
         let tables = feeds
             .describe_schema_table(cluster_id, &changefeed.tables)

@@ -237,22 +237,10 @@ impl Dispatch {
 pub enum StartAt {
     Now,
     Tso(u64),
-    /// An RFC 3339 time, as written, and as Unix milliseconds.
+    /// An RFC 3339 time, as written (lint checks its form; TiDB reads it).
     Time {
         rfc3339: String,
-        unix_ms: u64,
     },
-}
-
-impl StartAt {
-    /// Where it starts, in Unix milliseconds (`None`: now).
-    pub fn unix_ms(&self) -> Option<u64> {
-        match self {
-            StartAt::Now => None,
-            StartAt::Tso(tso) => Some(tso >> 18),
-            StartAt::Time { unix_ms, .. } => Some(*unix_ms),
-        }
-    }
 }
 
 /// `changefeed.credentials`: the Kafka API key the changefeed writes with.
@@ -403,6 +391,7 @@ impl Desired {
             unique_name,
         };
 
+        let changefeed = plan.section("changefeed").map(|c| changefeed_from(&name, c)).transpose()?;
         Ok(Desired {
             name,
             tidb: tidb_desired,
@@ -418,7 +407,7 @@ impl Desired {
                 )?,
             },
             connection,
-            changefeed: None,
+            changefeed,
         })
     }
 
@@ -426,6 +415,93 @@ impl Desired {
     pub fn declared_account(&self) -> Option<&AwsAccountId> {
         self.tidb.aws_account_id.as_ref().or(self.confluent.access.account.as_ref())
     }
+}
+
+/// `changefeed:` (lint has checked every value; what is still wrong is a [`DesiredError`]).
+fn changefeed_from(name: &str, c: linkplan_model::plan::Section<'_>) -> Result<ChangefeedDesired, DesiredError> {
+    let text = |key: &str| c.str(key).map(|v| v.value.to_owned());
+    let tables: Vec<String> =
+        c.list("tables").map(|l| l.items().map(|i| i.value.to_owned()).collect()).unwrap_or_default();
+    if tables.is_empty() {
+        return Err(DesiredError::Missing { key: "changefeed.tables", expected: "non-empty list" });
+    }
+    let force_sync = match text("table_mode").as_deref() {
+        None | Some("IGNORE_NOT_SUPPORT_TABLE") => false,
+        Some("FORCE_SYNC") => true,
+        Some(other) => {
+            return Err(unsupported("changefeed.table_mode", other, "IGNORE_NOT_SUPPORT_TABLE or FORCE_SYNC"));
+        }
+    };
+    let protocol = match required(c.str("protocol"), "changefeed.protocol")? {
+        "CANAL_JSON" => Protocol::CanalJson,
+        "OPEN_PROTOCOL" => Protocol::OpenProtocol,
+        "DEBEZIUM" => Protocol::Debezium,
+        other => return Err(unsupported("changefeed.protocol", other, "CANAL_JSON, OPEN_PROTOCOL or DEBEZIUM")),
+    };
+    let Some(t) = c.section("topics") else {
+        return Err(DesiredError::Missing { key: "changefeed.topics", expected: "mapping" });
+    };
+    let topic_text = |key: &str| t.str(key).map(|v| v.value.to_owned());
+    let dispatch = match required(t.str("dispatch"), "changefeed.topics.dispatch")? {
+        "ONE_TOPIC" => Dispatch::OneTopic { topic: required(t.str("topic"), "changefeed.topics.topic")?.to_owned() },
+        "BY_TABLE" => Dispatch::ByTable {
+            prefix: required(t.str("prefix"), "changefeed.topics.prefix")?.to_owned(),
+            separator: topic_text("separator").unwrap_or_else(|| "_".to_owned()),
+            suffix: topic_text("suffix").unwrap_or_default(),
+        },
+        "BY_DATABASE" => Dispatch::ByDatabase {
+            prefix: required(t.str("prefix"), "changefeed.topics.prefix")?.to_owned(),
+            suffix: topic_text("suffix").unwrap_or_default(),
+        },
+        other => {
+            return Err(unsupported("changefeed.topics.dispatch", other, "ONE_TOPIC, BY_TABLE or BY_DATABASE"));
+        }
+    };
+    let int = |key: &str, full: &'static str| -> Result<Option<i64>, DesiredError> {
+        t.int(key)
+            .map(|v| {
+                i64::try_from(v.value).map_err(|_| DesiredError::Missing { key: full, expected: "64-bit integer" })
+            })
+            .transpose()
+    };
+    let topics = TopicsDesired {
+        dispatch,
+        partitions: int("partitions", "changefeed.topics.partitions")?,
+        replication_factor: int("replication_factor", "changefeed.topics.replication_factor")?,
+    };
+    let start_error =
+        DesiredError::Missing { key: "changefeed.start_position", expected: "`now`, a TSO or an RFC 3339 time" };
+    let start = match c.entry("start_position").map(|e| &e.value) {
+        None => StartAt::Now,
+        Some(node) => match (node.as_int(), node.as_str()) {
+            (Some(tso), _) => StartAt::Tso(u64::try_from(tso).map_err(|_| start_error)?),
+            (None, Some("now")) => StartAt::Now,
+            (None, Some(time)) => StartAt::Time { rfc3339: time.to_owned() },
+            (None, None) => return Err(start_error),
+        },
+    };
+    let credentials = match c.section("credentials") {
+        Some(k) if k.bool("create").is_some_and(|b| b.value) => CredentialsDesired::Create {
+            service_account: k
+                .str("service_account")
+                .map_or_else(|| format!("tidb-{name}-cdc"), |s| s.value.to_owned()),
+        },
+        Some(k) => CredentialsDesired::FromEnv {
+            key_var: required(k.str("api_key_env"), "changefeed.credentials.api_key_env")?.to_owned(),
+            secret_var: required(k.str("api_secret_env"), "changefeed.credentials.api_secret_env")?.to_owned(),
+        },
+        None => return Err(DesiredError::Missing { key: "changefeed.credentials", expected: "mapping" }),
+    };
+    Ok(ChangefeedDesired {
+        display_name: text("display_name").unwrap_or_else(|| name.to_owned()),
+        tables,
+        force_sync,
+        case_sensitive: c.bool("case_sensitive").is_some_and(|b| b.value),
+        protocol,
+        topics,
+        start,
+        credentials,
+    })
 }
 
 fn required<'d>(value: Option<Located<&'d str>>, key: &'static str) -> Result<&'d str, DesiredError> {

@@ -241,6 +241,7 @@ impl Observed {
         if let Some(feed) = steady.cdc.as_mut().and_then(|c| c.changefeed.as_mut()) {
             feed.checkpoint_time = None;
             feed.checkpoint_ms = None;
+            feed.lag_ms = None;
         }
         let json = serde_json::to_string(&steady).unwrap_or_default();
         format!("{:016x}", crate::clock::seed_of(&json))

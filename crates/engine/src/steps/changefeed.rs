@@ -134,8 +134,10 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
     if let Some(f) = found {
         details.insert(0, ("id", f.id.clone()));
         details.push(("state", f.state.as_ref().map(ToString::to_string).unwrap_or_default()));
-        if let Some(time) = &f.checkpoint_time {
-            details.push(("checkpoint", time.clone()));
+        // The checkpoint and lag move every second: `status` shows them, the plan does not
+        // (a saved plan must stay the plan `plan` makes).
+        if let Some(error) = &f.error {
+            details.push(("error", error.clone()));
         }
     }
     let test = match cdc.and_then(|c| c.sink_test.as_ref()) {

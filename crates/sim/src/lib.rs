@@ -283,6 +283,12 @@ impl RunningSim {
         }
     }
 
+    /// The secrets of the Kafka API keys the world holds now (for tests that check no output,
+    /// log or file ever shows one).
+    pub fn api_key_secrets(&self) -> Vec<String> {
+        self.app.world().api_keys.iter().map(|k| k.secret.0.clone()).collect()
+    }
+
     /// How many requests a [`FaultAction::Hang`] holds right now.
     pub fn held(&self) -> usize {
         self.app.held.load(std::sync::atomic::Ordering::SeqCst)

@@ -55,8 +55,21 @@ impl Cloud {
         self.command(args).spawn().unwrap_or_else(|e| panic!("cannot run linkplan: {e}"))
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         finish(self.spawn(args))
+    }
+
+    /// Fail a resource as the cloud would (see `RunningSim::fail`).
+    pub(crate) fn fail(&self, id: &str, message: &str) -> bool {
+        self.sim.fail(id, message)
+    }
+
+    /// The plan's private link connection id, as `status --format json` reports it.
+    pub(crate) fn connection_id(&self, plan: &str) -> String {
+        let status = self.run(&["status", "--format", "json", plan]);
+        let value: serde_json::Value =
+            serde_json::from_str(&status.stdout).unwrap_or_else(|e| panic!("{e}: {}", status.transcript()));
+        value["observed"]["connection"]["id"].as_str().map(str::to_owned).unwrap_or_else(|| panic!("no connection"))
     }
 
     /// Wait (30 s at most) until the simulator holds a request (a `hang` fault took it).

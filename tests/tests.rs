@@ -19,5 +19,7 @@ mod sim;
 mod exit_codes;
 // Apply as real processes: killed at every point and resumed, two at once, a 429 storm.
 mod processes;
+// `linkplan doctor`: causes found in the scenario worlds and after a cloud-side failure.
+mod doctor;
 // Tidy checks over the tree: module docs, no new unwrap_or_default() in tests.
 mod tidy;

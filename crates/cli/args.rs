@@ -55,6 +55,12 @@ pub enum Command {
     /// Exit status: 0 success; 1 an error of any kind (lint errors, drift, a blocked plan, no
     /// network); with --detailed-exitcode 2 when steps remain.
     Status(StatusArgs),
+    /// Explain why a connection (or its changefeed) does not work: every known cause checked
+    /// against the live state, each found with its fix and the lint rule that catches it.
+    ///
+    /// Exit status (as `lint`): 0 no cause found, 1 causes found, 2 an error (no network, a bad
+    /// file).
+    Doctor(DoctorArgs),
     /// Serve a simulator of the Confluent Cloud and TiDB Cloud APIs on 127.0.0.1.
     ///
     /// Prints `export NAME=value` lines (the URLs and the simulator's fake API keys) on standard
@@ -73,6 +79,7 @@ impl Command {
             Command::Apply(_) => "apply",
             Command::Destroy(_) => "destroy",
             Command::Status(_) => "status",
+            Command::Doctor(_) => "doctor",
             Command::Sim(_) => "sim",
         }
     }
@@ -179,6 +186,19 @@ pub struct DestroyArgs {
     /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// The journal to read what linkplan created from (never written); default
+    /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -53,6 +53,7 @@ impl From<ExitStatus> for ExitCode {
 fn error_status(command: Option<&str>) -> ExitStatus {
     match command {
         Some("plan" | "apply" | "destroy" | "status") => ExitStatus::Failure,
+        // doctor, like lint: 1 is "causes found", 2 an error.
         _ => ExitStatus::Error,
     }
 }
@@ -95,6 +96,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Apply(args) => commands::apply::run(&args),
         args::Command::Status(args) => commands::status::run(&args),
         args::Command::Destroy(args) => commands::destroy::run(&args),
+        args::Command::Doctor(args) => commands::doctor::run(&args),
     }
 }
 

@@ -35,17 +35,20 @@ impl PlanInput {
     /// rules live in the linter alone, so this is what stops a cross-region network or one
     /// without a shared zone before anything is created.
     pub(crate) fn lint_live(&self, observed: &Observed) -> bool {
-        let report = self.linter.lint_online(
-            self.path.display().to_string(),
-            self.text.clone(),
-            &observed.live_facts(&self.desired),
-        );
+        let report = self.live_report(observed);
         if report.max_severity() != Some(Severity::Error) {
             return true;
         }
         printer::stdout(&printer::human(&[report], false));
         printer::status("lint found errors in the plan merged with the live values: nothing was created");
         false
+    }
+}
+
+impl PlanInput {
+    /// Every rule on the plan merged with what the clouds report.
+    pub(crate) fn live_report(&self, observed: &Observed) -> FileReport {
+        self.linter.lint_online(self.path.display().to_string(), self.text.clone(), &observed.live_facts(&self.desired))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod destroy;
+pub(crate) mod doctor;
 pub(crate) mod explain;
 pub(crate) mod lint;
 pub(crate) mod plan;

@@ -18,6 +18,7 @@
 mod apply;
 pub mod cdc;
 pub mod clock;
+pub mod doctor;
 pub mod desired;
 mod destroy;
 mod diff;

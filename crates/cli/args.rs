@@ -61,6 +61,15 @@ pub enum Command {
     /// Exit status (as `lint`): 0 no cause found, 1 causes found, 2 an error (no network, a bad
     /// file).
     Doctor(DoctorArgs),
+    /// Remove the lock a run left on a shared (S3) journal when it was killed or its machine
+    /// was lost, given the lock's id (printed by the run it refused, and by `state list`).
+    ///
+    /// Asks for confirmation unless --force (without a terminal, --force is needed). Exit
+    /// status: 0 removed, 1 an error (no such lock, another lock id, a file journal, whose OS
+    /// lock never outlives its run).
+    ForceUnlock(ForceUnlockArgs),
+    /// Read a journal (what linkplan owns), or move one between a file and S3.
+    State(StateArgs),
     /// Serve a simulator of the Confluent Cloud and TiDB Cloud APIs on 127.0.0.1.
     ///
     /// Prints `export NAME=value` lines (the URLs and the simulator's fake API keys) on standard
@@ -80,6 +89,8 @@ impl Command {
             Command::Destroy(_) => "destroy",
             Command::Status(_) => "status",
             Command::Doctor(_) => "doctor",
+            Command::ForceUnlock(_) => "force-unlock",
+            Command::State(_) => "state",
             Command::Sim(_) => "sim",
         }
     }
@@ -150,6 +161,8 @@ pub struct PlanArgs {
     /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: LocationArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,6 +195,8 @@ pub struct DestroyArgs {
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: LocationArgs,
     /// How long to wait for another apply or destroy of this plan to finish (it holds the
     /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
@@ -220,6 +235,8 @@ pub struct StatusArgs {
     /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: LocationArgs,
 }
 
 #[derive(Debug, Args)]
@@ -237,10 +254,113 @@ pub struct ApplyArgs {
     /// (with --sandbox: under the temp directory).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: LocationArgs,
     /// How long to wait for another apply or destroy of this plan to finish (it holds the
     /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+}
+
+/// Where the journal and its lock are kept, when not in the file `--journal` names.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LocationArgs {
+    /// Where the journal and its lock are kept: `s3://bucket/prefix` (the journal is the object
+    /// `<prefix>/<plan file>.journal.jsonl`, shared by every machine that names it; a prefix
+    /// ending in `.jsonl` is the object itself) or `file` (beside the plan)
+    /// [env: LINKPLAN_STATE; default: file].
+    #[arg(long, value_name = "LOCATION", conflicts_with = "journal")]
+    pub state: Option<String>,
+    /// The S3 endpoint, for an S3-compatible store (MinIO, Ceph, moto)
+    /// [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL; default: AWS's, for AWS_REGION].
+    #[arg(long, value_name = "URL")]
+    pub state_endpoint: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The id of the lock to remove (`linkplan state list` shows the lock held, if any).
+    pub lock_id: String,
+    /// The plan file whose journal is locked.
+    pub file: PathBuf,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+    /// A journal file (its lock is the OS's: there is never one to force).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: LocationArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Every resource the journal says linkplan created and still owns: the step id and the
+    /// resource's id, one a line (and the lock, if a run holds it, on standard error).
+    List(StateListArgs),
+    /// One step's record: the resource linkplan owns for it, and every journal entry of it.
+    Show(StateShowArgs),
+    /// Print the journal as stored (JSON lines), e.g. to keep a copy or to move it elsewhere.
+    Pull(StatePullArgs),
+    /// Replace the journal with a journal file (checked first), under the journal's lock;
+    /// e.g. `linkplan state push plan.yaml .linkplan/plan.yaml.journal.jsonl --state s3://…`
+    /// moves a local journal to S3.
+    Push(StatePushArgs),
+}
+
+/// Which plan's journal, and where it is.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The plan file (only its name is used, to name its journal).
+    pub file: PathBuf,
+    /// The journal file; default `.linkplan/<plan file>.journal.jsonl` beside the plan.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: LocationArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    #[command(flatten)]
+    pub target: JournalArgs,
+    /// Output format (JSON: version 1, `resources` with `step` and `id`, and `lock`).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StateShowArgs {
+    #[command(flatten)]
+    pub target: JournalArgs,
+    /// The step, as `state list` and `plan` print it (e.g. `confluent.cluster/n-abc123/orders`).
+    pub step_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePullArgs {
+    #[command(flatten)]
+    pub target: JournalArgs,
+    /// Write it to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePushArgs {
+    #[command(flatten)]
+    pub target: JournalArgs,
+    /// The journal file to push.
+    pub source: PathBuf,
+    /// Replace a journal that holds records the pushed one does not begin with (they are lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

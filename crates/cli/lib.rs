@@ -52,7 +52,7 @@ impl From<ExitStatus> for ExitCode {
 /// clouds, ruff's 2 for the others.
 fn error_status(command: Option<&str>) -> ExitStatus {
     match command {
-        Some("plan" | "apply" | "destroy" | "status") => ExitStatus::Failure,
+        Some("plan" | "apply" | "destroy" | "status" | "state" | "force-unlock") => ExitStatus::Failure,
         // doctor, like lint: 1 is "causes found", 2 an error.
         _ => ExitStatus::Error,
     }
@@ -97,6 +97,8 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Status(args) => commands::status::run(&args),
         args::Command::Destroy(args) => commands::destroy::run(&args),
         args::Command::Doctor(args) => commands::doctor::run(&args),
+        args::Command::ForceUnlock(args) => commands::force_unlock::run(&args),
+        args::Command::State(args) => commands::state::run(&args),
     }
 }
 

@@ -1,7 +1,9 @@
 //! What `plan`, `apply`, `destroy`, `status` and `lint --online` resolve from their arguments,
 //! once: the plan file (read, linted and turned into the desired state), the clouds to talk to
 //! (the real ones, URLs from flags over `LINKPLAN_*_URL`, or the in-process sandbox), the
-//! journal's path, and the confirmation prompt. Commands only sequence these.
+//! journal (`--journal`, `--state`, `LINKPLAN_STATE` or the file beside the plan; a file or S3,
+//! see [`journal_target`]) and its lock, and the confirmation prompt. Commands only sequence
+//! these.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,9 +13,10 @@ use linkplan_engine::{Desired, Engine, Journal, JournalError, Loaded, Observed, 
 use linkplan_lint::{FileReport, Linter, Options, Severity};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
+use linkplan_state::{Backend, S3Journal, S3Options, StateLocation};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::args::CloudArgs;
+use crate::args::{CloudArgs, LocationArgs};
 use crate::printer;
 
 pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
@@ -160,24 +163,89 @@ impl Target {
     }
 }
 
-/// `--journal`, else `.linkplan/<plan file name>.journal.jsonl` next to the plan file; for the
-/// sandbox (whose world lives only as long as the process) a directory under the system's temp
-/// dir instead.
-/// The directory is created.
-pub(crate) fn journal_path(given: Option<&Path>, plan: &Path, sandbox: bool) -> miette::Result<PathBuf> {
-    let path = journal_location(given, plan, sandbox);
-    if given.is_none()
-        && let Some(dir) = path.parent()
-    {
-        std::fs::create_dir_all(dir)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot create `{}`", dir.display()))?;
-    }
-    Ok(path)
+/// The variable `--state` overrides: where journals are kept when neither `--journal` nor
+/// `--state` is given.
+const STATE_VAR: &str = "LINKPLAN_STATE";
+
+/// One run's journal: where it is ([`Backend`]), and the flags that name it again (for the
+/// commands a message suggests).
+pub(crate) struct JournalTarget {
+    pub(crate) backend: Backend,
+    plan: PathBuf,
+    flags: String,
 }
 
-/// [`journal_path`] without creating anything.
-pub(crate) fn journal_location(given: Option<&Path>, plan: &Path, sandbox: bool) -> PathBuf {
+impl JournalTarget {
+    /// `linkplan <command> <plan> <the flags that named this journal>`, for a message.
+    pub(crate) fn command(&self, command: &str) -> String {
+        format!("linkplan {command} {}{}", self.plan.display(), self.flags)
+    }
+}
+
+/// Where this run's journal is, by precedence: `--journal FILE`; `--state LOCATION`;
+/// `LINKPLAN_STATE`; else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan
+/// (for the sandbox, whose world lives only as long as the process, under the system's temp dir
+/// instead). An S3 location holds the journal as `<prefix>/<plan file name>.journal.jsonl`.
+/// With `create`, the default file's directory is created.
+pub(crate) fn journal_target(
+    given: Option<&Path>,
+    state: &LocationArgs,
+    plan: &Path,
+    sandbox: bool,
+    create: bool,
+) -> miette::Result<JournalTarget> {
+    let mut flags = String::new();
+    let location = match (given, &state.state) {
+        (Some(path), _) => {
+            flags = format!(" --journal {}", path.display());
+            None
+        }
+        (None, Some(text)) => {
+            flags = format!(" --state {text}");
+            Some(
+                StateLocation::parse(text).map_err(|e| {
+                    miette!(help = "e.g. --state s3://my-bucket/linkplan, or --state file", "--state: {e}")
+                })?,
+            )
+        }
+        (None, None) => match std::env::var(STATE_VAR) {
+            Ok(text) if text.trim().is_empty() => {
+                let help = format!("unset {STATE_VAR} to keep the journal beside the plan, or set it to s3://bucket/…");
+                return Err(miette!(help = help, "{STATE_VAR} is set but empty"));
+            }
+            Ok(text) => Some(StateLocation::parse(&text).map_err(|e| {
+                miette!(help = format!("fix {STATE_VAR} (or override it with --state)"), "{STATE_VAR}: {e}")
+            })?),
+            Err(_) => None,
+        },
+    };
+    if let Some(endpoint) = &state.state_endpoint {
+        flags.push_str(&format!(" --state-endpoint {endpoint}"));
+    }
+    let name = plan.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".to_owned());
+    let backend = match location.as_ref().and_then(|l| l.s3_object(&name)) {
+        Some(object) => {
+            let options = S3Options { endpoint: state.state_endpoint.clone(), ..S3Options::default() };
+            Backend::S3(S3Journal::new(object, &options, &|name| std::env::var(name).ok()).map_err(journal_error)?)
+        }
+        None => {
+            let path = journal_location(given, plan, sandbox);
+            if create
+                && given.is_none()
+                && let Some(dir) = path.parent()
+            {
+                std::fs::create_dir_all(dir)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot create `{}`", dir.display()))?;
+            }
+            Backend::File(path)
+        }
+    };
+    Ok(JournalTarget { backend, plan: plan.to_owned(), flags })
+}
+
+/// The default journal file, or `given`, without creating anything.
+fn journal_location(given: Option<&Path>, plan: &Path, sandbox: bool) -> PathBuf {
     if let Some(path) = given {
         return path.to_owned();
     }
@@ -190,17 +258,45 @@ pub(crate) fn journal_location(given: Option<&Path>, plan: &Path, sandbox: bool)
     dir.join(format!("{name}.journal.jsonl"))
 }
 
-/// Open (and lock) the journal, waiting up to `timeout` for another run to finish; warns about a
-/// torn last line it recovered.
-pub(crate) async fn open_journal(path: &Path, timeout: std::time::Duration) -> miette::Result<Journal> {
-    let waiting = || {
+/// Take the journal's lock for `operation` and open it, waiting up to `timeout` for another run
+/// to finish; warns about a torn last line it recovered. A lock another run holds is reported
+/// with its holder and age, and how to remove it if that run is gone.
+pub(crate) async fn open_journal(
+    target: &JournalTarget,
+    operation: &str,
+    timeout: std::time::Duration,
+) -> miette::Result<Journal> {
+    let waiting = |e: &JournalError| {
+        let held = match e {
+            JournalError::Locked { holder: Some(holder), .. } => format!(" ({holder})"),
+            _ => String::new(),
+        };
         printer::status(&format!(
-            "waiting up to {} for another linkplan run on this plan to finish",
+            "waiting up to {} for another linkplan run on this plan to finish{held}",
             duration(timeout)
         ));
     };
     let clock = SystemClock::new();
-    let journal = Journal::open_waiting(path, timeout, &clock, waiting).await.map_err(|e| match e {
+    let env = |name: &str| std::env::var(name).ok();
+    let journal = target.backend.open(operation, timeout, &clock, &env, waiting).await.map_err(|e| match e {
+        JournalError::Locked { holder: Some(holder), .. } => {
+            let waited = if timeout.is_zero() {
+                "wait for it to finish (--lock-timeout 10m waits here)".to_owned()
+            } else {
+                format!("waited {}; pass a longer --lock-timeout (e.g. {})", duration(timeout), duration(timeout * 4))
+            };
+            miette!(
+                help = format!(
+                    "{waited}. If that run is gone (killed, its machine or CI runner lost), nothing else will remove \
+                     its lock: `linkplan force-unlock {} {}{}`",
+                    holder.info.id,
+                    target.plan.display(),
+                    target.flags
+                ),
+                "another linkplan run holds the journal {}: {holder}",
+                target.backend.path().display()
+            )
+        }
         JournalError::Locked { .. } if !timeout.is_zero() => miette!(
             help = format!(
                 "waited {}; wait for it to finish, or pass a longer --lock-timeout (e.g. {})",
@@ -212,23 +308,54 @@ pub(crate) async fn open_journal(path: &Path, timeout: std::time::Duration) -> m
         e => journal_error(e),
     })?;
     if let Some(recovered) = journal.recovered() {
-        printer::warning(&format!("journal {}: {recovered}", path.display()));
+        printer::warning(&format!("journal {}: {recovered}", target.backend.path().display()));
     }
     Ok(journal)
 }
 
-/// A journal error with its way out as help.
+/// Let go of the journal's lock, warning when that fails (an S3 lock then stays: the warning
+/// says how to remove it).
+pub(crate) fn close_journal(journal: Journal, target: &JournalTarget) {
+    if let Err(e) = journal.close() {
+        printer::warning(&format!(
+            "{e}; the lock may still be there: `linkplan state list` shows it, `{}` removes it",
+            target.command("force-unlock LOCK_ID")
+        ));
+    }
+}
+
 /// Read the journal without its lock (plan and status never write it): a torn last line is
-/// reported, not repaired; no journal reads as empty.
+/// reported, not repaired; no journal reads as empty. `--journal`, else `LINKPLAN_STATE`, else
+/// the default file.
 pub(crate) fn read_journal(given: Option<&Path>, plan: &Path, sandbox: bool) -> miette::Result<Loaded> {
-    let path = journal_location(given, plan, sandbox);
-    let loaded = Journal::load(&path).map_err(journal_error)?;
+    read_state(given, &LocationArgs::default(), plan, sandbox)
+}
+
+/// [`read_journal`] with `--state` and `--state-endpoint`.
+pub(crate) fn read_state(
+    given: Option<&Path>,
+    state: &LocationArgs,
+    plan: &Path,
+    sandbox: bool,
+) -> miette::Result<Loaded> {
+    let target = journal_target(given, state, plan, sandbox, false)?;
+    let loaded = match &target.backend {
+        Backend::File(path) => Journal::load(path),
+        // Outside any runtime (plan and status read before they start theirs).
+        backend => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .into_diagnostic()?
+            .block_on(backend.load()),
+    }
+    .map_err(journal_error)?;
     if let Some(recovered) = &loaded.recovered {
-        printer::warning(&format!("journal {}: {recovered}", path.display()));
+        printer::warning(&format!("journal {}: {recovered}", target.backend.path().display()));
     }
     Ok(loaded)
 }
 
+/// A journal error with its way out as help.
 pub(crate) fn journal_error(e: JournalError) -> miette::Report {
     failure(&e, e.help())
 }

@@ -35,58 +35,72 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         },
         None => plan_options(&args.replace)?,
     };
-    let journal_path = session::journal_path(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
+    let journal_target =
+        session::journal_target(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox, true)?;
     session::runtime()?.block_on(async {
-        let journal = session::open_journal(&journal_path, args.lock_timeout).await?;
-        let target = Target::start(&args.target.cloud).await?;
-        let known = Known::from_owned(&Journal::owned(&journal.entries()));
-        let Some((observed, fresh)) = observe_and_plan(&target.engine, &input, &known, &options).await? else {
-            return Ok(ExitStatus::Failure);
-        };
-        if saved.is_none() {
-            warn_unused_replace(&options, &fresh);
-        }
-        let plan = match saved {
-            Some(saved) if !saved.plan.is_current(&observed) => {
-                return Err(miette!(
-                    help = MAKE_IT_AGAIN,
-                    "the clouds changed since the plan was saved; refusing to apply a stale plan"
-                ));
-            }
-            // The same file and the same world make the same plan: anything else was edited.
-            Some(saved) if saved.plan != fresh => {
-                return Err(miette!(
-                    help = MAKE_IT_AGAIN,
-                    "the saved plan's steps are not the ones `linkplan plan` makes from this file and world"
-                ));
-            }
-            // A saved plan is the reviewed one: no prompt.
-            Some(saved) => saved.plan,
-            None => {
-                printer::stdout(&fresh.to_string());
-                if fresh.can_apply()
-                    && !fresh.is_converged()
-                    && !args.auto_approve
-                    && !session::confirmed("Apply these changes?", "apply")?
-                {
-                    printer::status("apply cancelled");
-                    return Ok(ExitStatus::Failure);
-                }
-                fresh
-            }
-        };
-        if !plan.can_apply() {
-            return Ok(ExitStatus::Failure);
-        }
-        if plan.is_converged() {
-            printer::status("nothing to do: every step is already done");
-            let not_owned =
-                target.engine.settle_ownership(&input.desired, &plan, &[], &journal).map_err(session::journal_error)?;
-            runner::warn_not_owned(&not_owned, &journal, &[]);
-            return Ok(ExitStatus::Success);
-        }
-        runner::run(&target, &input.desired, &plan, &journal, Verb::Apply).await
+        let journal = session::open_journal(&journal_target, "apply", args.lock_timeout).await?;
+        let applied = apply_locked(args, &input, saved, &options, &journal).await;
+        session::close_journal(journal, &journal_target);
+        applied
     })
+}
+
+/// Observe, plan, confirm and apply, holding the journal's lock.
+async fn apply_locked(
+    args: &ApplyArgs,
+    input: &session::PlanInput,
+    saved: Option<SavedPlan>,
+    options: &PlanOptions,
+    journal: &Journal,
+) -> miette::Result<ExitStatus> {
+    let target = Target::start(&args.target.cloud).await?;
+    let known = Known::from_owned(&Journal::owned(&journal.entries()));
+    let Some((observed, fresh)) = observe_and_plan(&target.engine, input, &known, options).await? else {
+        return Ok(ExitStatus::Failure);
+    };
+    if saved.is_none() {
+        warn_unused_replace(options, &fresh);
+    }
+    let plan = match saved {
+        Some(saved) if !saved.plan.is_current(&observed) => {
+            return Err(miette!(
+                help = MAKE_IT_AGAIN,
+                "the clouds changed since the plan was saved; refusing to apply a stale plan"
+            ));
+        }
+        // The same file and the same world make the same plan: anything else was edited.
+        Some(saved) if saved.plan != fresh => {
+            return Err(miette!(
+                help = MAKE_IT_AGAIN,
+                "the saved plan's steps are not the ones `linkplan plan` makes from this file and world"
+            ));
+        }
+        // A saved plan is the reviewed one: no prompt.
+        Some(saved) => saved.plan,
+        None => {
+            printer::stdout(&fresh.to_string());
+            if fresh.can_apply()
+                && !fresh.is_converged()
+                && !args.auto_approve
+                && !session::confirmed("Apply these changes?", "apply")?
+            {
+                printer::status("apply cancelled");
+                return Ok(ExitStatus::Failure);
+            }
+            fresh
+        }
+    };
+    if !plan.can_apply() {
+        return Ok(ExitStatus::Failure);
+    }
+    if plan.is_converged() {
+        printer::status("nothing to do: every step is already done");
+        let not_owned =
+            target.engine.settle_ownership(&input.desired, &plan, &[], journal).map_err(session::journal_error)?;
+        runner::warn_not_owned(&not_owned, journal, &[]);
+        return Ok(ExitStatus::Success);
+    }
+    runner::run(&target, &input.desired, &plan, journal, Verb::Apply).await
 }
 
 /// A plan saved by `plan --out`, when the bytes of `path` are one (a plan file is YAML, never this JSON).

@@ -12,27 +12,39 @@ use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
-    let journal_path = session::journal_path(args.journal.as_deref(), &input.path, args.target.cloud.sandbox)?;
+    let journal_target =
+        session::journal_target(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox, true)?;
     session::runtime()?.block_on(async {
-        let journal = session::open_journal(&journal_path, args.lock_timeout).await?;
-        let target = Target::start(&args.target.cloud).await?;
-        let observed = target.engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
-        let options = DestroyOptions {
-            delete_kafka_cluster: args.delete_kafka_cluster,
-            delete_access: args.delete_access,
-            owned: Journal::owned(&journal.entries()),
-            adopt: args.adopt,
-        };
-        let plan = destroy_plan(&input.desired, &observed, &options);
-        printer::stdout(&plan.to_string());
-        if plan.steps.iter().all(|s| s.action != Action::Delete) {
-            printer::status("nothing to delete");
-            return Ok(ExitStatus::Success);
-        }
-        if !args.auto_approve && !session::confirmed("Delete these resources?", "destroy")? {
-            printer::status("destroy cancelled");
-            return Ok(ExitStatus::Failure);
-        }
-        runner::run(&target, &input.desired, &plan, &journal, Verb::Destroy).await
+        let journal = session::open_journal(&journal_target, "destroy", args.lock_timeout).await?;
+        let destroyed = destroy_locked(args, &input, &journal).await;
+        session::close_journal(journal, &journal_target);
+        destroyed
     })
+}
+
+/// Observe, plan the deletes, confirm and carry them out, holding the journal's lock.
+async fn destroy_locked(
+    args: &DestroyArgs,
+    input: &session::PlanInput,
+    journal: &Journal,
+) -> miette::Result<ExitStatus> {
+    let target = Target::start(&args.target.cloud).await?;
+    let observed = target.engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
+    let options = DestroyOptions {
+        delete_kafka_cluster: args.delete_kafka_cluster,
+        delete_access: args.delete_access,
+        owned: Journal::owned(&journal.entries()),
+        adopt: args.adopt,
+    };
+    let plan = destroy_plan(&input.desired, &observed, &options);
+    printer::stdout(&plan.to_string());
+    if plan.steps.iter().all(|s| s.action != Action::Delete) {
+        printer::status("nothing to delete");
+        return Ok(ExitStatus::Success);
+    }
+    if !args.auto_approve && !session::confirmed("Delete these resources?", "destroy")? {
+        printer::status("destroy cancelled");
+        return Ok(ExitStatus::Failure);
+    }
+    runner::run(&target, &input.desired, &plan, journal, Verb::Destroy).await
 }

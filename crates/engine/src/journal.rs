@@ -1,13 +1,18 @@
-//! The apply journal: append-only JSON lines, each `fsync`ed, read back and checked when it is
-//! opened, and locked so two applies of the same plan cannot run at once.
+//! The apply journal: append-only JSON lines, each made durable before the next step goes on,
+//! read back and checked when it is opened, and locked so two applies of the same plan cannot
+//! run at once.
 //!
 //! The journal is a record and a hint; observed state is the truth. On resume apply observes
 //! again and every step whose resource is already done is `=`. What the journal is the only
 //! source of is **ownership**: which resource ids linkplan created ([`Journal::owned`]), the
 //! ones destroy may delete.
 //!
-//! One reading rule for every reader ([`Journal::open`] for apply and destroy, [`Journal::load`]
-//! for status):
+//! Where the bytes live is a [`JournalStore`]: the local file ([`Journal::open`], the default)
+//! or a remote object (the S3 store of `linkplan-state`, opened there and handed over with
+//! [`Journal::from_store`]). Apply and destroy record through a [`Journal`] whatever the store.
+//!
+//! One reading rule for every reader ([`Journal::open`] / [`Journal::from_store`] for apply and
+//! destroy, [`Journal::load`] / [`Journal::parse`] for plan and status):
 //! - a torn *last* line (no newline: a kill mid-write) is recovered. `open` truncates it away
 //!   before anything is appended (or, when it is a whole entry that only lost its newline, adds
 //!   the newline), `load` leaves the file alone; both report it ([`Recovered`]) so the caller warns;
@@ -15,14 +20,17 @@
 //!   a newer version) is an error naming the line and the way out ([`JournalError::help`]):
 //!   linkplan never appends after it and never skips it.
 //!
-//! The lock is an OS advisory lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on Windows)
-//! on the journal file itself, held for the [`Journal`]'s lifetime. The OS drops it when the
-//! process dies, so a killed apply never leaves a stale lock behind. On Unix, the path must keep
-//! naming the locked file: a journal deleted or replaced under a running apply is noticed at the
-//! next record, which fails instead of writing into a file no one will read.
+//! The file's lock is an OS advisory lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on
+//! Windows) on the journal file itself, held for the [`Journal`]'s lifetime. The OS drops it when
+//! the process dies, so a killed apply never leaves a stale lock behind. On Unix, the path must
+//! keep naming the locked file: a journal deleted or replaced under a running apply is noticed at
+//! the next record, which fails instead of writing into a file no one will read. A remote store
+//! locks with an object of its own, which a killed run does leave behind: [`LockInfo`] says who
+//! holds it, and [`JournalError::Locked`] carries it.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions, TryLockError};
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -33,18 +41,23 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Clock;
 use crate::step::{Action, StepId};
 
-/// How often [`Journal::open_waiting`] tries the lock again.
+/// How often [`Journal::open_waiting`] tries the file's lock again.
 const LOCK_POLL: Duration = Duration::from_millis(200);
 
 /// The journal line format version (2 added `create_sent`; version 1 lines are still read).
 pub const JOURNAL_VERSION: u32 = 2;
 
-/// Journal and lock errors.
+/// Journal and lock errors. `path` is the journal's path, or its URL for a remote store
+/// (`s3://bucket/key`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JournalError {
-    #[error("another linkplan run holds the journal {}", path.display())]
-    Locked { path: PathBuf },
+    #[error("another linkplan run holds the journal {}{}", path.display(), holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Locked {
+        path: PathBuf,
+        /// Who holds it, for a store whose lock says (a remote one); `None` for the file's OS lock.
+        holder: Option<Box<Holder>>,
+    },
     #[error("cannot use the journal {}", path.display())]
     Io {
         path: PathBuf,
@@ -62,15 +75,30 @@ pub enum JournalError {
     Version { path: PathBuf, line: usize, found: u32 },
     #[error("the journal {} was deleted or replaced while this run held it", path.display())]
     Replaced { path: PathBuf },
+    /// A remote store's failure (access denied, no such bucket, unreachable), with its way out.
+    #[error("cannot use the journal {}: {message}", path.display())]
+    Store {
+        path: PathBuf,
+        message: String,
+        help: Option<String>,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl JournalError {
     /// The way out, for the edge to show as help.
     pub fn help(&self) -> Option<String> {
         match self {
-            JournalError::Locked { .. } => {
+            JournalError::Locked { holder: None, .. } => {
                 Some("wait for the other run to finish, or pass --lock-timeout to wait for it here".to_owned())
             }
+            JournalError::Locked { holder: Some(holder), .. } => Some(format!(
+                "wait for it to finish, or pass --lock-timeout to wait for it here. If that run is gone (killed, \
+                 its machine lost), nothing will remove its lock: `linkplan force-unlock {}` with the same plan \
+                 and state location does",
+                holder.info.id
+            )),
             JournalError::Io { .. } => None,
             JournalError::Corrupt { path, line, .. } => Some(format!(
                 "linkplan never appends after a damaged record: look at line {line} of {}. If it is damage, \
@@ -86,7 +114,82 @@ impl JournalError {
                  lost. Run the command again: it observes the clouds and resumes"
                     .to_owned(),
             ),
+            JournalError::Store { help, .. } => help.clone(),
         }
+    }
+}
+
+/// What a remote lock says about the run holding it: who, where, when and what it is doing.
+/// Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// What `linkplan force-unlock` is given.
+    pub id: String,
+    /// The command: `apply`, `destroy`, `state push`.
+    pub operation: String,
+    /// `user@host`.
+    pub who: String,
+    /// Where it runs: a CI run's URL, else the host and working directory.
+    #[serde(rename = "where")]
+    pub place: String,
+    /// When the lock was taken, milliseconds since the Unix epoch.
+    pub created_ms: u64,
+    /// The linkplan version that took it.
+    pub version: String,
+    /// The process id on that host.
+    #[serde(default)]
+    pub pid: u32,
+    /// The journal it locks.
+    pub journal: String,
+}
+
+/// A lock another run holds, and how old it was when seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub info: LockInfo,
+    pub age: Duration,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let info = &self.info;
+        write!(
+            f,
+            "`{}` by {} at {}, taken {} ago; lock id {}",
+            info.operation,
+            info.who,
+            info.place,
+            age(self.age),
+            info.id
+        )
+    }
+}
+
+/// `45s`, `12m`, `3h 5m`, `2d 4h`: a lock's age, to the unit that matters.
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d {}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+/// Where a journal's bytes are kept while its lock is held: the file (private to this module) or
+/// a remote object. A store appends whole lines and makes them durable before returning; a
+/// failed append leaves the journal as it was.
+pub trait JournalStore: Send + Sync + std::fmt::Debug {
+    /// The journal's path, or its URL (`s3://bucket/key`), for messages.
+    fn location(&self) -> &Path;
+    /// Append `bytes` (whole lines) and make them durable.
+    fn append(&self, bytes: &[u8]) -> Result<(), JournalError>;
+    /// Cut the journal to its first `len` bytes (a torn last line, when it is opened).
+    fn truncate(&self, len: usize) -> Result<(), JournalError>;
+    /// Let go of the lock now, saying whether that failed (dropping the store lets go too, and
+    /// can only log a failure).
+    fn release(&self) -> Result<(), JournalError> {
+        Ok(())
     }
 }
 
@@ -163,12 +266,50 @@ pub struct Owned {
 /// An open, locked journal.
 #[derive(Debug)]
 pub struct Journal {
-    path: PathBuf,
-    /// The file, and every entry in it: those read at open, then those recorded since.
-    file: Mutex<(File, Vec<Entry>)>,
+    store: Box<dyn JournalStore>,
+    /// Every entry: those read at open, then those recorded since (the lock orders appends).
+    entries: Mutex<Vec<Entry>>,
     /// The entries it held when opened.
     opened_with: usize,
     recovered: Option<Recovered>,
+}
+
+/// The journal file, locked.
+#[derive(Debug)]
+struct FileStore {
+    path: PathBuf,
+    file: File,
+}
+
+impl FileStore {
+    fn io(&self, source: io::Error) -> JournalError {
+        JournalError::Io { path: self.path.clone(), source }
+    }
+}
+
+impl JournalStore for FileStore {
+    fn location(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fails, writing nothing, when the path no longer names the locked file.
+    fn append(&self, bytes: &[u8]) -> Result<(), JournalError> {
+        match same_file(&self.path, &self.file) {
+            Ok(true) => (),
+            Ok(false) => return Err(JournalError::Replaced { path: self.path.clone() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(JournalError::Replaced { path: self.path.clone() });
+            }
+            Err(e) => return Err(self.io(e)),
+        }
+        (&self.file).write_all(bytes).map_err(|e| self.io(e))?;
+        self.file.sync_data().map_err(|e| self.io(e))
+    }
+
+    fn truncate(&self, len: usize) -> Result<(), JournalError> {
+        self.file.set_len(len as u64).map_err(|e| self.io(e))?;
+        self.file.sync_data().map_err(|e| self.io(e))
+    }
 }
 
 impl Journal {
@@ -182,7 +323,9 @@ impl Journal {
             let file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(io)?;
             match file.try_lock() {
                 Ok(()) => (),
-                Err(TryLockError::WouldBlock) => return Err(JournalError::Locked { path: path.to_owned() }),
+                Err(TryLockError::WouldBlock) => {
+                    return Err(JournalError::Locked { path: path.to_owned(), holder: None });
+                }
                 Err(TryLockError::Error(source)) => return Err(io(source)),
             }
             if same_file(path, &file).map_err(io)? {
@@ -191,20 +334,20 @@ impl Journal {
         };
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io)?;
-        let (entries, recovered) = parse(path, &bytes)?;
+        Journal::from_store(Box::new(FileStore { path: path.to_owned(), file }), &bytes)
+    }
+
+    /// A journal over a store whose lock is held and whose bytes were just read: every entry is
+    /// checked, a torn last line repaired through the store (see the module docs).
+    pub fn from_store(store: Box<dyn JournalStore>, bytes: &[u8]) -> Result<Journal, JournalError> {
+        let (entries, recovered) = parse(store.location(), bytes)?;
         match &recovered {
-            Some(r) if r.kept => {
-                file.write_all(b"\n").map_err(io)?;
-                file.sync_data().map_err(io)?;
-            }
-            Some(r) => {
-                file.set_len((bytes.len() - r.bytes) as u64).map_err(io)?;
-                file.sync_data().map_err(io)?;
-            }
+            Some(r) if r.kept => store.append(b"\n")?,
+            Some(r) => store.truncate(bytes.len() - r.bytes)?,
             None => (),
         }
         let opened_with = entries.len();
-        Ok(Journal { path: path.to_owned(), file: Mutex::new((file, entries)), opened_with, recovered })
+        Ok(Journal { store, entries: Mutex::new(entries), opened_with, recovered })
     }
 
     /// [`Journal::open`], waiting up to `timeout` on `clock` for another run to let go of the
@@ -215,29 +358,47 @@ impl Journal {
         clock: &dyn Clock,
         on_wait: impl FnOnce(),
     ) -> Result<Journal, JournalError> {
+        Journal::open_waiting_with(timeout, LOCK_POLL, clock, |_| on_wait(), || async { Journal::open(path) }).await
+    }
+
+    /// Call `open` until it does not answer [`JournalError::Locked`], or `timeout` passed on
+    /// `clock`, trying every `poll`; `on_wait` is called once, with the first `Locked` error,
+    /// when the wait begins. Any store's opener waits through this.
+    pub async fn open_waiting_with<F, Fut>(
+        timeout: Duration,
+        poll: Duration,
+        clock: &dyn Clock,
+        on_wait: impl FnOnce(&JournalError),
+        mut open: F,
+    ) -> Result<Journal, JournalError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Journal, JournalError>>,
+    {
         let start = clock.now();
         let mut on_wait = Some(on_wait);
         loop {
             let waited = clock.now().saturating_sub(start);
-            match Journal::open(path) {
-                Err(JournalError::Locked { .. }) if waited < timeout => {
+            match open().await {
+                Err(e @ JournalError::Locked { .. }) if waited < timeout => {
                     if let Some(f) = on_wait.take() {
-                        f();
+                        f(&e);
                     }
-                    clock.sleep(LOCK_POLL.min(timeout - waited)).await;
+                    clock.sleep(poll.min(timeout - waited)).await;
                 }
                 other => return other,
             }
         }
     }
 
+    /// The journal's path, or its URL for a remote store.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.store.location()
     }
 
     /// Every entry: those the journal held when it was opened, then those recorded since.
     pub fn entries(&self) -> Vec<Entry> {
-        self.file.lock().unwrap_or_else(PoisonError::into_inner).1.clone()
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Whether the journal held no entry when it was opened (a first run, or a lost journal).
@@ -250,27 +411,21 @@ impl Journal {
         self.recovered.as_ref()
     }
 
-    /// Append one entry and `fsync` it before returning. Fails, writing nothing, when the path
-    /// no longer names the locked file.
+    /// Append one entry and make it durable (the file: `fsync`) before returning. Fails, writing
+    /// nothing, when the journal was deleted or replaced under the lock.
     pub fn record(&self, entry: &Entry) -> Result<(), JournalError> {
-        let mut line =
-            serde_json::to_vec(entry).map_err(|e| JournalError::Io { path: self.path.clone(), source: e.into() })?;
+        let mut line = serde_json::to_vec(entry)
+            .map_err(|e| JournalError::Io { path: self.path().to_owned(), source: e.into() })?;
         line.push(b'\n');
-        let mut guard = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        let (file, entries) = &mut *guard;
-        let io = |source| JournalError::Io { path: self.path.clone(), source };
-        match same_file(&self.path, file) {
-            Ok(true) => (),
-            Ok(false) => return Err(JournalError::Replaced { path: self.path.clone() }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(JournalError::Replaced { path: self.path.clone() });
-            }
-            Err(e) => return Err(io(e)),
-        }
-        (&*file).write_all(&line).map_err(io)?;
-        file.sync_data().map_err(io)?;
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        self.store.append(&line)?;
         entries.push(entry.clone());
         Ok(())
+    }
+
+    /// Let go of the lock, saying whether that failed (dropping the journal lets go too).
+    pub fn close(self) -> Result<(), JournalError> {
+        self.store.release()
     }
 
     /// The journal at `path` without locking it (for readers such as `status`): empty when it
@@ -281,7 +436,13 @@ impl Journal {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
             Err(source) => return Err(JournalError::Io { path: path.to_owned(), source }),
         };
-        let (entries, recovered) = parse(path, &bytes)?;
+        Journal::parse(path, &bytes)
+    }
+
+    /// A journal's bytes read by the one reading rule (a torn last line reported, not
+    /// repaired), `path` naming it in errors: what [`Journal::load`] does with a file's.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Loaded, JournalError> {
+        let (entries, recovered) = parse(path, bytes)?;
         Ok(Loaded { entries, recovered })
     }
 

@@ -37,7 +37,7 @@ pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use desired::{Desired, DesiredError};
 pub use destroy::{DestroyOptions, destroy_plan};
 pub use diff::{choose_zones, plan, plan_with};
-pub use journal::{Journal, JournalError, Loaded, Owned, Recovered};
+pub use journal::{Holder, Journal, JournalError, JournalStore, Loaded, LockInfo, Owned, Recovered};
 pub use observe::{Drift, Known, ObserveError, Observed};
 pub use progress::{Event, NoProgress, Progress};
 pub use step::{

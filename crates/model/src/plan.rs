@@ -131,7 +131,7 @@ macro_rules! section_type {
 section_type!(
     /// The whole plan file.
     PlanView { int version, str name }
-    sections { tidb: Tidb, confluent: Confluent, private_link_connection: PrivateLinkConnection }
+    sections { tidb: Tidb, confluent: Confluent, private_link_connection: PrivateLinkConnection, changefeed: Changefeed }
 );
 section_type!(
     /// `tidb:` — the TiDB Cloud Essential cluster.
@@ -167,6 +167,22 @@ section_type!(
     Domains { str r#type, str unique_name }
 );
 
+section_type!(
+    /// `changefeed:` — TiDB's changes into the Kafka cluster (optional). `start_position` is a
+    /// string or an integer: read it with [`Changefeed::start_position`].
+    Changefeed { str display_name, list tables, str table_mode, bool case_sensitive, str protocol }
+    sections { topics: Topics, credentials: Credentials }
+);
+section_type!(
+    /// `changefeed.topics:` — which topics the changefeed writes.
+    Topics { str dispatch, str topic, str prefix, str separator, str suffix, int partitions, int replication_factor }
+);
+section_type!(
+    /// `changefeed.credentials:` — `create: true` (and `service_account`), or the names of the
+    /// environment variables holding a Kafka API key (`api_key_env`, `api_secret_env`).
+    Credentials { bool create, str service_account, str api_key_env, str api_secret_env }
+);
+
 impl<'d> PlanView<'d> {
     /// A view of the document; `None` when the root is not a mapping.
     pub fn new(document: &'d Document) -> Option<PlanView<'d>> {
@@ -176,6 +192,26 @@ impl<'d> PlanView<'d> {
 }
 
 impl Network<'_> {
+    /// `create: true` was given.
+    pub fn creates(&self) -> bool {
+        self.create().is_some_and(|c| c.value)
+    }
+}
+
+impl<'d> Changefeed<'d> {
+    /// The `start_position` value node, whatever its type (`now` and times are strings, a TSO
+    /// an integer; see [`crate::values::StartPosition::from_node`]).
+    pub fn start_position(&self) -> Option<&'d Node> {
+        self.0.node().get("start_position")
+    }
+
+    /// `table_mode: FORCE_SYNC` was given.
+    pub fn force_sync(&self) -> bool {
+        self.table_mode().is_some_and(|m| m.value == "FORCE_SYNC")
+    }
+}
+
+impl Credentials<'_> {
     /// `create: true` was given.
     pub fn creates(&self) -> bool {
         self.create().is_some_and(|c| c.value)
@@ -201,5 +237,20 @@ mod tests {
         assert_eq!(cluster.and_then(|c| c.r#type()).map(|t| t.value), Some("dedicated"));
         assert_eq!(cluster.and_then(|c| c.cku()).map(|t| t.value), Some(2));
         assert!(plan.private_link_connection().is_none());
+        assert!(plan.changefeed().is_none());
+    }
+
+    #[test]
+    fn changefeed_view() {
+        let text = "changefeed:\n  tables: [\"orders.*\"]\n  start_position: 449209600000000000\n  topics: {dispatch: ONE_TOPIC, topic: t, partitions: 6}\n  credentials: {create: true}\n";
+        let Ok(doc) = Document::parse(text) else { panic!("parse") };
+        let Some(plan) = PlanView::new(&doc) else { panic!("view") };
+        let Some(cf) = plan.changefeed() else { panic!("changefeed") };
+        assert_eq!(cf.tables().map(|t| t.items().map(|i| i.value).collect::<Vec<_>>()), Some(vec!["orders.*"]));
+        assert_eq!(cf.start_position().and_then(Node::as_int), Some(449_209_600_000_000_000));
+        assert_eq!(cf.topics().and_then(|t| t.topic()).map(|t| t.value), Some("t"));
+        assert_eq!(cf.topics().and_then(|t| t.partitions()).map(|p| p.value), Some(6));
+        assert!(cf.credentials().is_some_and(|c| c.creates()));
+        assert!(!cf.force_sync());
     }
 }

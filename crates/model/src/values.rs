@@ -1,7 +1,19 @@
 //! Value types of the plan: AWS regions, AZ IDs, account IDs, VPC endpoint service names and
-//! Confluent network names. Each `parse` checks the syntax and keeps the parts rules compare.
+//! Confluent network names; for the changefeed, TiDB table filter rules, Kafka topic names and
+//! their parts, start positions and environment variable names. Each `parse` checks the syntax
+//! and keeps the parts rules (and the engine) use.
 
 use std::fmt;
+
+mod env_var;
+mod start_position;
+mod table_filter;
+mod topic;
+
+pub use env_var::{EnvVarName, EnvVarNameError};
+pub use start_position::{StartPosition, StartPositionError, format_ms};
+pub use table_filter::{FilterPattern, TableFilterError, TableFilterRule};
+pub use topic::{TopicAffix, TopicName, TopicNameError};
 
 /// Why a value does not have the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -245,6 +245,32 @@ pub(crate) fn changefeed_observed(c: &Changefeed) -> ChangefeedObserved {
     }
 }
 
+impl Observed {
+    /// Everything the linter checks online: [`Observed::live_facts`], and what was seen of the
+    /// cluster's changefeeds (the GC safe point only while the plan's changefeed does not exist
+    /// yet: its start position matters only for the create).
+    pub fn live(&self, desired: &Desired) -> linkplan_model::Live {
+        let changefeeds = self.cdc.as_ref().and_then(|cdc| {
+            let tables = cdc.tables.as_ref()?;
+            let gc_safe_point_ms = match &cdc.changefeed {
+                Some(_) => None,
+                None => tables
+                    .gc_safe_point
+                    .as_deref()
+                    .and_then(|t| linkplan_model::values::StartPosition::parse(t).ok())
+                    .and_then(|p| p.unix_ms()),
+            };
+            Some(linkplan_model::LiveChangefeeds {
+                others: cdc.others.clone(),
+                gc_safe_point_ms,
+                handle_key_tables: tables.handle_key.clone(),
+                non_handle_key_tables: tables.non_handle_key.clone(),
+            })
+        });
+        linkplan_model::Live { facts: self.live_facts(desired), changefeeds }
+    }
+}
+
 impl Engine {
     /// Read the changefeed side (see the module docs); `observed` holds the rest already.
     pub(crate) async fn observe_cdc(

@@ -21,5 +21,8 @@ mod exit_codes;
 mod processes;
 // `linkplan doctor`: causes found in the scenario worlds and after a cloud-side failure.
 mod doctor;
+// Shared state in S3 (moto, from .ci/run): the lock between processes, force-unlock, resume
+// and destroy from fresh checkouts, state list/show/pull/push.
+mod state;
 // Tidy checks over the tree: module docs, no new unwrap_or_default() in tests.
 mod tidy;

@@ -138,7 +138,10 @@ fn online(
                 }
             };
             match target.engine.observe(&desired).await {
-                Ok(observed) => *report = linter.lint_online(report.path.clone(), text, &observed.live_facts(&desired)),
+                Ok(observed) => {
+                    let live = linkplan_model::Live::from_facts(observed.live_facts(&desired));
+                    *report = linter.lint_online(report.path.clone(), text, &live);
+                }
                 Err(e) => {
                     printer::warning(&format!("{}: not looked up online (offline checks only): {e}", report.path));
                     missed += 1;

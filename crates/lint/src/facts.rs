@@ -1,10 +1,13 @@
 //! The facts rules compare, read and parsed once per document: regions, zone lists, the VPC
-//! endpoint service name, the DNS subdomain and the unique name. (Online, live values will be
-//! merged in here, so rules do not change.)
+//! endpoint service name, the DNS subdomain and the unique name; online, what the engine saw of
+//! the cluster's changefeeds (live values for plan keys are merged into the document itself, so
+//! rules do not change).
 
 use linkplan_model::plan::List;
 use linkplan_model::values::ValueError;
-use linkplan_model::{AzId, DnsSubdomain, Located, PlanView, Region, UniqueName, VpcEndpointServiceName};
+use linkplan_model::{
+    AzId, DnsSubdomain, LiveChangefeeds, Located, PlanView, Region, UniqueName, VpcEndpointServiceName,
+};
 
 /// A zone list and the entries of it that are well-formed AZ IDs.
 pub struct Zones<'d> {
@@ -47,6 +50,9 @@ pub struct Facts<'d> {
     pub service_name: Option<Parsed<VpcEndpointServiceName>>,
     pub dns_subdomain: Option<Parsed<DnsSubdomain>>,
     pub unique_name: Option<Parsed<UniqueName>>,
+    /// Online only: the cluster's changefeeds and the tables the plan's filter matches (the
+    /// CF1xx rules run only when it is there).
+    pub changefeeds: Option<&'d LiveChangefeeds>,
 }
 
 impl<'d> Facts<'d> {
@@ -72,6 +78,12 @@ impl<'d> Facts<'d> {
                 .and_then(|d| d.unique_name())
                 .map(|u| u.map(UniqueName::parse)),
             plan,
+            changefeeds: None,
         }
+    }
+
+    /// The same facts with what was observed of the cluster's changefeeds.
+    pub fn with_changefeeds(self, changefeeds: Option<&'d LiveChangefeeds>) -> Facts<'d> {
+        Facts { changefeeds, ..self }
     }
 }

@@ -4,7 +4,8 @@
 //! [`FileReport`], [`Finding`] and [`Severity`], the rule registry ([`rules::RULES`],
 //! [`rules::rule`]) and the machine-readable [`output`] formats. The linter does no IO and
 //! never fails on bad input: every problem in a file is a finding. [`Linter::lint_online`]
-//! runs the same rules on the plan merged with [`LiveFact`]s the caller observed.
+//! runs the same rules on the plan merged with the [`Live`] facts the caller observed (and the
+//! online changefeed rules on what it saw of the cluster's changefeeds).
 
 pub mod context;
 pub mod facts;
@@ -47,8 +48,9 @@ impl Options {
 }
 
 /// Live facts (`lint --online`): made by the engine from what it observed, merged by
-/// [`Linter::lint_online`] where the plan has no value.
-pub use linkplan_model::{LiveFact, LiveValue};
+/// [`Linter::lint_online`] where the plan has no value; [`LiveChangefeeds`] feeds the online
+/// changefeed rules.
+pub use linkplan_model::{Live, LiveChangefeeds, LiveFact, LiveValue};
 
 /// The outcome for one file.
 #[derive(Debug, Clone)]
@@ -135,15 +137,16 @@ impl Linter {
 
     /// Lints a plan with `live` facts merged in where it leaves them out: every rule runs on
     /// the merged plan, and a finding about a live value points at the key it was looked up by
-    /// (its label says where the value came from). `text` is the file as the user wrote it.
-    pub fn lint_online(&self, path: String, text: String, live: &[LiveFact]) -> FileReport {
+    /// (its label says where the value came from). The online changefeed rules run only when
+    /// `live.changefeeds` is there. `text` is the file as the user wrote it.
+    pub fn lint_online(&self, path: String, text: String, live: &Live) -> FileReport {
         let findings = match Document::parse(&text) {
             Ok(original) => {
                 // What the plan alone gets: labels go only on what the live values add.
                 let offline = self.lint_document(&text, &original);
                 let mut document = original;
                 let mut merged = Vec::new();
-                for fact in live {
+                for fact in &live.facts {
                     let Some(span) = anchor(&document, &fact.from) else { continue };
                     let value = match &fact.value {
                         LiveValue::Str(v) => NodeKind::Str(v.clone()),
@@ -155,7 +158,7 @@ impl Linter {
                         merged.push((span, fact));
                     }
                 }
-                let mut findings = self.lint_document(&text, &document);
+                let mut findings = self.lint_with(&text, &document, live.changefeeds.as_ref());
                 label_live(&mut findings, &offline, &merged);
                 findings
             }
@@ -167,11 +170,16 @@ impl Linter {
     /// Every check on a document the caller parsed from `text` (so a caller that also needs the
     /// document, as `plan` does, parses the file once).
     pub fn lint_document(&self, text: &str, document: &Document) -> Vec<Finding> {
+        self.lint_with(text, document, None)
+    }
+
+    /// [`Linter::lint_document`], with what was observed of the cluster's changefeeds.
+    fn lint_with(&self, text: &str, document: &Document, changefeeds: Option<&LiveChangefeeds>) -> Vec<Finding> {
         let mut findings: Vec<Finding> = document.problems().iter().map(rules::duplicate_key::finding).collect();
         let schema_findings = self.schema.check(document, &document.to_json());
         let mut ctx = Context::new(&RULES[0]);
         if let Some(plan) = PlanView::new(document) {
-            let facts = facts::Facts::new(plan);
+            let facts = facts::Facts::new(plan).with_changefeeds(changefeeds);
             for rule in RULES.iter().filter(|r| self.options.is_enabled(r.code)) {
                 if let Some(check) = rule.check {
                     ctx.set_rule(rule);

@@ -38,7 +38,7 @@
 //! - `topics`: `ONE_TOPIC` writes every change to `topic`; `BY_TABLE` to
 //!   `<prefix><db><separator><table><suffix>`; `BY_DATABASE` to `<prefix><db><suffix>`. Kafka
 //!   topic names are 1–249 characters of `[a-zA-Z0-9._-]` ([`crate::values::TopicName`]).
-//! - `start_position`: `now`, e.g. `449209600000000000` (a TSO: Unix ms << 18), or
+//! - `start_position`: `now`, e.g. `449451550310400000` (a TSO: Unix ms << 18), or
 //!   `2024-05-01T00:00:00Z` ([`crate::values::StartPosition`]).
 //! - `credentials`: `create: true` (linkplan makes and owns them, destroy removes them) or
 //!   `api_key_env` + `api_secret_env`, the names of variables holding a Kafka API key for this

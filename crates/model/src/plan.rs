@@ -242,12 +242,12 @@ mod tests {
 
     #[test]
     fn changefeed_view() {
-        let text = "changefeed:\n  tables: [\"orders.*\"]\n  start_position: 449209600000000000\n  topics: {dispatch: ONE_TOPIC, topic: t, partitions: 6}\n  credentials: {create: true}\n";
+        let text = "changefeed:\n  tables: [\"orders.*\"]\n  start_position: 449451550310400000\n  topics: {dispatch: ONE_TOPIC, topic: t, partitions: 6}\n  credentials: {create: true}\n";
         let Ok(doc) = Document::parse(text) else { panic!("parse") };
         let Some(plan) = PlanView::new(&doc) else { panic!("view") };
         let Some(cf) = plan.changefeed() else { panic!("changefeed") };
         assert_eq!(cf.tables().map(|t| t.items().map(|i| i.value).collect::<Vec<_>>()), Some(vec!["orders.*"]));
-        assert_eq!(cf.start_position().and_then(Node::as_int), Some(449_209_600_000_000_000));
+        assert_eq!(cf.start_position().and_then(Node::as_int), Some(449_451_550_310_400_000));
         assert_eq!(cf.topics().and_then(|t| t.topic()).map(|t| t.value), Some("t"));
         assert_eq!(cf.topics().and_then(|t| t.partitions()).map(|p| p.value), Some(6));
         assert!(cf.credentials().is_some_and(|c| c.creates()));

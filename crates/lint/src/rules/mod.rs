@@ -2,23 +2,46 @@
 //!
 //! To add a rule: write `rules/<name>.rs` (module docs in the fixed sections, then
 //! `pub(crate) fn check`), add one `rule!` line below, add `fixtures/lint/<CODE>/fail_*.yaml`
-//! and `pass_*.yaml`, run `cargo insta test --accept -p linkplan-lint`, then
-//! `cargo xtask codegen` for `docs/rules/<CODE>.md`.
+//! and `pass_*.yaml`, run `cargo insta test --accept -p linkplan-lint` (or
+//! `INSTA_UPDATE=always cargo test -p linkplan-lint`), then `cargo xtask codegen` for
+//! `docs/rules/<CODE>.md`.
+//!
+//! Online rules (CF1xx) read [`Facts::changefeeds`], what the engine observed of the cluster's
+//! changefeeds; they run only when it is there ([`crate::Linter::lint_online`] with
+//! `Live::changefeeds`). Their fixtures carry that observation in the file itself, as JSON on
+//! one or more `# Live:` comment lines (joined with spaces), with the fields of
+//! [`linkplan_model::LiveChangefeeds`] (each optional, unknown ones refused):
+//!
+//! ```yaml
+//! # Should emit: CF103 on lines 40
+//! # Live: {"others": ["legacy"], "gc_safe_point_ms": 1714521600000,
+//! # Live:  "handle_key_tables": ["orders.customers"], "non_handle_key_tables": ["orders.events"]}
+//! ```
+//!
+//! The registry test lints such a fixture online (no live facts for plan keys, only that), and
+//! every other fixture offline; snapshots and line checks are the same for both.
 
 use crate::context::Context;
 use crate::facts::Facts;
 use crate::finding::Severity;
 
 mod access_account_mismatch;
+mod avro_needs_schema_registry;
 mod az_id_outside_region;
 mod az_name_instead_of_id;
+mod changefeed_credentials_mode;
 mod cloud_not_aws;
 mod cluster_not_dedicated;
 pub(crate) mod duplicate_key;
 pub(crate) mod fact_not_declared;
+mod filter_matches_no_table;
 mod invalid_aws_account_id;
+mod invalid_credential_env_var;
 mod invalid_dns_subdomain;
 mod invalid_network_zone_count;
+mod invalid_start_position;
+mod invalid_table_filter_rule;
+mod invalid_topic_name;
 mod invalid_unique_name;
 mod invalid_vpc_endpoint_service_name;
 pub(crate) mod invalid_yaml;
@@ -31,9 +54,16 @@ mod network_source_missing;
 mod no_shared_availability_zone;
 mod partial_az_overlap;
 mod region_mismatch;
+mod replication_factor_not_3;
 pub(crate) mod schema_violation;
 mod single_zone_cluster_zone_not_shared;
+mod start_position_before_gc_safe_point;
 pub(crate) mod suppression_without_reason;
+mod table_filter_exclusion_overridden;
+mod table_filter_only_exclusions;
+mod tables_without_handle_key;
+mod too_many_changefeeds;
+mod topic_dispatch_mismatch;
 mod unconventional_resource_id;
 mod unique_name_mismatch;
 pub(crate) mod unknown_key;
@@ -86,6 +116,20 @@ pub static RULES: &[Rule] = &[
     rule!("AZ003", "no-shared-availability-zone", Error, no_shared_availability_zone),
     rule!("AZ004", "partial-az-overlap", Warning, partial_az_overlap),
     rule!("AZ005", "invalid-network-zone-count", Error, invalid_network_zone_count),
+    rule!("CF001", "invalid-table-filter-rule", Error, invalid_table_filter_rule),
+    rule!("CF002", "invalid-topic-name", Error, invalid_topic_name),
+    rule!("CF003", "topic-dispatch-mismatch", Error, topic_dispatch_mismatch),
+    rule!("CF004", "invalid-start-position", Error, invalid_start_position),
+    rule!("CF005", "avro-needs-schema-registry", Error, avro_needs_schema_registry),
+    rule!("CF006", "changefeed-credentials-mode", Error, changefeed_credentials_mode),
+    rule!("CF007", "replication-factor-not-3", Error, replication_factor_not_3),
+    rule!("CF008", "invalid-credential-env-var", Error, invalid_credential_env_var),
+    rule!("CF009", "table-filter-only-exclusions", Error, table_filter_only_exclusions),
+    rule!("CF010", "table-filter-exclusion-overridden", Error, table_filter_exclusion_overridden),
+    rule!("CF101", "too-many-changefeeds", Error, too_many_changefeeds),
+    rule!("CF102", "start-position-before-gc-safe-point", Error, start_position_before_gc_safe_point),
+    rule!("CF103", "tables-without-handle-key", Warning, tables_without_handle_key),
+    rule!("CF104", "filter-matches-no-table", Warning, filter_matches_no_table),
     rule!("CL001", "cluster-not-dedicated", Error, cluster_not_dedicated),
     rule!("CL002", "single-zone-cluster-zone-not-shared", Warning, single_zone_cluster_zone_not_shared),
     rule!("CL003", "multi-zone-cluster-single-cku", Error, multi_zone_cluster_single_cku),

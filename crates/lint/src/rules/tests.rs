@@ -2,13 +2,43 @@
 //!
 //! For each rule, `fixtures/lint/<CODE>/fail_*.yaml` must produce findings of that rule on the
 //! lines its `# Should emit: CODE on lines …` header names, and each rendered finding is
-//! snapshotted; `pass_*.yaml` must produce no finding of any rule.
+//! snapshotted; `pass_*.yaml` must produce no finding of any rule. A fixture with `# Live:`
+//! lines is linted online, with those lines' JSON as what the engine saw of the changefeeds.
 
 use std::path::{Path, PathBuf};
+
+use linkplan_model::{Live, LiveChangefeeds};
+use serde::Deserialize;
 
 use super::RULES;
 use crate::output::human;
 use crate::{FileReport, Linter, Options};
+
+/// The `# Live:` JSON of a fixture: [`LiveChangefeeds`], field for field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LiveJson {
+    others: Vec<String>,
+    gc_safe_point_ms: Option<u64>,
+    handle_key_tables: Vec<String>,
+    non_handle_key_tables: Vec<String>,
+}
+
+/// The live data a fixture carries: its `# Live:` lines joined, as JSON (`None` without any).
+fn live_of(text: &str) -> Option<Live> {
+    let json: String = text.lines().filter_map(|l| l.strip_prefix("# Live:")).collect::<Vec<_>>().join(" ");
+    if json.is_empty() {
+        return None;
+    }
+    let parsed: LiveJson = serde_json::from_str(&json).unwrap_or_else(|e| panic!("`# Live:` is not valid: {e}"));
+    let changefeeds = LiveChangefeeds {
+        others: parsed.others,
+        gc_safe_point_ms: parsed.gc_safe_point_ms,
+        handle_key_tables: parsed.handle_key_tables,
+        non_handle_key_tables: parsed.non_handle_key_tables,
+    };
+    Some(Live { facts: Vec::new(), changefeeds: Some(changefeeds) })
+}
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lint")
@@ -27,14 +57,24 @@ fn lint(path: &Path, options: Options) -> FileReport {
         Ok(linter) => linter,
         Err(e) => panic!("linter: {e}"),
     };
-    let bytes = std::fs::read(path).unwrap_or_default();
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     // Repository-relative, so snapshots do not depend on where the checkout is.
     let parts: Vec<String> = path.iter().rev().take(2).map(|p| p.to_string_lossy().into_owned()).collect();
     let name = match parts.as_slice() {
         [file, dir] => format!("fixtures/lint/{dir}/{file}"),
         _ => path.display().to_string(),
     };
-    linter.lint_bytes(name, bytes)
+    let live = std::str::from_utf8(&bytes).ok().and_then(live_of);
+    match live {
+        Some(live) => {
+            let mut report = linter.lint_online(name, String::from_utf8_lossy(&bytes).into_owned(), &live);
+            if report.findings.is_empty() {
+                report.text.clear();
+            }
+            report
+        }
+        None => linter.lint_bytes(name, bytes),
+    }
 }
 
 /// Renders findings the way `linkplan lint` does without colour, at width 80.
@@ -149,6 +189,17 @@ fn one_mistake_one_finding() {
         ("RG002/fail_whole_network_in_us_west_2.yaml", "RG002"),
         ("NW001/fail_peering_network.yaml", "NW001"),
         ("PL004/fail_lowercase_connection_type.yaml", "PL004"),
+        ("CF001/fail_special_and_unsupported.yaml", "CF001"),
+        ("CF001/fail_quoting_and_spaces.yaml", "CF001"),
+        ("CF002/fail_prefix_characters.yaml", "CF002"),
+        ("CF002/fail_empty_prefix.yaml", "CF002"),
+        ("CF002/fail_dots.yaml", "CF002"),
+        ("CF004/fail_not_a_scalar.yaml", "CF004"),
+        ("CF004/fail_unix_seconds.yaml", "CF004"),
+        ("CF004/fail_uppercase_now.yaml", "CF004"),
+        ("CF005/fail_avro.yaml", "CF005"),
+        ("CF007/fail_replication_factor_1.yaml", "CF007"),
+        ("CF008/fail_not_a_variable_name.yaml", "CF008"),
     ] {
         let report = lint(&fixtures_dir().join(fixture), Options::default());
         let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();

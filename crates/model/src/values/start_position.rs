@@ -126,12 +126,12 @@ impl fmt::Display for StartPosition {
     }
 }
 
-/// Unix milliseconds as an RFC 3339 UTC time (`2024-05-01T00:00:00.000Z`), for messages.
+/// Unix milliseconds as an RFC 3339 UTC time (`2024-05-01T00:00:00Z`, `…:00.250Z`), for messages.
 pub fn format_ms(ms: u64) -> String {
     i64::try_from(ms)
         .ok()
         .and_then(DateTime::from_timestamp_millis)
-        .map_or_else(|| format!("{ms} ms after 1970"), |t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .map_or_else(|| format!("{ms} ms after 1970"), |t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
 /// The year of `YYYY-MM-DD[Tt]HH:MM:SS[.d+]([Zz]|[+-]HH:MM)` with months 01–12, days 01–31,
@@ -212,7 +212,7 @@ mod tests {
         assert!(matches!(StartPosition::parse("2024-05-01"), Err(E::Malformed { .. })));
         assert!(matches!(StartPosition::parse("2024-05-01T00:00:00"), Err(E::Malformed { .. })));
         assert!(matches!(StartPosition::parse("2024-05-01 00:00:00Z"), Err(E::Malformed { .. })));
-        assert!(matches!(StartPosition::parse("449209600000000000"), Err(E::QuotedTso { .. })));
+        assert!(matches!(StartPosition::parse("449451550310400000"), Err(E::QuotedTso { .. })));
         assert!(matches!(StartPosition::parse("2023-02-29T00:00:00Z"), Err(E::NoSuchTime { .. })));
         assert!(matches!(StartPosition::parse("2010-01-01T00:00:00Z"), Err(E::TimeOutOfRange { .. })));
         assert!(matches!(StartPosition::parse("2015-01-01T00:30:00+01:00"), Err(E::TimeOutOfRange { .. })));
@@ -226,6 +226,7 @@ mod tests {
 
     #[test]
     fn formats_milliseconds() {
-        assert_eq!(format_ms(1_714_521_600_000), "2024-05-01T00:00:00.000Z");
+        assert_eq!(format_ms(1_714_521_600_000), "2024-05-01T00:00:00Z");
+        assert_eq!(format_ms(1_714_521_600_250), "2024-05-01T00:00:00.250Z");
     }
 }

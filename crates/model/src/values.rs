@@ -11,7 +11,7 @@ mod table_filter;
 mod topic;
 
 pub use env_var::{EnvVarName, EnvVarNameError};
-pub use start_position::{StartPosition, StartPositionError, format_ms};
+pub use start_position::{StartPosition, StartPositionError, format_ms, rfc3339_unix_ms};
 pub use table_filter::{FilterPattern, TableFilterError, TableFilterRule};
 pub use topic::{TopicAffix, TopicName, TopicNameError};
 

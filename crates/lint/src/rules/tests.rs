@@ -174,10 +174,12 @@ fn every_rule_is_documented() {
 }
 
 #[test]
-fn the_example_plan_is_clean() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orders-cdc.yaml");
-    let report = lint(&path, Options::default());
-    assert!(report.findings.is_empty(), "{}", render(&report));
+fn the_example_plans_are_clean() {
+    for plan in ["examples/orders-cdc.yaml", "fixtures/plans/changefeed.yaml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(plan);
+        let report = lint(&path, Options::default());
+        assert!(report.findings.is_empty(), "{plan}:\n{}", render(&report));
+    }
 }
 
 /// A finding should be made once, by the rule that knows most: these fixtures break one thing,

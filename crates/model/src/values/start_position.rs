@@ -126,6 +126,12 @@ impl fmt::Display for StartPosition {
     }
 }
 
+/// An RFC 3339 time from an API (a GC safe point, a checkpoint) as Unix milliseconds, without
+/// [`StartPosition`]'s 2015–2100 window; `None` when it is not RFC 3339 or before 1970.
+pub fn rfc3339_unix_ms(value: &str) -> Option<u64> {
+    DateTime::parse_from_rfc3339(value).ok().and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+}
+
 /// Unix milliseconds as an RFC 3339 UTC time (`2024-05-01T00:00:00Z`, `…:00.250Z`), for messages.
 pub fn format_ms(ms: u64) -> String {
     i64::try_from(ms)
@@ -222,6 +228,14 @@ mod tests {
         assert!(matches!(StartPosition::from_tso(42), Err(E::TsoOutOfRange { .. })));
         let node = Node { span: crate::Span::empty(0), kind: NodeKind::Bool(true) };
         assert_eq!(StartPosition::from_node(&node), Err(E::WrongType { found: "boolean" }));
+    }
+
+    #[test]
+    fn api_times() {
+        assert_eq!(rfc3339_unix_ms("2024-05-01T00:00:00.5Z"), Some(1_714_521_600_500));
+        assert_eq!(rfc3339_unix_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_unix_ms("1969-12-31T23:59:59Z"), None);
+        assert_eq!(rfc3339_unix_ms("yesterday"), None);
     }
 
     #[test]

@@ -286,7 +286,7 @@ fn a_file_journal_moves_to_s3_and_reads_the_same() {
     let remote = cloud.run(&s3, dir.path(), &["state", "list", &plan_s, "--state", &state]);
     ok(&remote, "state list of S3");
     assert_eq!(remote.stdout, local.stdout);
-    let step = local.stdout.split_whitespace().next().unwrap_or_default().to_owned();
+    let step = local.stdout.split_whitespace().next().expect("a step listed").to_owned();
     let shown = cloud.run(&s3, dir.path(), &["state", "show", &plan_s, &step, "--state", &state]);
     ok(&shown, "state show");
     assert!(shown.stdout.contains("owned: ") && shown.stdout.contains("succeeded"), "{}", shown.stdout);
@@ -296,8 +296,8 @@ fn a_file_journal_moves_to_s3_and_reads_the_same() {
     assert_eq!(std::fs::read(&pull).ok(), std::fs::read(&file).ok(), "the same bytes");
 
     // A shorter journal would drop records.
-    let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let first_line = dir.write("short.jsonl", format!("{}\n", text.lines().next().unwrap_or_default()));
+    let text = std::fs::read_to_string(&file).expect("the journal file reads");
+    let first_line = dir.write("short.jsonl", format!("{}\n", text.lines().next().expect("a first line")));
     let short = first_line.display().to_string();
     let refused = cloud.run(&s3, dir.path(), &["state", "push", &plan_s, &short, "--state", &state]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
@@ -346,4 +346,28 @@ fn a_wrong_key_or_a_missing_bucket_stops_before_anything_is_created() {
     let plan_run = cloud.run(&s3, dir.path(), &["plan", "--state", nowhere, &plan_s]);
     assert_eq!(plan_run.code, 1, "{}", plan_run.stderr);
     assert_eq!(cloud.sim.inventory(), before, "nothing was created");
+}
+
+/// SIGTERM while apply observes (before any step runs, so before `runner` takes the signals):
+/// exit 143 and the S3 lock removed, so the next run is not refused.
+#[test]
+fn a_signal_before_the_steps_start_removes_the_s3_lock() {
+    let Some(s3) = s3("a_signal_before_the_steps_start_removes_the_s3_lock") else { return };
+    let cloud = Cloud::start();
+    let state = s3.location("signal");
+    let (dir, plan) = checkout("s3-signal");
+    let plan_s = plan.display().to_string();
+    cloud.hang_at(0, 30_000);
+    let child = cloud.spawn(&s3, dir.path(), &["apply", "--auto-approve", "--state", &state, &plan_s]);
+    cloud.wait_until_held("apply never sent its first request");
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(term.is_ok_and(|s| s.success()), "kill -TERM");
+    let stopped = finish(child);
+    assert_eq!(stopped.code, 143, "{}", stopped.stderr);
+    assert!(stopped.stderr.contains("interrupted by SIGTERM; removed the lock"), "{}", stopped.stderr);
+    cloud.sim.clear_faults();
+    let listed = cloud.run(&s3, dir.path(), &["state", "list", &plan_s, "--state", &state, "--format", "json"]);
+    ok(&listed, "state list");
+    let json: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(json["lock"].is_null(), "no lock left: {json}");
 }

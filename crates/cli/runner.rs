@@ -152,13 +152,13 @@ impl Progress for Tracker {
 }
 
 /// A signal that stops a run, and the exit status it ends with (128 + its number, as shells do).
-struct Interrupt {
-    name: &'static str,
-    status: ExitStatus,
+pub(crate) struct Interrupt {
+    pub(crate) name: &'static str,
+    pub(crate) status: ExitStatus,
 }
 
 /// Resolves at the first Ctrl-C (SIGINT) or, on Unix, SIGTERM (a CI runner cancelling the job).
-async fn interrupted() -> Interrupt {
+pub(crate) async fn interrupted() -> Interrupt {
     let ctrl_c = Interrupt { name: "Ctrl-C", status: ExitStatus::Interrupted(130) };
     #[cfg(unix)]
     {

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use linkplan_engine::{Desired, Engine, Journal, JournalError, Loaded, Observed, SetupError, SystemClock};
+use linkplan_engine::{Clock, Desired, Engine, Journal, JournalError, Loaded, Observed, SetupError, SystemClock};
 use linkplan_lint::{FileReport, Linter, Options, Severity};
 use linkplan_model::{Document, PlanView};
 use linkplan_sim::{RunningSim, Sim, SimConfig, World};
@@ -326,6 +326,39 @@ pub(crate) fn close_journal(journal: Journal, target: &JournalTarget) {
             target.command("force-unlock LOCK_ID")
         ));
     }
+}
+
+/// Until dropped, a Ctrl-C or SIGTERM removes the S3 lock `journal` holds and ends the process
+/// (130 / 143): between taking the lock and carrying the plan out (observing, the prompt), where
+/// the default action would kill the process and leave the lock behind. Drop it before
+/// `runner::run`, which handles the signals itself. Nothing for a file, whose OS lock dies with
+/// the process.
+pub(crate) struct LockGuard(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+pub(crate) fn guard_lock(target: &JournalTarget, journal: &Journal) -> LockGuard {
+    let (Backend::S3(s3), Some(id)) = (&target.backend, journal.lock_id()) else { return LockGuard(None) };
+    let (s3, id) = (s3.clone(), id.to_owned());
+    LockGuard(Some(tokio::spawn(async move {
+        let signal = crate::runner::interrupted().await;
+        let removed = s3.force_unlock(&id, SystemClock::new().unix_ms()).await;
+        match removed {
+            Ok(_) => printer::status(&format!("interrupted by {}; removed the lock {id}", signal.name)),
+            Err(e) => printer::warning(&format!("interrupted by {}; the lock {id} may remain: {e}", signal.name)),
+        }
+        let code = match signal.status {
+            crate::ExitStatus::Interrupted(code) => i32::from(code),
+            _ => 130,
+        };
+        std::process::exit(code);
+    })))
 }
 
 /// Read the journal without its lock (plan and status never write it): a torn last line is

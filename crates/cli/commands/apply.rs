@@ -39,7 +39,8 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         session::journal_target(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox, true)?;
     session::runtime()?.block_on(async {
         let journal = session::open_journal(&journal_target, "apply", args.lock_timeout).await?;
-        let applied = apply_locked(args, &input, saved, &options, &journal).await;
+        let guard = session::guard_lock(&journal_target, &journal);
+        let applied = apply_locked(args, &input, saved, &options, &journal, guard).await;
         session::close_journal(journal, &journal_target);
         applied
     })
@@ -52,6 +53,7 @@ async fn apply_locked(
     saved: Option<SavedPlan>,
     options: &PlanOptions,
     journal: &Journal,
+    guard: session::LockGuard,
 ) -> miette::Result<ExitStatus> {
     let target = Target::start(&args.target.cloud).await?;
     let known = Known::from_owned(&Journal::owned(&journal.entries()));
@@ -100,6 +102,7 @@ async fn apply_locked(
         runner::warn_not_owned(&not_owned, journal, &[]);
         return Ok(ExitStatus::Success);
     }
+    drop(guard);
     runner::run(&target, &input.desired, &plan, journal, Verb::Apply).await
 }
 

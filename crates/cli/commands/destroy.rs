@@ -16,7 +16,8 @@ pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
         session::journal_target(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox, true)?;
     session::runtime()?.block_on(async {
         let journal = session::open_journal(&journal_target, "destroy", args.lock_timeout).await?;
-        let destroyed = destroy_locked(args, &input, &journal).await;
+        let guard = session::guard_lock(&journal_target, &journal);
+        let destroyed = destroy_locked(args, &input, &journal, guard).await;
         session::close_journal(journal, &journal_target);
         destroyed
     })
@@ -27,6 +28,7 @@ async fn destroy_locked(
     args: &DestroyArgs,
     input: &session::PlanInput,
     journal: &Journal,
+    guard: session::LockGuard,
 ) -> miette::Result<ExitStatus> {
     let target = Target::start(&args.target.cloud).await?;
     let observed = target.engine.observe(&input.desired).await.map_err(|e| failure(&e, None))?;
@@ -46,5 +48,6 @@ async fn destroy_locked(
         printer::status("destroy cancelled");
         return Ok(ExitStatus::Failure);
     }
+    drop(guard);
     runner::run(&target, &input.desired, &plan, journal, Verb::Destroy).await
 }

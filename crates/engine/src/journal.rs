@@ -191,6 +191,10 @@ pub trait JournalStore: Send + Sync + std::fmt::Debug {
     fn release(&self) -> Result<(), JournalError> {
         Ok(())
     }
+    /// The id of the lock held, for a store whose lock has one (see [`LockInfo::id`]).
+    fn lock_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// What happened to a step.
@@ -421,6 +425,11 @@ impl Journal {
         self.store.append(&line)?;
         entries.push(entry.clone());
         Ok(())
+    }
+
+    /// The id of the lock this journal holds, when its store's lock has one (a remote store).
+    pub fn lock_id(&self) -> Option<&str> {
+        self.store.lock_id()
     }
 
     /// Let go of the lock, saying whether that failed (dropping the journal lets go too).

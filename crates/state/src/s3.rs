@@ -648,6 +648,10 @@ impl JournalStore for Held {
         *released = true;
         Ok(())
     }
+
+    fn lock_id(&self) -> Option<&str> {
+        Some(&self.lock_id)
+    }
 }
 
 impl Drop for Held {

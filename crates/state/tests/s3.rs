@@ -293,8 +293,10 @@ fn a_write_cut_off_mid_body_leaves_the_previous_version_whole() {
     // Once the network is back, the next record appends to that version.
     proxy.set_cut(false);
     held.record(&entry(STEP, 4)).unwrap_or_else(|e| panic!("{e}"));
-    let ats: Vec<u64> =
-        rt.block_on(server.journal(&key).load()).map(|l| l.entries.iter().map(|e| e.at).collect()).unwrap_or_default();
+    let ats: Vec<u64> = rt
+        .block_on(server.journal(&key).load())
+        .map(|l| l.entries.iter().map(|e| e.at).collect())
+        .expect("the journal reads");
     assert_eq!(ats, [1, 2, 4]);
     held.close().unwrap_or_else(|e| panic!("{e}"));
 }

@@ -371,3 +371,35 @@ fn a_signal_before_the_steps_start_removes_the_s3_lock() {
     let json: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert!(json["lock"].is_null(), "no lock left: {json}");
 }
+
+/// Without any S3: a location that is not one is refused naming where it came from (flag or
+/// `LINKPLAN_STATE`), an empty variable is said to be empty, `--sandbox` ignores the variable,
+/// and `force-unlock` on a file journal says there is no lock to force.
+#[test]
+fn state_locations_are_checked_before_anything_runs() {
+    let plan = "fixtures/plans/runbook.yaml";
+    let run = |env: Option<&str>, args: &[&str]| {
+        let mut command = linkplan_command(args);
+        command.env_remove("LINKPLAN_STATE");
+        if let Some(value) = env {
+            command.env("LINKPLAN_STATE", value);
+        }
+        crate::util::run_command(command)
+    };
+    let flag = run(None, &["plan", "--sandbox", "--state", "gs://bucket/x", plan]);
+    assert_eq!(flag.code, 1, "{}", flag.stderr);
+    assert!(flat(&flag.stderr).contains("--state: `gs://bucket/x` is not a state location"), "{}", flag.stderr);
+    let var = run(Some("./somewhere"), &["status", plan]);
+    assert_eq!(var.code, 1, "{}", var.stderr);
+    assert!(flat(&var.stderr).contains("LINKPLAN_STATE: `./somewhere` is not a state location"), "{}", var.stderr);
+    let empty = run(Some(" "), &["plan", plan]);
+    assert_eq!(empty.code, 1, "{}", empty.stderr);
+    assert!(empty.stderr.contains("LINKPLAN_STATE is set but empty"), "{}", empty.stderr);
+    let sandbox = run(Some("gs://not/used"), &["plan", "--sandbox", plan]);
+    assert_eq!(sandbox.code, 0, "the sandbox ignores LINKPLAN_STATE:\n{}", sandbox.stderr);
+    let both = run(None, &["plan", "--sandbox", "--journal", "x.jsonl", "--state", "file", plan]);
+    assert_eq!(both.code, 1, "--journal and --state conflict:\n{}", both.stderr);
+    let file = run(None, &["force-unlock", "5e0c0000-0000-4000-8000-000000000000", plan, "--force"]);
+    assert_eq!(file.code, 1, "{}", file.stderr);
+    assert!(flat(&file.stderr).contains("is a local file: there is no lock to force"), "{}", file.stderr);
+}

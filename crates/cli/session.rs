@@ -187,9 +187,9 @@ impl JournalTarget {
 }
 
 /// Where this run's journal is, by precedence: `--journal FILE`; `--state LOCATION`;
-/// `LINKPLAN_STATE`; else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan
-/// (for the sandbox, whose world lives only as long as the process, under the system's temp dir
-/// instead). An S3 location holds the journal as `<prefix>/<plan file name>.journal.jsonl`.
+/// `LINKPLAN_STATE` (not for the sandbox: its simulated ids must not land in a shared journal);
+/// else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan (for the sandbox,
+/// whose world lives only as long as the process, under the system's temp dir instead). An S3 location holds the journal as `<prefix>/<plan file name>.journal.jsonl`.
 /// With `create`, the default file's directory is created.
 pub(crate) fn journal_target(
     given: Option<&Path>,
@@ -212,6 +212,8 @@ pub(crate) fn journal_target(
                 })?,
             )
         }
+        // The sandbox's resources are simulated: never recorded in a shared journal by accident.
+        (None, None) if sandbox => None,
         (None, None) => match std::env::var(STATE_VAR) {
             Ok(text) if text.trim().is_empty() => {
                 let help = format!("unset {STATE_VAR} to keep the journal beside the plan, or set it to s3://bucket/…");

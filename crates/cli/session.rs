@@ -189,8 +189,9 @@ impl JournalTarget {
 /// Where this run's journal is, by precedence: `--journal FILE`; `--state LOCATION`;
 /// `LINKPLAN_STATE` (not for the sandbox: its simulated ids must not land in a shared journal);
 /// else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan (for the sandbox,
-/// whose world lives only as long as the process, under the system's temp dir instead). An S3 location holds the journal as `<prefix>/<plan file name>.journal.jsonl`.
-/// With `create`, the default file's directory is created.
+/// whose world lives only as long as the process, under the system's temp dir instead). An S3
+/// location holds the journal as `<prefix>/<plan file name>.journal.jsonl`. With `create`, the
+/// default file's directory is created.
 pub(crate) fn journal_target(
     given: Option<&Path>,
     state: &LocationArgs,

@@ -80,8 +80,9 @@ impl Default for S3Options {
     }
 }
 
-/// A journal in S3, not locked yet: read it, lock it, or remove a stale lock.
-#[derive(Debug, Clone)]
+/// A journal in S3, not locked yet: read it, lock it, or remove a stale lock. Its `Debug` names
+/// the object, the endpoint and the credentials' source only.
+#[derive(Clone)]
 pub struct S3Journal {
     location: S3Location,
     url: PathBuf,
@@ -89,6 +90,16 @@ pub struct S3Journal {
     source: CredentialSource,
     store: Arc<AmazonS3>,
     worker: Arc<Worker>,
+}
+
+impl std::fmt::Debug for S3Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Journal")
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.source.to_string())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One object as read: its bytes and the version to compare-and-swap on.

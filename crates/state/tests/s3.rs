@@ -328,6 +328,7 @@ fn a_wrong_key_and_a_missing_bucket_say_so_and_never_show_a_secret() {
     let key = unique("denied");
     let wrong_secret = "wrong-secret-0123456789";
     let denied = server.journal_at(&key, &server.endpoint, wrong_secret, S3Options::default());
+    assert!(!format!("{denied:?}").contains(wrong_secret), "{denied:?}");
     for result in [rt.block_on(denied.lock(info("apply", &denied))).map(drop), rt.block_on(denied.load()).map(drop)] {
         let e = result.expect_err("a wrong secret is refused");
         let text = format!("{e} {:?} {e:?}", e.help());

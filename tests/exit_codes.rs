@@ -1,5 +1,5 @@
-//! Every command × outcome as a table of exit codes: ruff's for `lint` (0 clean, 1 findings,
-//! 2 usage or I/O error), Terraform's for `plan`, `apply`, `destroy` and `status` (0 success,
+//! Every command × outcome as a table of exit codes: ruff's for `lint` and `doctor` (0 clean,
+//! 1 findings or causes, 2 usage or I/O error), Terraform's for `plan`, `apply`, `destroy` and `status` (0 success,
 //! 1 an error of any kind, 2 changes — only with `--detailed-exitcode`).
 
 use std::process::Command;
@@ -7,7 +7,9 @@ use std::process::Command;
 use crate::processes::Cloud;
 use crate::util::{Run, TempDir, example, finish, linkplan_command};
 
-const PLAN: &str = "examples/orders-cdc.yaml";
+/// The runbook part of the example (its changefeed has rows of its own below).
+const PLAN: &str = "fixtures/plans/runbook.yaml";
+const WITH_CHANGEFEED: &str = "examples/orders-cdc.yaml";
 const CONNECTED: &str = "fixtures/sim/worlds/already-connected.yaml";
 
 /// How a row runs.
@@ -72,6 +74,14 @@ fn every_command_and_outcome_has_its_exit_code() {
         ("destroy: usage error", Env::Plain, vec!["destroy", "--bogus", PLAN], 1),
         ("destroy: no network", Env::NoNetwork, vec!["destroy", "--auto-approve", "--journal", j, PLAN], 1),
         ("destroy: 401", Env::WrongKeys, vec!["destroy", "--auto-approve", "--journal", j, PLAN], 1),
+        ("plan: a changefeed to make, detailed", Env::Plain, vec!["plan", "--sandbox", "--world", CONNECTED, "--detailed-exitcode", WITH_CHANGEFEED], 2),
+        ("status: no changefeed yet, detailed", Env::Plain, vec!["status", "--sandbox", "--world", CONNECTED, "--detailed-exitcode", WITH_CHANGEFEED], 2),
+        ("doctor: no cause", Env::Plain, vec!["doctor", "--sandbox", "--world", CONNECTED, PLAN], 0),
+        ("doctor: causes", Env::Plain, vec!["doctor", "--sandbox", PLAN], 1),
+        ("doctor: missing file", Env::Plain, vec!["doctor", "--sandbox", &missing], 2),
+        ("doctor: usage error", Env::Plain, vec!["doctor", "--bogus"], 2),
+        ("doctor: no network", Env::NoNetwork, vec!["doctor", PLAN], 2),
+        ("doctor: 401", Env::WrongKeys, vec!["doctor", PLAN], 2),
     ];
     // The rows that share the journal run one after another; the no-network ones (each spends
     // its retries) at the same time, beside them.

@@ -11,7 +11,12 @@ fn plan_in_the_sandbox_lists_the_runbook_steps() {
         "+ confluent.private_link_access/n-abc123/123456789012",
         "+ tidbcloud.private_link_connection/10140100115280519574/confluent-orders",
         "~ tidbcloud.domains/10140100115280519574/confluent-orders/CONFLUENT",
-        "Plan: 3 to create, 1 to wait or attach, 0 unchanged.",
+        "+ confluent.service_account/tidb-orders-cdc",
+        "+ confluent.api_key/tidb-orders-cdc/orders",
+        "+ confluent.role_bindings/tidb-orders-cdc/orders",
+        "+ tidbcloud.changefeed/10140100115280519574/orders-to-kafka",
+        "connectivity test: runs during apply, once the connection is ACTIVE",
+        "Plan: 7 to create, 1 to wait or attach, 0 unchanged.",
     ] {
         assert!(run.stdout.contains(line), "missing {line:?}:\n{}", run.stdout);
     }
@@ -46,7 +51,7 @@ fn apply_on_a_connected_world_has_nothing_to_do() {
         "--sandbox",
         "--world",
         "fixtures/sim/worlds/already-connected.yaml",
-        "examples/orders-cdc.yaml",
+        "fixtures/plans/runbook.yaml",
         "--journal",
         &journal,
     ]);
@@ -70,7 +75,7 @@ fn a_saved_plan_is_applied_only_while_the_world_and_the_file_are_unchanged() {
     let saved = dir.path().join("saved.json").display().to_string();
     let journal = dir.path().join("journal.jsonl").display().to_string();
     let connected = "fixtures/sim/worlds/already-connected.yaml";
-    let plan = linkplan(&["plan", "--sandbox", "--world", connected, "examples/orders-cdc.yaml", "--out", &saved]);
+    let plan = linkplan(&["plan", "--sandbox", "--world", connected, "fixtures/plans/runbook.yaml", "--out", &saved]);
     assert_eq!(plan.code, 0, "{}", plan.transcript());
 
     // Same world: the saved plan is current (and has nothing to do).

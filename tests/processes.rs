@@ -27,19 +27,7 @@ impl Cloud {
             .enable_all()
             .build()
             .unwrap_or_else(|e| panic!("a runtime: {e}"));
-        let zero = Delays {
-            network: 0.0,
-            network_delete: 0.0,
-            private_link_access: 0.0,
-            private_link_access_delete: 0.0,
-            cluster: 0.0,
-            cluster_delete: 0.0,
-            private_link_connection: 0.0,
-            private_link_connection_delete: 0.0,
-            domains: 0.0,
-            ..Delays::default()
-        };
-        let config = SimConfig { delays: Some(zero), ..SimConfig::default() };
+        let config = SimConfig { delays: Some(Delays::zero()), ..SimConfig::default() };
         let sim = runtime.block_on(Sim::start(world, config)).unwrap_or_else(|e| panic!("the simulator starts: {e}"));
         Cloud { sim, _runtime: runtime }
     }
@@ -177,8 +165,13 @@ fn kill_walk(plan: &str, world: &dyn Fn() -> World) -> usize {
             let status = cloud.run(&["status", plan]);
             assert_eq!(status.code, 0, "{at}, status:\n{}", status.stdout);
             assert_eq!(cloud.sim.inventory(), expected, "{at}");
+            // The example's changefeed: one, with one live key (a key whose secret a killed run
+            // lost is deleted and replaced), one service account and its two role bindings.
+            let cdc = cloud.sim.cdc_inventory();
+            let want = if plan == PLAN { (1, 1, 1, 2) } else { (0, 0, 0, 0) };
+            assert_eq!((cdc.changefeeds, cdc.api_keys, cdc.service_accounts, cdc.role_bindings), want, "{at}");
             let journal_text = std::fs::read_to_string(&journal).expect("the file reads");
-            for secret in cloud.secrets() {
+            for secret in cloud.secrets().into_iter().chain(cloud.sim.api_key_secrets()) {
                 assert!(
                     !journal_text.contains(&secret)
                         && !resumed.stdout.contains(&secret)
@@ -298,14 +291,15 @@ fn base_url_flags_win_over_the_environment_and_must_be_https() {
 
 /// `-vv` logs one line per HTTP attempt (method, path, status, request id, duration) and never
 /// a key, a secret, an `Authorization` header or a Digest response; nor does anything else:
-/// apply's output and journal, a saved plan, `status --format json`, even `-vvv`.
+/// apply's output and journal at `-vvv` (the changefeed's Kafka API key made and used), a saved
+/// plan, `status --format json`.
 #[test]
 fn verbose_request_logs_never_show_a_credential() {
     let cloud = Cloud::start();
     let dir = TempDir::new("verbose");
     let journal = dir.path().join("apply.jsonl").display().to_string();
     let mut args = apply_args(&journal);
-    args.push("-vv");
+    args.push("-vvv");
     let run = cloud.run(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("POST /networking/v1/private-link-accesses 20"), "{}", run.stderr);
@@ -314,6 +308,13 @@ fn verbose_request_logs_never_show_a_credential() {
     let keys: Vec<String> =
         cloud.sim.env().into_iter().filter(|(k, _)| !k.starts_with("LINKPLAN_")).map(|(_, v)| v).collect();
     assert_eq!(keys.len(), 4);
+    // The Kafka API key linkplan made for the changefeed: its secret went from Confluent's
+    // create answer into the changefeed request, and nowhere else.
+    let kafka_secrets = cloud.sim.api_key_secrets();
+    assert_eq!(kafka_secrets.len(), 1, "apply made the changefeed's key");
+    assert!(run.stderr.contains("POST /iam/v2/api-keys 202"), "{}", run.stderr);
+    assert!(run.stderr.contains("/changefeeds "), "{}", run.stderr);
+    let keys: Vec<String> = keys.into_iter().chain(kafka_secrets).collect();
     let journal_text = std::fs::read_to_string(&journal).expect("the file reads");
     let saved = dir.path().join("saved.json").display().to_string();
     let plan = cloud.run(&["plan", "-vvv", "--out", &saved, "--format", "json", PLAN]);
@@ -522,4 +523,33 @@ fn edited_values_are_planned_as_changes_and_replacements_need_the_flag() {
     assert_eq!(applied.code, 0, "{}", applied.stderr);
     assert_eq!(cloud.run(&["plan", "--detailed-exitcode", &plan]).code, 0, "converged after the replacement");
     assert_eq!(cloud.sim.inventory().kafka_clusters, 1);
+}
+
+/// `status` after an apply with a changefeed: its state, checkpoint and lag, in human and JSON
+/// form; `--detailed-exitcode` 0 while it runs, and not 0 once the cloud fails it (a scheduled CI
+/// job's alarm), with `doctor` naming the cause.
+#[test]
+fn status_shows_the_changefeed_and_alarms_when_it_fails() {
+    let cloud = Cloud::start();
+    let dir = TempDir::new("status-changefeed");
+    let journal = dir.path().join("apply.jsonl").display().to_string();
+    assert_eq!(cloud.run(&apply_args(&journal)).code, 0);
+    let status = cloud.run(&["status", "--detailed-exitcode", "--journal", &journal, PLAN]);
+    assert_eq!(status.code, 0, "{}", status.transcript());
+    assert!(status.stdout.contains("RUNNING, checkpoint "), "{}", status.stdout);
+    assert!(status.stdout.contains(", lag "), "{}", status.stdout);
+    let json = cloud.run(&["status", "--format", "json", "--journal", &journal, PLAN]);
+    let value: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.transcript()));
+    assert_eq!(value["changefeed"]["state"], "RUNNING", "{value}");
+    assert!(value["changefeed"]["lag_seconds"].is_u64(), "{value}");
+    let id = value["changefeed"]["id"].as_str().unwrap_or_else(|| panic!("no changefeed id: {value}")).to_owned();
+
+    assert!(cloud.fail(&id, "Kafka broker refused the connection"));
+    let failed = cloud.run(&["status", "--detailed-exitcode", "--journal", &journal, PLAN]);
+    assert_ne!(failed.code, 0, "{}", failed.transcript());
+    assert!(failed.stdout.contains("Kafka broker refused the connection"), "{}", failed.stdout);
+    let doctor = cloud.run(&["doctor", "--journal", &journal, PLAN]);
+    assert_eq!(doctor.code, 1, "{}", doctor.transcript());
+    assert!(doctor.stdout.contains(&format!("changefeed {id} is")), "{}", doctor.stdout);
 }

@@ -51,11 +51,7 @@ impl PlanInput {
 impl PlanInput {
     /// Every rule on the plan merged with what the clouds report.
     pub(crate) fn live_report(&self, observed: &Observed) -> FileReport {
-        self.linter.lint_online(
-            self.path.display().to_string(),
-            self.text.clone(),
-            &linkplan_model::Live::from_facts(observed.live_facts(&self.desired)),
-        )
+        self.linter.lint_online(self.path.display().to_string(), self.text.clone(), &observed.live(&self.desired))
     }
 }
 

@@ -139,8 +139,7 @@ fn online(
             };
             match target.engine.observe(&desired).await {
                 Ok(observed) => {
-                    let live = linkplan_model::Live::from_facts(observed.live_facts(&desired));
-                    *report = linter.lint_online(report.path.clone(), text, &live);
+                    *report = linter.lint_online(report.path.clone(), text, &observed.live(&desired));
                 }
                 Err(e) => {
                     printer::warning(&format!("{}: not looked up online (offline checks only): {e}", report.path));

@@ -129,6 +129,17 @@ pub struct SinkTest {
 /// The roles a changefeed's writer needs on its topics: write, and manage (TiDB creates them).
 pub const ROLES: [&str; 2] = [role_bindings::DEVELOPER_WRITE, role_bindings::DEVELOPER_MANAGE];
 
+/// The step key of the credentials linkplan makes (the key and its role bindings): the service
+/// account and the Kafka cluster's display name; `None` with user-supplied credentials.
+pub(crate) fn credentials_key(desired: &Desired) -> Option<[&str; 2]> {
+    match &desired.changefeed.as_ref()?.credentials {
+        CredentialsDesired::Create { service_account } => {
+            Some([service_account.as_str(), desired.confluent.cluster.display_name.as_str()])
+        }
+        CredentialsDesired::FromEnv { .. } => None,
+    }
+}
+
 /// The Kafka API key's display name: the changefeed's, so the key says what it is for.
 pub fn api_key_name(changefeed: &ChangefeedDesired) -> String {
     format!("{} (linkplan changefeed)", changefeed.display_name)
@@ -190,7 +201,8 @@ pub(crate) fn sink(
             c
         }
     }
-    .with_topic_settings(topics.partitions, topics.replication_factor);
+    // Confluent Cloud creates topics with replication factor 3 only (TiCDC's own default is 1).
+    .with_topic_settings(topics.partitions, Some(topics.replication_factor.unwrap_or(3)));
     let protocol = match changefeed.protocol {
         Protocol::CanalJson => KafkaProtocol::CanalJson,
         Protocol::OpenProtocol => KafkaProtocol::OpenProtocol,
@@ -254,11 +266,7 @@ impl Observed {
             let tables = cdc.tables.as_ref()?;
             let gc_safe_point_ms = match &cdc.changefeed {
                 Some(_) => None,
-                None => tables
-                    .gc_safe_point
-                    .as_deref()
-                    .and_then(|t| linkplan_model::values::StartPosition::parse(t).ok())
-                    .and_then(|p| p.unix_ms()),
+                None => tables.gc_safe_point.as_deref().and_then(linkplan_model::values::rfc3339_unix_ms),
             };
             Some(linkplan_model::LiveChangefeeds {
                 others: cdc.others.clone(),

@@ -232,16 +232,9 @@ impl Dispatch {
     }
 }
 
-/// `changefeed.start_position`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StartAt {
-    Now,
-    Tso(u64),
-    /// An RFC 3339 time, as written (lint checks its form; TiDB reads it).
-    Time {
-        rfc3339: String,
-    },
-}
+/// `changefeed.start_position`: `now`, a TSO or an RFC 3339 time (the model's parser, the one
+/// lint checks with).
+pub use linkplan_model::values::StartPosition as StartAt;
 
 /// `changefeed.credentials`: the Kafka API key the changefeed writes with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -473,12 +466,7 @@ fn changefeed_from(name: &str, c: linkplan_model::plan::Section<'_>) -> Result<C
         DesiredError::Missing { key: "changefeed.start_position", expected: "`now`, a TSO or an RFC 3339 time" };
     let start = match c.entry("start_position").map(|e| &e.value) {
         None => StartAt::Now,
-        Some(node) => match (node.as_int(), node.as_str()) {
-            (Some(tso), _) => StartAt::Tso(u64::try_from(tso).map_err(|_| start_error)?),
-            (None, Some("now")) => StartAt::Now,
-            (None, Some(time)) => StartAt::Time { rfc3339: time.to_owned() },
-            (None, None) => return Err(start_error),
-        },
+        Some(node) => StartAt::from_node(node).map_err(|_| start_error)?,
     };
     let credentials = match c.section("credentials") {
         Some(k) if k.bool("create").is_some_and(|b| b.value) => CredentialsDesired::Create {

@@ -212,6 +212,12 @@ impl Planner<'_> {
         }
     }
 
+    /// The action of the step planned for `kind`, if one was (kinds are planned in table order,
+    /// so a kind sees the steps of the kinds it needs).
+    pub(crate) fn planned(&self, kind: StepKind) -> Option<Action> {
+        self.steps.iter().find(|s| s.kind == kind).map(|s| s.action)
+    }
+
     /// The step planned last (to add its changes).
     pub(crate) fn last_step_mut(&mut self) -> Option<&mut Step> {
         self.steps.last_mut()

@@ -18,10 +18,10 @@
 mod apply;
 pub mod cdc;
 pub mod clock;
-pub mod doctor;
 pub mod desired;
 mod destroy;
 mod diff;
+pub mod doctor;
 pub mod journal;
 pub mod observe;
 pub mod progress;
@@ -77,6 +77,9 @@ impl EngineConfig {
     }
 }
 
+/// Reads an environment variable (the process's, or a test's).
+pub type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// The two vendor clients, the clock and the wait budgets. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
@@ -86,7 +89,7 @@ pub struct Engine {
     pub(crate) config: EngineConfig,
     /// Where user-supplied Kafka credentials are read from (the process environment unless
     /// [`Engine::with_env`] says otherwise).
-    pub(crate) env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub(crate) env: Arc<EnvLookup>,
 }
 
 impl std::fmt::Debug for Engine {

@@ -243,6 +243,10 @@ impl Observed {
             feed.checkpoint_ms = None;
             feed.lag_ms = None;
         }
+        // The GC safe point trails the clock too.
+        if let Some(tables) = steady.cdc.as_mut().and_then(|c| c.tables.as_mut()) {
+            tables.gc_safe_point = None;
+        }
         let json = serde_json::to_string(&steady).unwrap_or_default();
         format!("{:016x}", crate::clock::seed_of(&json))
     }

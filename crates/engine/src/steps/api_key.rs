@@ -22,11 +22,10 @@
 //! ## Undo
 //! `DELETE /iam/v2/api-keys/{id}` for every key under the natural key, after the changefeed.
 
-use linkplan_confluent::resources::api_keys::CreateApiKey;
+use linkplan_confluent::resources::api_keys::{ApiKeyFilter, CreateApiKey};
 
 use super::{ApplyCtx, StepError, StepOutcome, recorded, retry_hint};
 use crate::cdc::api_key_name;
-use crate::desired::CredentialsDesired;
 use crate::destroy::{ReverseStep, Reverser};
 use crate::diff::Planner;
 use crate::observe::with_causes;
@@ -35,15 +34,7 @@ use crate::step::{Action, Resolved, Step, StepId, StepKind};
 /// How many creates are sent in all when each answer is lost.
 const CREATE_ATTEMPTS: u32 = 3;
 
-/// The step key: the service account and the cluster's natural key.
-fn key(desired: &crate::Desired) -> Option<[&str; 2]> {
-    match &desired.changefeed.as_ref()?.credentials {
-        CredentialsDesired::Create { service_account } => {
-            Some([service_account.as_str(), desired.confluent.cluster.display_name.as_str()])
-        }
-        CredentialsDesired::FromEnv { .. } => None,
-    }
-}
+use crate::cdc::credentials_key as key;
 
 pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
     let key = key(p.desired)?;
@@ -53,6 +44,9 @@ pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>
     let in_use =
         cdc.and_then(|c| c.changefeed.as_ref()).and_then(|f| f.username.as_deref()).filter(|u| keys.contains(u));
     let unusable: Vec<&str> = keys.iter().copied().filter(|k| Some(*k) != in_use).collect();
+    // A new Kafka cluster: its key is a new one (the old cluster's keys go with it).
+    let replaced = p.planned(StepKind::Cluster) == Some(Action::Replace);
+    let in_use = in_use.filter(|_| !replaced);
     let action = match (in_use, unusable.is_empty()) {
         (Some(_), true) => Action::Unchanged,
         // Keys nobody holds the secret of: deleted, the one in use kept.
@@ -103,11 +97,14 @@ pub async fn apply(ctx: &ApplyCtx<'_>, step: &Step) -> Result<StepOutcome, StepE
     };
     let mut attempts = 0;
     loop {
-        let found =
-            keys.find_all(&owner, &cluster, &name).await.map_err(|e| vendor("listing the Kafka API keys", &e))?;
+        // Every key of ours under the key's name: for this cluster (one kept, if the changefeed
+        // writes with it) or for one the plan no longer uses (a replaced cluster).
+        let filter = ApiKeyFilter { owner: Some(owner.clone()), resource: None };
+        let found = keys.list(&filter).await.map_err(|e| vendor("listing the Kafka API keys", &e))?;
+        let found = found.into_iter().filter(|k| k.spec.display_name.as_deref() == Some(name.as_str()));
         let mut kept = None;
         for k in found {
-            if in_use.as_deref() == Some(k.id.as_str()) {
+            if k.resource_id() == Some(cluster.as_str()) && in_use.as_deref() == Some(k.id.as_str()) {
                 kept = Some(k.id);
                 continue;
             }

@@ -65,10 +65,11 @@ pub fn acceptor(feed: &ChangefeedObserved) -> Acceptor {
 /// What TiDB's message most likely means, as the way out.
 pub fn hint_for(message: &str) -> String {
     let m = message.to_ascii_lowercase();
-    let cause = if m.contains("sasl") || m.contains("api key") || m.contains("password") {
-        "the Kafka API key is wrong, not for this Kafka cluster, or not usable yet: check `changefeed.credentials`"
-    } else if m.contains("authoriz") || m.contains("role binding") {
+    // Authorization first: its message names the key too.
+    let cause = if m.contains("authoriz") || m.contains("role binding") {
         "the key's service account lacks a role binding (DeveloperWrite and DeveloperManage) on the topics"
+    } else if m.contains("sasl") || m.contains("api key") || m.contains("password") {
+        "the Kafka API key is wrong, not for this Kafka cluster, or not usable yet: check `changefeed.credentials`"
     } else if m.contains("domain") {
         "the CONFLUENT domains are not attached to the connection (or not ACTIVE): run apply again, or check the \
          connection's domains"
@@ -89,11 +90,9 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
     let changefeed = desired.changefeed.as_ref()?;
     let cdc = p.observed.cdc.as_ref();
     let found = cdc.and_then(|c| c.changefeed.as_ref());
-    let key_step_makes_a_key = matches!(changefeed.credentials, CredentialsDesired::Create { .. })
-        && cdc.is_none_or(|c| {
-            let in_use = found.and_then(|f| f.username.as_deref());
-            !c.api_keys.iter().any(|k| Some(k.id.as_str()) == in_use)
-        });
+    // A new key, or a new Kafka cluster (a new server name): the changefeed is pointed at it.
+    let key_step_makes_a_key = matches!(p.planned(StepKind::ApiKey), Some(Action::Create | Action::Replace))
+        || p.planned(StepKind::Cluster) == Some(Action::Replace);
     let mut action = match found {
         None => Action::Create,
         // It writes with a key that is gone: edited to the new one.

@@ -21,27 +21,21 @@
 
 use super::{ApplyCtx, StepError, StepOutcome, create_unless_found, retry_hint};
 use crate::cdc::wanted_bindings;
-use crate::desired::CredentialsDesired;
 use crate::destroy::{ReverseStep, Reverser};
 use crate::diff::Planner;
 use crate::observe::with_causes;
 use crate::step::{Action, Resolved, Step, StepId, StepKind};
 
-fn key(desired: &crate::Desired) -> Option<[&str; 2]> {
-    match &desired.changefeed.as_ref()?.credentials {
-        CredentialsDesired::Create { service_account } => {
-            Some([service_account.as_str(), desired.confluent.cluster.display_name.as_str()])
-        }
-        CredentialsDesired::FromEnv { .. } => None,
-    }
-}
+use crate::cdc::credentials_key as key;
 
 pub(crate) fn plan(p: &mut Planner<'_>, _resolved: &Resolved, after: Vec<StepId>) -> Option<StepId> {
     let key = key(p.desired)?;
     let changefeed = p.desired.changefeed.as_ref()?;
     let cdc = p.observed.cdc.as_ref();
     let found = cdc.map_or(0, |c| c.role_bindings.len());
-    let all = found >= crate::cdc::ROLES.len();
+    // A new Kafka cluster: its CRNs are new.
+    let replaced = p.planned(StepKind::Cluster) == Some(Action::Replace);
+    let all = found >= crate::cdc::ROLES.len() && !replaced;
     let action = if all { Action::Unchanged } else { Action::Create };
     let mut details =
         vec![("roles", crate::cdc::ROLES.join(", ")), ("topics", changefeed.topics.dispatch.topic_pattern())];

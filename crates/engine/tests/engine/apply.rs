@@ -9,7 +9,7 @@ use linkplan_engine::{
 };
 use linkplan_sim::{Fault, FaultAction, Vendor, World};
 
-use crate::util::{Harness, desired_from, example_plan, example_world_with, plan_file, root, world_file};
+use crate::util::{Harness, desired_from, example_plan, example_world_with, kill_walk, plan_file, root, world_file};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_connects_and_then_plans_only_unchanged() {
@@ -282,35 +282,14 @@ async fn already_connected_world_plans_only_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_off_after_any_request_resumes_to_exactly_one_of_each() {
     let desired = desired_from(&example_plan());
-    let mut kill_points = 0;
-    'walk: for n in 0..500 {
-        for applied in [false, true] {
-            let h = Harness::new(World::example(), &format!("kill-{n}-{applied}")).await.fragile();
-            let (_, plan) = h.observe_and_plan(&desired).await;
-            let cut = |after, times, action| Fault { vendor: None, method: None, path: None, after, times, action };
-            if applied {
-                h.sim.add_fault(cut(n, Some(1), FaultAction::DropAfterApply));
-            }
-            h.sim.add_fault(cut(n + u32::from(applied), None, FaultAction::Drop));
-            let result = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await;
-            h.sim.clear_faults();
-            if result.is_ok() {
-                break 'walk;
-            }
-            kill_points += 1;
-            // Resume: a new process observes, plans and applies again with the same journal.
-            let h = h.with_fresh_engine();
-            let (_, plan) = h.observe_and_plan(&desired).await;
-            let resumed = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await;
-            resumed.unwrap_or_else(|e| panic!("resume after request {n} (applied: {applied}): {e}"));
-            let (observed, again) = h.observe_and_plan(&desired).await;
-            assert!(again.is_converged(), "cut after request {n}:\n{again}");
-            assert_eq!(observed.accesses.len(), 1, "cut after request {n}: one access");
-            assert_eq!(count_clusters(&h).await, 1, "cut after request {n}: one cluster");
-            assert_eq!(count_connections(&h).await, 1, "cut after request {n}: one connection");
-            assert_eq!(count_attachments(&h, &observed).await, 1, "cut after request {n}: one attachment");
-        }
-    }
+    let kill_points =
+        kill_walk(World::example, &desired, "kill", async |h: &Harness, observed: &Observed, at: &str| {
+            assert_eq!(observed.accesses.len(), 1, "{at}: one access");
+            assert_eq!(count_clusters(h).await, 1, "{at}: one cluster");
+            assert_eq!(count_connections(h).await, 1, "{at}: one connection");
+            assert_eq!(count_attachments(h, observed).await, 1, "{at}: one attachment");
+        })
+        .await;
     assert!(kill_points >= 20, "walked {kill_points} kill points");
 }
 

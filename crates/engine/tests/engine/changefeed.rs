@@ -4,10 +4,10 @@
 //! new steps (exactly one changefeed and one live key afterwards, no orphan keys), and destroy.
 
 use linkplan_engine::desired::{ChangefeedDesired, CredentialsDesired, Dispatch, Protocol, StartAt, TopicsDesired};
-use linkplan_engine::{Action, Desired, DestroyOptions, Journal, NoProgress, StepKind, destroy_plan};
-use linkplan_sim::{Fault, FaultAction, World};
+use linkplan_engine::{Action, Desired, DestroyOptions, Journal, NoProgress, Observed, StepKind, destroy_plan};
+use linkplan_sim::World;
 
-use crate::util::{Harness, desired_from, example_plan, world_file};
+use crate::util::{Harness, desired_from, example_plan, example_plan_with_changefeed, kill_walk, world_file};
 
 /// The sink of the credentials-supplied world: its seeded key and secret.
 const KEY: &str = "SIMKAFKAKEY00001";
@@ -56,7 +56,7 @@ fn env(secret: &'static str) -> impl Fn(&str) -> Option<String> + Send + Sync + 
     }
 }
 
-fn step<'p>(plan: &'p linkplan_engine::StepPlan, kind: StepKind) -> &'p linkplan_engine::Step {
+fn step(plan: &linkplan_engine::StepPlan, kind: StepKind) -> &linkplan_engine::Step {
     plan.steps.iter().find(|s| s.kind == kind).unwrap_or_else(|| panic!("a {kind:?} step in:\n{plan}"))
 }
 
@@ -143,36 +143,54 @@ async fn a_wrong_secret_is_caught_by_the_test_and_nothing_is_created() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_off_at_any_request_of_the_new_steps_leaves_one_changefeed_and_one_key() {
     let desired = with(created());
-    let mut kill_points = 0;
-    'walk: for n in 0..200 {
-        for applied in [false, true] {
-            let world = world_file("already-connected").expect("fixtures/sim/worlds/already-connected.yaml");
-            let h = Harness::new(world, &format!("cdc-kill-{n}-{applied}")).await.fragile();
-            let (_, plan) = h.observe_and_plan(&desired).await;
-            let cut = |after, times, action| Fault { vendor: None, method: None, path: None, after, times, action };
-            if applied {
-                h.sim.add_fault(cut(n, Some(1), FaultAction::DropAfterApply));
-            }
-            h.sim.add_fault(cut(n + u32::from(applied), None, FaultAction::Drop));
-            let result = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await;
-            h.sim.clear_faults();
-            if result.is_ok() {
-                break 'walk;
-            }
-            kill_points += 1;
-            let h = h.with_fresh_engine();
-            let (_, plan) = h.observe_and_plan(&desired).await;
-            let resumed = h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await;
-            resumed.unwrap_or_else(|e| panic!("resume after request {n} (applied: {applied}): {e}\n{plan}"));
-            let (_, again) = h.observe_and_plan(&desired).await;
-            assert!(again.is_converged(), "cut after request {n}:\n{again}");
-            let inventory = h.sim.cdc_inventory();
-            assert_eq!(inventory.changefeeds, 1, "cut after request {n}: one changefeed");
-            assert_eq!(inventory.api_keys, 1, "cut after request {n}: one key, no orphan");
-            assert_eq!(inventory.service_accounts, 1, "cut after request {n}: one service account");
-            assert_eq!(inventory.role_bindings, 2, "cut after request {n}: two role bindings");
-        }
+    let world = || world_file("already-connected").expect("fixtures/sim/worlds/already-connected.yaml");
+    let kill_points = kill_walk(world, &desired, "cdc-kill", async |h: &Harness, _: &Observed, at: &str| {
+        let inventory = h.sim.cdc_inventory();
+        assert_eq!(inventory.changefeeds, 1, "{at}: one changefeed");
+        assert_eq!(inventory.api_keys, 1, "{at}: one key, no orphan");
+        assert_eq!(inventory.service_accounts, 1, "{at}: one service account");
+        assert_eq!(inventory.role_bindings, 2, "{at}: two role bindings");
+    })
+    .await;
+    assert!(kill_points >= 25, "walked {kill_points} kill points");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_plan_reads_its_changefeed_block_and_converges() {
+    let desired = desired_from(&example_plan_with_changefeed());
+    assert_eq!(desired.changefeed, Some(changefeed(created())), "the block, typed");
+    let h = Harness::new(World::example(), "cdc-example").await;
+    h.converge(&desired).await;
+    let (_, again) = h.observe_and_plan(&desired).await;
+    assert!(again.is_converged(), "{again}");
+}
+
+/// A user's key whose service account has no role binding on the topics: the test at plan time
+/// fails with TiDB's message, and the hint names the missing binding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_without_role_bindings_is_caught_with_the_likely_cause() {
+    let world = world_file("credentials-supplied").expect("fixtures/sim/worlds/credentials-supplied.yaml");
+    let h = Harness::new(world, "cdc-no-bindings").await;
+    let h = h.with_env(env(SECRET));
+    let (confluent, _) = h.plain_clients();
+    let org = confluent.organizations().current().await.expect("the organization").expect("one organization");
+    let under = format!("crn://confluent.cloud/organization={}", org.id);
+    let filter = linkplan_confluent::resources::role_bindings::RoleBindingFilter::under(under);
+    let bindings = confluent.role_bindings().list(&filter).await.expect("the bindings");
+    assert!(!bindings.is_empty(), "the world's bindings");
+    for binding in bindings {
+        confluent.role_bindings().delete(&binding.id).await.expect("the binding goes");
     }
-    eprintln!("walked {kill_points} kill points");
-    assert!(kill_points >= 8, "walked {kill_points} kill points");
+    // One topic: `:test` checks the sink's default topic (per-table topics are checked by the
+    // create, which then fails with the same message).
+    let mut desired = with(supplied());
+    if let Some(feed) = desired.changefeed.as_mut() {
+        feed.topics.dispatch = Dispatch::OneTopic { topic: "orders-cdc".to_owned() };
+    }
+    let (_, plan) = h.observe_and_plan(&desired).await;
+    assert!(!plan.can_apply(), "{plan}");
+    let text = plan.to_string();
+    assert!(text.contains("topic authorization failed"), "TiDB's message: {text}");
+    assert!(text.contains("lacks a role binding"), "the likely cause: {text}");
+    assert_eq!(h.sim.cdc_inventory().changefeeds, 0);
 }

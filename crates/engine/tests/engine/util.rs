@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use linkplan_engine::{Clock, Desired, Engine, EngineConfig, Journal, ManualClock, Observed, StepPlan, WaitPolicy};
 use linkplan_model::{Document, PlanView};
-use linkplan_sim::{RunningSim, Sim, SimConfig, World};
+use linkplan_sim::{Fault, FaultAction, RunningSim, Sim, SimConfig, World};
 
 pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -20,7 +20,23 @@ pub(crate) fn desired_from(text: &str) -> Desired {
     Desired::from_plan(&view).expect("the test plan is complete")
 }
 
+/// The example plan's runbook part: everything before its `changefeed:` block (the tests of the
+/// link itself; `changefeed.rs` tests the changefeed).
 pub(crate) fn example_plan() -> String {
+    let full = example_plan_with_changefeed();
+    match full.find("\nchangefeed:") {
+        // The comment lines that introduce the block go with it.
+        Some(at) => {
+            let head = &full[..at];
+            let cut = head.rfind("\n# Then stream").unwrap_or(at);
+            full[..=cut].to_owned()
+        }
+        None => full,
+    }
+}
+
+/// The whole example plan, changefeed included.
+pub(crate) fn example_plan_with_changefeed() -> String {
     std::fs::read_to_string(root().join("examples/orders-cdc.yaml")).expect("the example plan exists")
 }
 
@@ -235,4 +251,45 @@ impl linkplan_confluent::Timer for EngineTimer {
     fn sleep(&self, duration: Duration) -> linkplan_confluent::TimerSleep<'_> {
         self.0.sleep(duration)
     }
+}
+
+/// Cut apply off after every request in turn (`world()` fresh each time), before and after the
+/// server carries the next one out (the simulator drops every later connection, as if the
+/// process died there), then apply again from a fresh engine with the same journal: it must
+/// converge, and `check` looks at what is live (`at` says where the cut was). Stops at the first
+/// apply nothing cuts; returns how many kill points it walked.
+pub(crate) async fn kill_walk(
+    world: impl Fn() -> World,
+    desired: &Desired,
+    name: &str,
+    check: impl AsyncFn(&Harness, &Observed, &str),
+) -> usize {
+    let mut kill_points = 0;
+    for n in 0..500 {
+        for applied in [false, true] {
+            let h = Harness::new(world(), &format!("{name}-{n}-{applied}")).await.fragile();
+            let (_, plan) = h.observe_and_plan(desired).await;
+            let cut = |after, times, action| Fault { vendor: None, method: None, path: None, after, times, action };
+            if applied {
+                h.sim.add_fault(cut(n, Some(1), FaultAction::DropAfterApply));
+            }
+            h.sim.add_fault(cut(n + u32::from(applied), None, FaultAction::Drop));
+            let result = h.engine.apply(desired, &plan, &h.journal(), &linkplan_engine::NoProgress).await;
+            h.sim.clear_faults();
+            if result.is_ok() {
+                return kill_points;
+            }
+            kill_points += 1;
+            // Resume: a new process observes, plans and applies again with the same journal.
+            let h = h.with_fresh_engine();
+            let (_, plan) = h.observe_and_plan(desired).await;
+            let resumed = h.engine.apply(desired, &plan, &h.journal(), &linkplan_engine::NoProgress).await;
+            let at = format!("cut after request {n} (applied: {applied})");
+            resumed.unwrap_or_else(|e| panic!("resume, {at}: {e}\n{plan}"));
+            let (observed, again) = h.observe_and_plan(desired).await;
+            assert!(again.is_converged(), "{at}:\n{again}");
+            check(&h, &observed, &at).await;
+        }
+    }
+    kill_points
 }

@@ -310,6 +310,17 @@ fn a_file_journal_moves_to_s3_and_reads_the_same() {
     let status = crate::util::run_command(status);
     ok(&status, "status with LINKPLAN_STATE");
     assert!(!dir.path().join(".linkplan/orders.yaml.journal.jsonl").exists(), "the file stays unused");
+
+    // So does the plan file's own `state:` key: `state list` there is the S3 journal's.
+    let text = std::fs::read_to_string(&plan).expect("the plan reads");
+    let declared_text = text.replacen("name: ", &format!("state: {state}\nname: "), 1);
+    let declared = dir.write("declared/orders.yaml", declared_text).display().to_string();
+    let listed = cloud.run(&s3, dir.path(), &["state", "list", &declared]);
+    ok(&listed, "state list of the plan's `state:`");
+    assert_eq!(listed.stdout, local.stdout, "the pushed journal");
+    let status = cloud.run(&s3, dir.path(), &["status", &declared]);
+    ok(&status, "status with the plan's `state:`");
+    assert!(!dir.path().join("declared/.linkplan").exists(), "no file journal beside it");
 }
 
 /// A wrong secret and a missing bucket: exit 1 before anything is observed, naming the bucket,
@@ -399,6 +410,15 @@ fn state_locations_are_checked_before_anything_runs() {
     assert_eq!(sandbox.code, 0, "the sandbox ignores LINKPLAN_STATE:\n{}", sandbox.stderr);
     let both = run(None, &["plan", "--sandbox", "--journal", "x.jsonl", "--state", "file", plan]);
     assert_eq!(both.code, 1, "--journal and --state conflict:\n{}", both.stderr);
+    // A plan file's `state:` is checked the same way, and named; the sandbox ignores it.
+    let dir = TempDir::new("declared-state");
+    let text = std::fs::read_to_string(plan).expect("the plan reads").replacen("name: ", "state: ./x\nname: ", 1);
+    let declared = dir.write("orders.yaml", text).display().to_string();
+    let bad = run(None, &["status", &declared]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(flat(&bad.stderr).contains("`state` in") && flat(&bad.stderr).contains("`./x`"), "{}", bad.stderr);
+    let ignored = run(None, &["plan", "--sandbox", &declared]);
+    assert_eq!(ignored.code, 0, "the sandbox ignores the plan's `state:`:\n{}", ignored.stderr);
     let file = run(None, &["force-unlock", "5e0c0000-0000-4000-8000-000000000000", plan, "--force"]);
     assert_eq!(file.code, 1, "{}", file.stderr);
     assert!(flat(&file.stderr).contains("is a local file: there is no lock to force"), "{}", file.stderr);

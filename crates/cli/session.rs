@@ -29,6 +29,8 @@ pub(crate) struct PlanInput {
     pub(crate) path: PathBuf,
     pub(crate) text: String,
     pub(crate) desired: Desired,
+    /// The plan file's `state:` (where its journal lives), if it says.
+    pub(crate) state: Option<String>,
     linter: Linter,
 }
 
@@ -86,7 +88,8 @@ pub(crate) fn plan_from_bytes(path: &Path, bytes: Vec<u8>) -> miette::Result<Opt
     }
     let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
     let desired = Desired::from_plan(&view).map_err(|e| failure(&e, None))?;
-    Ok(Some(PlanInput { path: path.to_owned(), text, desired, linter }))
+    let state = view.state().map(|s| s.value.to_owned());
+    Ok(Some(PlanInput { path: path.to_owned(), text, desired, state, linter }))
 }
 
 /// The bytes of a plan file or saved plan. A FIFO would block the read forever (and a device
@@ -183,8 +186,8 @@ impl JournalTarget {
 }
 
 /// Where this run's journal is, by precedence: `--journal FILE`; `--state LOCATION`;
-/// `LINKPLAN_STATE` (not for the sandbox: its simulated ids must not land in a shared journal);
-/// else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan (for the sandbox,
+/// `LINKPLAN_STATE`; the plan file's `state:` (`declared`; neither of these two for the
+/// sandbox: its simulated ids must not land in a shared journal); else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan (for the sandbox,
 /// whose world lives only as long as the process, under the system's temp dir instead). An S3
 /// location holds the journal as `<prefix>/<plan file name>.journal.jsonl`. With `create`, the
 /// default file's directory is created.
@@ -192,6 +195,7 @@ pub(crate) fn journal_target(
     given: Option<&Path>,
     state: &LocationArgs,
     plan: &Path,
+    declared: Option<&str>,
     sandbox: bool,
     create: bool,
 ) -> miette::Result<JournalTarget> {
@@ -219,7 +223,17 @@ pub(crate) fn journal_target(
             Ok(text) => Some(StateLocation::parse(&text).map_err(|e| {
                 miette!(help = format!("fix {STATE_VAR} (or override it with --state)"), "{STATE_VAR}: {e}")
             })?),
-            Err(_) => None,
+            // The plan file's own `state:`, the team's choice for that plan.
+            Err(_) => match declared {
+                Some(text) => Some(StateLocation::parse(text).map_err(|e| {
+                    miette!(
+                        help = "e.g. `state: s3://my-bucket/linkplan`, or leave it out",
+                        "`state` in {}: {e}",
+                        plan.display()
+                    )
+                })?),
+                None => None,
+            },
         },
     };
     if let Some(endpoint) = &state.state_endpoint {
@@ -363,18 +377,18 @@ pub(crate) fn guard_lock(target: &JournalTarget, journal: &Journal) -> LockGuard
 /// Read the journal without its lock (plan and status never write it): a torn last line is
 /// reported, not repaired; no journal reads as empty. `--journal`, else `LINKPLAN_STATE`, else
 /// the default file.
-pub(crate) fn read_journal(given: Option<&Path>, plan: &Path, sandbox: bool) -> miette::Result<Loaded> {
-    read_state(given, &LocationArgs::default(), plan, sandbox)
+pub(crate) fn read_journal(given: Option<&Path>, input: &PlanInput, sandbox: bool) -> miette::Result<Loaded> {
+    read_state(given, &LocationArgs::default(), input, sandbox)
 }
 
 /// [`read_journal`] with `--state` and `--state-endpoint`.
 pub(crate) fn read_state(
     given: Option<&Path>,
     state: &LocationArgs,
-    plan: &Path,
+    input: &PlanInput,
     sandbox: bool,
 ) -> miette::Result<Loaded> {
-    let target = journal_target(given, state, plan, sandbox, false)?;
+    let target = journal_target(given, state, &input.path, input.state.as_deref(), sandbox, false)?;
     let loaded = match &target.backend {
         Backend::File(path) => Journal::load(path),
         // Outside any runtime (plan and status read before they start theirs).
@@ -389,6 +403,16 @@ pub(crate) fn read_state(
         printer::warning(&format!("journal {}: {recovered}", target.backend.path().display()));
     }
     Ok(loaded)
+}
+
+/// The `state:` a plan file declares, for the commands that do not load the plan otherwise
+/// (`state`, `force-unlock`): `None` when the file cannot be read or parsed (the command then
+/// says what it can't find).
+pub(crate) fn declared_state(plan: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(plan).ok()?;
+    let document = Document::parse(&text).ok()?;
+    let view = PlanView::new(&document)?;
+    view.state().map(|s| s.value.to_owned())
 }
 
 /// A journal error with its way out as help.

@@ -35,8 +35,14 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         },
         None => plan_options(&args.replace)?,
     };
-    let journal_target =
-        session::journal_target(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox, true)?;
+    let journal_target = session::journal_target(
+        args.journal.as_deref(),
+        &args.state,
+        &input.path,
+        input.state.as_deref(),
+        args.target.cloud.sandbox,
+        true,
+    )?;
     session::runtime()?.block_on(async {
         let journal = session::open_journal(&journal_target, "apply", args.lock_timeout).await?;
         let guard = session::guard_lock(&journal_target, &journal);

@@ -12,8 +12,14 @@ use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
-    let journal_target =
-        session::journal_target(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox, true)?;
+    let journal_target = session::journal_target(
+        args.journal.as_deref(),
+        &args.state,
+        &input.path,
+        input.state.as_deref(),
+        args.target.cloud.sandbox,
+        true,
+    )?;
     session::runtime()?.block_on(async {
         let journal = session::open_journal(&journal_target, "destroy", args.lock_timeout).await?;
         let guard = session::guard_lock(&journal_target, &journal);

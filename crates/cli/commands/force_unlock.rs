@@ -14,7 +14,14 @@ use crate::session::{self, journal_error};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &ForceUnlockArgs) -> miette::Result<ExitStatus> {
-    let target = session::journal_target(args.journal.as_deref(), &args.state, &args.file, false, false)?;
+    let target = session::journal_target(
+        args.journal.as_deref(),
+        &args.state,
+        &args.file,
+        session::declared_state(&args.file).as_deref(),
+        false,
+        false,
+    )?;
     let s3 = match &target.backend {
         Backend::S3(s3) => s3.clone(),
         Backend::File(path) => {

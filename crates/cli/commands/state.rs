@@ -31,7 +31,14 @@ pub(crate) fn run(args: &StateArgs) -> miette::Result<ExitStatus> {
 }
 
 fn target(args: &JournalArgs, create: bool) -> miette::Result<JournalTarget> {
-    session::journal_target(args.journal.as_deref(), &args.state, &args.file, false, create)
+    session::journal_target(
+        args.journal.as_deref(),
+        &args.state,
+        &args.file,
+        session::declared_state(&args.file).as_deref(),
+        false,
+        create,
+    )
 }
 
 fn list(args: &StateListArgs) -> miette::Result<ExitStatus> {

@@ -11,7 +11,7 @@ use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
     let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
-    let journal = session::read_state(args.journal.as_deref(), &args.state, &input.path, args.target.cloud.sandbox)?;
+    let journal = session::read_state(args.journal.as_deref(), &args.state, &input, args.target.cloud.sandbox)?;
     let owned = Journal::owned(&journal.entries);
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;

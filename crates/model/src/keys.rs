@@ -58,7 +58,7 @@ pub struct ObjectKeys {
 pub const OBJECTS: &[ObjectKeys] = &[
     ObjectKeys {
         pointer: "",
-        keys: &["version", "name", "tidb", "confluent", "private_link_connection", "changefeed"],
+        keys: &["version", "name", "state", "tidb", "confluent", "private_link_connection", "changefeed"],
         required: &["version", "name", "tidb", "confluent"],
     },
     ObjectKeys {

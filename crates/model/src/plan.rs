@@ -130,7 +130,7 @@ macro_rules! section_type {
 
 section_type!(
     /// The whole plan file.
-    PlanView { int version, str name }
+    PlanView { int version, str name, str state }
     sections { tidb: Tidb, confluent: Confluent, private_link_connection: PrivateLinkConnection, changefeed: Changefeed }
 );
 section_type!(

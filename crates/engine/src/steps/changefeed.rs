@@ -43,8 +43,12 @@ use crate::wait::Acceptor;
 /// How long the connectivity test is retried before apply gives up (a new Kafka API key can
 /// take up to a minute to work).
 const TEST_BUDGET: Duration = Duration::from_secs(120);
-/// The pause between two connectivity tests.
-const TEST_PAUSE: Duration = Duration::from_secs(5);
+/// The pause between two connectivity tests for the first [`TEST_STEADY`] retries (a key usually
+/// works within seconds); then each doubles, up to [`TEST_PAUSE_MAX`] (TiDB allows 100 requests
+/// a minute).
+const TEST_PAUSE: Duration = Duration::from_secs(2);
+const TEST_PAUSE_MAX: Duration = Duration::from_secs(16);
+const TEST_STEADY: u32 = 5;
 
 /// RUNNING, a failed state, or pending (CREATING, WARNING, PAUSED).
 pub fn acceptor(feed: &ChangefeedObserved) -> Acceptor {
@@ -285,6 +289,8 @@ async fn prove_the_link(
     let clock = ctx.engine.clock.as_ref();
     let start = clock.now();
     let cluster_id = ctx.desired.tidb.cluster_id.as_str();
+    let mut pause = TEST_PAUSE;
+    let mut retries = 0;
     loop {
         match ctx.engine.tidb.changefeeds().test(cluster_id, sink).await {
             Ok(()) => return Ok(()),
@@ -299,7 +305,11 @@ async fn prove_the_link(
                     state: "TESTING (TiDB cannot use the sink yet; retrying)",
                     elapsed: clock.now().saturating_sub(start),
                 });
-                clock.sleep(TEST_PAUSE).await;
+                clock.sleep(pause).await;
+                retries += 1;
+                if retries >= TEST_STEADY {
+                    pause = (pause * 2).min(TEST_PAUSE_MAX);
+                }
             }
             Err(e) => return Err(StepError::new(step, DOING, with_causes(&e), retry_hint())),
         }

@@ -171,6 +171,9 @@ pub struct ClusterObserved {
     /// The host of the PRIVATE_LINK bootstrap endpoint (a changefeed's TLS server name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap_host: Option<String>,
+    /// `spec.config.zones`: the AZ IDs the cluster runs in, when it reports them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
 }
 
 /// A TiDB private link connection, with its attached domains (from a GET).
@@ -701,6 +704,7 @@ pub(crate) fn cluster_observed(c: &Cluster) -> ClusterObserved {
         cku: c.spec.config.as_ref().and_then(|k| k.cku),
         status_cku: c.status.as_ref().and_then(|s| s.cku),
         bootstrap_host: crate::cdc::bootstrap_host(c),
+        zones: c.spec.config.as_ref().map(|k| k.zones.clone()).unwrap_or_default(),
     }
 }
 

@@ -490,6 +490,17 @@ async fn two_applies_without_a_shared_lock_converge_on_one_of_each() {
             action: FaultAction::Hang { millis: 750, after_apply: true },
         });
     }
+    // And each cluster create is carried out, then its answer held back, so both clusters exist
+    // before either racer waits and lists: the manual clock makes provisioning instant, and a
+    // racer that finished before the other's create landed would see only its own.
+    first.sim.add_fault(Fault {
+        vendor: Some(Vendor::Confluent),
+        method: Some("POST".to_owned()),
+        path: Some("/cmk/v2/clusters".to_owned()),
+        after: 0,
+        times: Some(2),
+        action: FaultAction::Hang { millis: 1500, after_apply: true },
+    });
     let (journal_a, journal_b) = (first.journal(), second.journal());
     let (a, b) = tokio::join!(
         first.engine.apply(&desired, &plan_a, &journal_a, &NoProgress),

@@ -49,6 +49,10 @@ pub struct CdcObserved {
     /// ACTIVE and the domains attached).
     #[serde(default)]
     pub sink_test: Option<SinkTest>,
+    /// User-supplied credentials that cannot be read (which variables are unset or empty):
+    /// the plan is blocked, not found out at the changefeed step after everything else is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_missing: Option<String>,
 }
 
 /// A changefeed.
@@ -369,6 +373,9 @@ impl Engine {
             }
         }
 
+        if matches!(changefeed.credentials, CredentialsDesired::FromEnv { .. }) {
+            cdc.credentials_missing = supplied_key(self, changefeed).err();
+        }
         // The proof from TiDB's side, when everything it needs is there at plan time.
         let ready_connection =
             observed.connection.as_ref().filter(|c| c.state == Some(PrivateLinkConnectionState::Active)).filter(|c| {

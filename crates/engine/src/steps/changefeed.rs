@@ -117,6 +117,16 @@ pub(crate) fn plan(p: &mut Planner<'_>, resolved: &Resolved, after: Vec<StepId>)
             }
         },
     };
+    if let (Some(missing), CredentialsDesired::FromEnv { key_var, secret_var }) =
+        (cdc.and_then(|c| c.credentials_missing.as_ref()), &changefeed.credentials)
+    {
+        p.block(
+            missing.clone(),
+            &format!(
+                "export {key_var} and {secret_var} (a Kafka API key for this cluster and its secret), then plan again"
+            ),
+        );
+    }
     if found.is_none() && cdc.is_some_and(|c| c.others.len() >= 10) {
         // Lint says so too (online); a plan that cannot be applied must not look applicable.
         p.block(

@@ -194,3 +194,17 @@ async fn a_key_without_role_bindings_is_caught_with_the_likely_cause() {
     assert!(text.contains("lacks a role binding"), "the likely cause: {text}");
     assert_eq!(h.sim.cdc_inventory().changefeeds, 0);
 }
+
+/// User-supplied credentials whose variables are not set: the plan is blocked naming them, so
+/// nothing is made before the changefeed step would find out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unset_credential_variables_block_the_plan() {
+    let world = world_file("credentials-supplied").expect("fixtures/sim/worlds/credentials-supplied.yaml");
+    let h = Harness::new(world, "cdc-unset").await;
+    let h = h.with_env(|_: &str| None);
+    let desired = with(supplied());
+    let (_, plan) = h.observe_and_plan(&desired).await;
+    assert!(!plan.can_apply(), "{plan}");
+    let text = plan.to_string();
+    assert!(text.contains("ORDERS_KAFKA_KEY, ORDERS_KAFKA_SECRET"), "{text}");
+}

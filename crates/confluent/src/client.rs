@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 pub(crate) use linkplan_http::Call;
 use linkplan_http::config::required_secret;
 use linkplan_http::header::HeaderValue;
-use linkplan_http::{ConfigError, Http, Incoming, Outgoing, Secret, Vendor};
+use linkplan_http::{BudgetHeaders, BudgetLimit, ConfigError, Http, Incoming, Outgoing, Secret, Vendor};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
@@ -71,6 +71,10 @@ impl Vendor for ConfluentCloud {
     const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
     const ENV_BASE_URL: &'static str = ENV_BASE_URL;
     const REQUEST_ID_HEADER: &'static str = "x-request-id";
+    /// Confluent publishes no numbers ("read the road signs"): the headers alone.
+    const REQUEST_LIMIT: Option<BudgetLimit> = None;
+    const BUDGET_HEADERS: BudgetHeaders =
+        BudgetHeaders { remaining: "x-ratelimit-remaining", reset: "x-ratelimit-reset" };
 
     fn credentials_from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, ConfigError> {
         Credentials::from_env(lookup)
@@ -155,12 +159,17 @@ impl Client {
         self.inner.http.base_url()
     }
 
+    /// The API key's request budget, shared by every clone of this client.
+    pub fn budget(&self) -> &linkplan_http::Budget {
+        self.inner.http.budget()
+    }
+
     /// Send a call with authentication and retries; a non-2xx answer becomes [`Error::Api`].
     pub(crate) async fn send(&self, call: &Call) -> Result<Incoming, Error> {
         let http = &self.inner.http;
         let url = http.url(call)?;
         http.run(call, |attempt, timeout| {
-            http.transport().send(Outgoing {
+            http.send(Outgoing {
                 method: call.method.clone(),
                 url: &url,
                 body: call.body.as_deref(),

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::Engine;
 use crate::desired::Desired;
+use crate::fleet::{Fleet, Turn};
 use crate::journal::{Entry, JOURNAL_VERSION, Journal, JournalError, JournalEvent, Owned};
 use crate::progress::{Event, Progress};
 use crate::step::{Action, Step, StepId, StepKind, StepPlan};
@@ -56,6 +57,21 @@ impl Engine {
         journal: &Journal,
         progress: &dyn Progress,
     ) -> Result<ApplyReport, ApplyError> {
+        self.apply_in(desired, plan, journal, progress, &Fleet::default(), "").await
+    }
+
+    /// [`Engine::apply`] as one plan (`label`, its file) of a run that applies several: steps
+    /// the plans share run once, and no more than the fleet's parallelism run at once (see
+    /// [`crate::fleet`]).
+    pub async fn apply_in(
+        &self,
+        desired: &Desired,
+        plan: &StepPlan,
+        journal: &Journal,
+        progress: &dyn Progress,
+        fleet: &Fleet,
+        label: &str,
+    ) -> Result<ApplyReport, ApplyError> {
         if !plan.can_apply() {
             let reasons = plan
                 .blockers
@@ -101,7 +117,7 @@ impl Engine {
                     }
                     journal.record(&self.entry(step, JournalEvent::Started, None, None))?;
                     progress.event(&Event::Started { step: &step.id, action: step.action });
-                    running.push(Box::pin(run_step(&ctx, step)));
+                    running.push(Box::pin(run_step(&ctx, step, fleet, label)));
                 }
             }
             if running.is_empty() {
@@ -221,11 +237,35 @@ fn live_id(step: &Step) -> Option<String> {
     step.details.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone())
 }
 
-async fn run_step(ctx: &ApplyCtx<'_>, step: &Step) -> (StepId, Result<StepOutcome, StepError>, Duration) {
+async fn run_step(
+    ctx: &ApplyCtx<'_>,
+    step: &Step,
+    fleet: &Fleet,
+    label: &str,
+) -> (StepId, Result<StepOutcome, StepError>, Duration) {
     let clock = ctx.engine.clock.as_ref();
     let start = clock.now();
-    let def = steps::def(step.kind);
-    let result =
-        if step.action == Action::Delete { (def.delete)(ctx, step).await } else { (def.apply)(ctx, step).await };
+    let waiting = |other: &str| {
+        let state = format!("carried out for {other}");
+        ctx.progress.event(&Event::Waiting { step: &step.id, state: &state, elapsed: Duration::ZERO });
+    };
+    let result = match fleet.turn(label, step, waiting).await {
+        Turn::Failed { plan, error } => Err(StepError::new(
+            step,
+            "the step it shares with another plan",
+            format!("it failed for {plan}: {error}"),
+            Some(format!("fix what failed for {plan}, then apply again")),
+        )),
+        Turn::Run(lead) => {
+            let def = steps::def(step.kind);
+            let result = if step.action == Action::Delete {
+                (def.delete)(ctx, step).await
+            } else {
+                (def.apply)(ctx, step).await
+            };
+            lead.settle(&result);
+            result
+        }
+    };
     (step.id.clone(), result, clock.now().saturating_sub(start))
 }

@@ -8,6 +8,8 @@
 //! - [`destroy_plan`] (pure, the reverse; referenced resources and, unless asked, the Kafka
 //!   cluster are kept), executed by the same [`Engine::apply`];
 //! - [`Engine::apply`] with a [`Journal`] (which also holds the apply lock) and a [`Progress`] sink;
+//!   [`Engine::apply_in`] for one plan of several applied together ([`fleet`]: shared steps run
+//!   once, `--parallelism`; [`Engine::with_shared_reads`] observes them with shared lists);
 //! - [`wait::wait_for`], the single polling loop; [`steps`], one module per [`StepKind`];
 //! - [`EngineConfig`] (wait budgets), [`SetupError`], [`StepPlan::is_current`] (stale saved plans).
 //!
@@ -22,6 +24,7 @@ pub mod desired;
 mod destroy;
 mod diff;
 pub mod doctor;
+pub mod fleet;
 pub mod journal;
 pub mod observe;
 pub mod progress;
@@ -37,6 +40,7 @@ pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use desired::{Desired, DesiredError};
 pub use destroy::{DestroyOptions, destroy_plan};
 pub use diff::{choose_zones, plan, plan_with};
+pub use fleet::{Conflict, DEFAULT_PARALLELISM, Fleet, Member, conflicts, keep_for, sharing, split_shared};
 pub use journal::{Holder, Journal, JournalError, JournalStore, Loaded, LockInfo, Owned, Recovered};
 pub use observe::{Drift, Known, ObserveError, Observed};
 pub use progress::{Event, NoProgress, Progress};
@@ -90,6 +94,8 @@ pub struct Engine {
     /// Where user-supplied Kafka credentials are read from (the process environment unless
     /// [`Engine::with_env`] says otherwise).
     pub(crate) env: Arc<EnvLookup>,
+    /// Observation's list requests shared by the plans of one run ([`Engine::with_shared_reads`]).
+    pub(crate) reads: Option<Arc<fleet::Reads>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -184,7 +190,24 @@ impl Engine {
             clock,
             config: EngineConfig::standard(),
             env: Arc::new(|name: &str| std::env::var(name).ok()),
+            reads: None,
         }
+    }
+
+    /// This engine, observing for several plans at once: the list requests they have in common
+    /// (the environment, the networks, a network's accesses and Kafka clusters) are made once,
+    /// the first plan's answer serving the others. For one run's observation only: apply and
+    /// its waits always ask afresh.
+    pub fn with_shared_reads(&self) -> Engine {
+        let mut engine = self.clone();
+        engine.reads = Some(Arc::new(fleet::Reads::default()));
+        engine
+    }
+
+    /// How many requests had to wait for room in each key's budget, and the 429s seen:
+    /// `(confluent, tidb)`, each `(waited, refused)`.
+    pub fn budget_counts(&self) -> ((u64, u64), (u64, u64)) {
+        (self.confluent.budget().counts(), self.tidb.budget().counts())
     }
 
     /// Read user-supplied Kafka credentials (`changefeed.credentials.api_key_env`, …) through

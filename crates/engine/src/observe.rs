@@ -473,10 +473,19 @@ impl Engine {
 
     async fn observe_confluent(&self, desired: &Desired, known: &Known) -> Result<ConfluentSide, ObserveError> {
         let env = &desired.confluent.environment;
-        match self.confluent.environments().get(env).await {
-            Ok(_) => (),
-            Err(e) if e.is_not_found() || e.is_forbidden() => return Ok(ConfluentSide::default()),
-            Err(e) => return Err(confluent_error("the environment", &e)),
+        let found = async {
+            match self.confluent.environments().get(env).await {
+                Ok(_) => Ok(true),
+                Err(e) if e.is_not_found() || e.is_forbidden() => Ok(false),
+                Err(e) => Err(confluent_error("the environment", &e)),
+            }
+        };
+        let found = match &self.reads {
+            Some(reads) => reads.environments.get(env.clone(), found).await?,
+            None => found.await?,
+        };
+        if !found {
+            return Ok(ConfluentSide::default());
         }
         let filter = match &desired.confluent.network.source {
             NetworkSource::Existing { .. } => NetworkFilter::default(),
@@ -484,8 +493,12 @@ impl Engine {
                 NetworkFilter { display_name: vec![display_name.clone()], ..NetworkFilter::default() }
             }
         };
-        let networks =
-            self.confluent.networks().list(env, &filter).await.map_err(|e| confluent_error("the networks", &e))?;
+        let list = async { self.confluent.networks().list(env, &filter).await };
+        let networks = match &self.reads {
+            Some(reads) => reads.networks.get(format!("{env} {filter:?}"), list).await,
+            None => list.await,
+        }
+        .map_err(|e| confluent_error("the networks", &e))?;
         let mut network = pick_network(desired, networks).map(network_observed);
         if network.is_none() && matches!(desired.confluent.network.source, NetworkSource::Create { .. }) {
             network = self.recorded_network(env, known).await?;
@@ -498,8 +511,16 @@ impl Engine {
             PrivateLinkAccessFilter { network: vec![network.id.clone()], ..PrivateLinkAccessFilter::default() };
         let cluster_filter = ClusterFilter { network: vec![network.id.clone()] };
         let (access_handler, cluster_handler) = (self.confluent.private_link_accesses(), self.confluent.clusters());
-        let (accesses, clusters) =
-            tokio::join!(access_handler.list(env, &access_filter), cluster_handler.list(env, &cluster_filter));
+        let (accesses, clusters) = match &self.reads {
+            Some(reads) => {
+                let key = format!("{env} {}", network.id);
+                tokio::join!(
+                    reads.accesses.get(key.clone(), access_handler.list(env, &access_filter)),
+                    reads.clusters.get(key, cluster_handler.list(env, &cluster_filter)),
+                )
+            }
+            None => tokio::join!(access_handler.list(env, &access_filter), cluster_handler.list(env, &cluster_filter)),
+        };
         let accesses = accesses.map_err(|e| confluent_error("the PrivateLink accesses", &e))?;
         let clusters = clusters.map_err(|e| confluent_error("the Kafka clusters", &e))?;
         // The planner matches TiDB's account (known only from the TiDB side) among these.

@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::budget::{Budget, BudgetHeaders, BudgetLimit};
 use crate::call::{Call, CallSpec};
 use crate::config::{BaseUrl, ConfigError, env_var};
 use crate::error::{Error, VendorBody};
 use crate::retry::RetryPolicy;
 use crate::timer::{Timer, TokioTimer};
-use crate::transport::{Exchange, Incoming, Observer, Transport, TransportConfig, TransportError};
+use crate::transport::{Exchange, Incoming, Observer, Outgoing, Transport, TransportConfig, TransportError};
 
 /// What a vendor crate tells the shared builder.
 pub trait Vendor: 'static {
@@ -33,6 +34,10 @@ pub trait Vendor: 'static {
     const ENV_BASE_URL: &'static str;
     /// The response header carrying the request (or trace) id.
     const REQUEST_ID_HEADER: &'static str;
+    /// The documented request limit per API key, if the vendor publishes one.
+    const REQUEST_LIMIT: Option<BudgetLimit>;
+    /// The headers the vendor reports its rate-limit window in.
+    const BUDGET_HEADERS: BudgetHeaders;
 
     /// The credentials from the vendor's variables, read through `lookup`.
     fn credentials_from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self::Credentials, ConfigError>;
@@ -50,6 +55,7 @@ pub struct ClientBuilder<V: Vendor> {
     connect_timeout: Duration,
     observer: Option<Observer>,
     timer: Arc<dyn Timer>,
+    request_limit: Option<BudgetLimit>,
 }
 
 impl<V: Vendor> Clone for ClientBuilder<V> {
@@ -62,6 +68,7 @@ impl<V: Vendor> Clone for ClientBuilder<V> {
             connect_timeout: self.connect_timeout,
             observer: self.observer.clone(),
             timer: Arc::clone(&self.timer),
+            request_limit: self.request_limit,
         }
     }
 }
@@ -78,6 +85,7 @@ impl<V: Vendor> ClientBuilder<V> {
             connect_timeout: Duration::from_secs(10),
             observer: None,
             timer: Arc::new(TokioTimer::new()),
+            request_limit: V::REQUEST_LIMIT,
         }
     }
 
@@ -130,6 +138,13 @@ impl<V: Vendor> ClientBuilder<V> {
         self
     }
 
+    /// The request limit the client keeps to (default: the vendor's documented one,
+    /// [`Vendor::REQUEST_LIMIT`]; `None` leaves only what the server's headers say).
+    pub fn request_limit(mut self, limit: Option<BudgetLimit>) -> ClientBuilder<V> {
+        self.request_limit = limit;
+        self
+    }
+
     /// Check the configuration and build the client.
     pub fn build(self) -> Result<V::Client, ConfigError> {
         let base = BaseUrl::parse(&self.base_url)?;
@@ -142,7 +157,9 @@ impl<V: Vendor> ClientBuilder<V> {
                 observer: self.observer,
             },
         )?;
-        let http = Http { vendor: V::NAME, transport, retry: self.retry, timeout: self.timeout, timer: self.timer };
+        let budget = Budget::new(self.request_limit, V::BUDGET_HEADERS);
+        let http =
+            Http { vendor: V::NAME, transport, retry: self.retry, timeout: self.timeout, timer: self.timer, budget };
         V::client(self.credentials, http)
     }
 }
@@ -157,12 +174,13 @@ impl<V: Vendor> fmt::Debug for ClientBuilder<V> {
             .field("connect_timeout", &self.connect_timeout)
             .field("observer", &self.observer.as_ref().map(|_| "Fn(&Exchange)"))
             .field("timer", &self.timer)
+            .field("request_limit", &self.request_limit)
             .finish()
     }
 }
 
-/// What every client holds besides its authentication: the transport (one connection pool) and
-/// the limits of each call.
+/// What every client holds besides its authentication: the transport (one connection pool),
+/// the limits of each call and the key's request budget.
 #[derive(Debug)]
 pub struct Http {
     vendor: &'static str,
@@ -170,6 +188,7 @@ pub struct Http {
     retry: RetryPolicy,
     timeout: Duration,
     timer: Arc<dyn Timer>,
+    budget: Budget,
 }
 
 impl Http {
@@ -181,6 +200,22 @@ impl Http {
     /// The transport, to send each attempt with.
     pub fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// Send one attempt within the key's request budget: it waits for room first
+    /// ([`crate::budget`]), and the answer's rate-limit headers update the budget.
+    pub async fn send(&self, out: Outgoing<'_>) -> Result<Incoming, TransportError> {
+        let ticket = self.budget.acquire(self.timer.as_ref()).await;
+        let result = self.transport.send(out).await;
+        if let Ok(response) = &result {
+            self.budget.answered(ticket, response.status, &response.headers, self.timer.as_ref());
+        }
+        result
+    }
+
+    /// The key's request budget (how often it made a request wait, and the 429s seen).
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// The absolute URL of a call's target.

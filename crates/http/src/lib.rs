@@ -13,6 +13,7 @@
 //! What stays in the client crates: authentication, the error body's shape, which calls are
 //! safe to replay (the `Call` constructor each operation uses) and the typed operations.
 
+pub mod budget;
 pub mod call;
 mod client;
 pub mod config;
@@ -23,6 +24,7 @@ mod secret;
 pub mod timer;
 pub mod transport;
 
+pub use budget::{Budget, BudgetHeaders, BudgetLimit};
 pub use call::Call;
 pub use client::{ClientBuilder, Http, Vendor};
 pub use config::{BaseUrl, ConfigError};

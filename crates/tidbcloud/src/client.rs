@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub(crate) use linkplan_http::Call;
 use linkplan_http::config::required_secret;
 use linkplan_http::transport::request_target;
-use linkplan_http::{ConfigError, Http, Incoming, Outgoing, Secret, StatusCode, TransportError, Url, Vendor};
+use linkplan_http::{
+    BudgetHeaders, BudgetLimit, ConfigError, Http, Incoming, Outgoing, Secret, StatusCode, TransportError, Url, Vendor,
+};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{DigestAuth, Rechallenge};
@@ -67,6 +69,11 @@ impl Vendor for TidbCloud {
     const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
     const ENV_BASE_URL: &'static str = ENV_BASE_URL;
     const REQUEST_ID_HEADER: &'static str = "x-debug-trace-id";
+    /// 100 requests a minute per API key (Digest challenges count as requests here).
+    const REQUEST_LIMIT: Option<BudgetLimit> =
+        Some(BudgetLimit { requests: 100, window: std::time::Duration::from_secs(60) });
+    const BUDGET_HEADERS: BudgetHeaders =
+        BudgetHeaders { remaining: "x-ratelimit-remaining-minute", reset: "x-ratelimit-reset" };
 
     fn credentials_from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, ConfigError> {
         Credentials::from_env(lookup)
@@ -128,6 +135,11 @@ impl Client {
         self.inner.http.base_url()
     }
 
+    /// The API key's request budget, shared by every clone of this client.
+    pub fn budget(&self) -> &linkplan_http::Budget {
+        self.inner.http.budget()
+    }
+
     /// Send a call with Digest authentication and retries; a non-2xx answer becomes
     /// [`Error::Api`].
     pub(crate) async fn send(&self, call: &Call) -> Result<Incoming, Error> {
@@ -163,7 +175,7 @@ impl Client {
                 attempt,
                 timeout,
             };
-            let response = inner.http.transport().send(outgoing).await?;
+            let response = inner.http.send(outgoing).await?;
             if response.status != StatusCode::UNAUTHORIZED || answered_challenge {
                 return Ok(response);
             }

@@ -5,6 +5,7 @@
 mod apply;
 mod changefeed;
 mod changes;
+mod fleet;
 mod ownership;
 mod planner;
 mod util;

@@ -105,14 +105,41 @@ pub struct TargetArgs {
     pub cloud: CloudArgs,
 }
 
-/// Which plan file (or saved plan), and which clouds to talk to.
+/// Which plan files, and which clouds to talk to.
 #[derive(Debug, Args)]
-pub struct ApplyTargetArgs {
-    /// The plan file, or a plan saved by `plan --out` (applied without a prompt while it is
-    /// current).
-    pub file: PathBuf,
+pub struct PlansArgs {
+    /// Plan files, or directories searched for them (as `lint` does). Several plans run as one
+    /// fleet: the resources they share (a network, the PrivateLink access, a Kafka cluster) are
+    /// observed, created and waited for once, output is grouped per plan and a summary ends it.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub cloud: CloudArgs,
+}
+
+impl PlansArgs {
+    /// The plan file, when one file is named.
+    pub fn file(&self) -> &std::path::Path {
+        self.paths.first().map_or(std::path::Path::new(""), PathBuf::as_path)
+    }
+}
+
+/// Which plan files (or saved plan), and which clouds to talk to.
+#[derive(Debug, Args)]
+pub struct ApplyTargetArgs {
+    /// Plan files or directories (see `plan`), or one plan saved by `plan --out` (applied
+    /// without a prompt while it is current).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+}
+
+impl ApplyTargetArgs {
+    /// The plan file (or saved plan), when one file is named.
+    pub fn file(&self) -> &std::path::Path {
+        self.paths.first().map_or(std::path::Path::new(""), PathBuf::as_path)
+    }
 }
 
 /// Which clouds to talk to: the real ones (keys from `CONFLUENT_CLOUD_API_KEY`/`_SECRET` and
@@ -141,7 +168,7 @@ pub struct CloudArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: PlansArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
@@ -176,7 +203,7 @@ pub enum PlanFormat {
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: PlansArgs,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
@@ -197,6 +224,16 @@ pub struct DestroyArgs {
     pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub state: LocationArgs,
+    /// How many steps may run at once, over all the plans (Terraform's `-parallelism`).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// Output format (JSON: the whole run, one document, on standard output).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Of the plans named, destroy only these (repeatable); the others are observed so that
+    /// nothing they still use is deleted.
+    #[arg(long, value_name = "FILE")]
+    pub only: Vec<PathBuf>,
     /// How long to wait for another apply or destroy of this plan to finish (it holds the
     /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
@@ -219,7 +256,7 @@ pub struct DoctorArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: PlansArgs,
     /// Output format (JSON: the observed state and the plan).
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
@@ -256,6 +293,12 @@ pub struct ApplyArgs {
     pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub state: LocationArgs,
+    /// How many steps may run at once, over all the plans (Terraform's `-parallelism`).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// Output format (JSON: the whole run, one document, on standard output).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
     /// How long to wait for another apply or destroy of this plan to finish (it holds the
     /// journal's lock), e.g. `30s`, `5m`; by default fail at once.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]

@@ -8,6 +8,7 @@
 
 pub mod args;
 mod commands;
+mod fleet;
 mod printer;
 mod progress;
 mod runner;

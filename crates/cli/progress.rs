@@ -95,18 +95,43 @@ impl Drop for Display {
 
 impl Progress for Display {
     fn event(&self, event: &Event<'_>) {
+        self.event_in(None, event);
+    }
+}
+
+impl Display {
+    /// An event of one plan of several: its lines say which (`tenant-a.yaml: + confluent…`).
+    pub(crate) fn event_in(&self, plan: Option<&str>, event: &Event<'_>) {
+        let Some(step) = event_step(event) else { return };
+        let name = match plan {
+            Some(plan) => format!("{plan}: {step}"),
+            None => step.to_string(),
+        };
         match &self.mode {
-            Mode::Spinners(spinners) => spinners.event(event),
-            Mode::Lines(lines) => lines.lock().unwrap_or_else(PoisonError::into_inner).event(event),
+            Mode::Spinners(spinners) => spinners.event(&name, event),
+            Mode::Lines(lines) => lines.lock().unwrap_or_else(PoisonError::into_inner).event_named(&name, event),
         }
+    }
+}
+
+/// The step an event is about.
+fn event_step<'a>(event: &Event<'a>) -> Option<&'a StepId> {
+    match event {
+        Event::Started { step, .. }
+        | Event::Waiting { step, .. }
+        | Event::Succeeded { step, .. }
+        | Event::Skipped { step }
+        | Event::Failed { step, .. } => Some(step),
+        _ => None,
     }
 }
 
 /// Plain progress lines (no terminal): one per event, `Waiting` lines throttled per step.
 pub(crate) struct Lines<W> {
     out: W,
-    /// Per step, the last `Waiting` line written and the last `Waiting` event seen.
-    shown: HashMap<StepId, Shown>,
+    /// Per step (by its name on the line), the last `Waiting` line written and the last
+    /// `Waiting` event seen.
+    shown: HashMap<String, Shown>,
 }
 
 struct Shown {
@@ -128,20 +153,28 @@ impl<W: Write> Lines<W> {
     }
 
     /// Writes the event's line, if it gets one; a closed stderr is not an error.
+    #[cfg(test)]
     pub(crate) fn event(&mut self, event: &Event<'_>) {
-        if let Some(line) = self.line(event) {
+        if let Some(step) = event_step(event) {
+            self.event_named(&step.to_string(), event);
+        }
+    }
+
+    /// Writes the event's line for the step called `step` on it.
+    pub(crate) fn event_named(&mut self, step: &str, event: &Event<'_>) {
+        if let Some(line) = self.line(step, event) {
             let _ = writeln!(self.out, "{line}");
         }
     }
 
-    fn line(&mut self, event: &Event<'_>) -> Option<String> {
+    fn line(&mut self, step: &str, event: &Event<'_>) -> Option<String> {
         Some(match event {
-            Event::Started { step, action } => {
-                self.shown.remove(*step);
+            Event::Started { action, .. } => {
+                self.shown.remove(step);
                 format!("{} {step}: started", action.symbol())
             }
-            Event::Waiting { step, state, elapsed } => {
-                let due = match self.shown.get_mut(*step) {
+            Event::Waiting { state, elapsed, .. } => {
+                let due = match self.shown.get_mut(step) {
                     None => true,
                     Some(shown) => {
                         // An earlier `elapsed` than the last event: the step began a new wait.
@@ -155,16 +188,16 @@ impl<W: Write> Lines<W> {
                     return None;
                 }
                 let shown = Shown { state: (*state).to_owned(), at: *elapsed, seen: *elapsed };
-                self.shown.insert((*step).clone(), shown);
+                self.shown.insert(step.to_owned(), shown);
                 format!("  {step}: {state} ({}s)", elapsed.as_secs())
             }
-            Event::Succeeded { step, outcome, elapsed } => {
-                self.shown.remove(*step);
+            Event::Succeeded { outcome, elapsed, .. } => {
+                self.shown.remove(step);
                 format!("  {step}: done, {} ({}s)", outcome.resource_id, elapsed.as_secs())
             }
-            Event::Skipped { step } => format!("= {step}: already done"),
-            Event::Failed { step, .. } => {
-                self.shown.remove(*step);
+            Event::Skipped { .. } => format!("= {step}: already done"),
+            Event::Failed { .. } => {
+                self.shown.remove(step);
                 format!("! {step}: failed")
             }
             _ => return None,
@@ -176,8 +209,8 @@ impl<W: Write> Lines<W> {
 struct Spinners {
     multi: MultiProgress,
     color: bool,
-    /// Every step that got a line, with what its line shows.
-    steps: Mutex<HashMap<StepId, Step>>,
+    /// Every step that got a line (by its name on the line), with what its line shows.
+    steps: Mutex<HashMap<String, Step>>,
 }
 
 struct Step {
@@ -212,13 +245,13 @@ impl Spinners {
         Spinners { multi, color, steps: Mutex::new(HashMap::new()) }
     }
 
-    fn event(&self, event: &Event<'_>) {
+    fn event(&self, name: &str, event: &Event<'_>) {
         let mut steps = self.steps.lock().unwrap_or_else(PoisonError::into_inner);
         match event {
-            Event::Started { step, action } => {
+            Event::Started { action, .. } => {
                 let live = Arc::new(Mutex::new(Live {
                     action: *action,
-                    id: step.to_string(),
+                    id: name.to_owned(),
                     state: None,
                     waited: None,
                     base: Duration::ZERO,
@@ -226,12 +259,12 @@ impl Spinners {
                 }));
                 let bar = self.multi.add(ProgressBar::new_spinner().with_style(self.running_style(&live)));
                 bar.enable_steady_tick(TICK);
-                if let Some(old) = steps.insert((*step).clone(), Step { bar, live }) {
+                if let Some(old) = steps.insert(name.to_owned(), Step { bar, live }) {
                     old.bar.finish();
                 }
             }
-            Event::Waiting { step, state, elapsed } => {
-                if let Some(running) = steps.get(*step) {
+            Event::Waiting { state, elapsed, .. } => {
+                if let Some(running) = steps.get(name) {
                     let mut live = running.live.lock().unwrap_or_else(PoisonError::into_inner);
                     live.base = live.elapsed().max(*elapsed);
                     live.since = Instant::now();
@@ -239,37 +272,36 @@ impl Spinners {
                     live.waited = Some(*elapsed);
                 }
             }
-            Event::Succeeded { step, outcome, elapsed } => {
+            Event::Succeeded { outcome, elapsed, .. } => {
                 let done = Finish::Done { resource_id: &outcome.resource_id, elapsed: *elapsed };
-                self.finish_step(&mut steps, step, done);
+                self.finish_step(&mut steps, name, done);
             }
-            Event::Skipped { step } => self.finish_step(&mut steps, step, Finish::Skipped),
-            Event::Failed { step, error } => {
-                let waited =
-                    steps.get(*step).and_then(|s| s.live.lock().unwrap_or_else(PoisonError::into_inner).waited);
-                self.finish_step(&mut steps, step, Finish::Failed { doing: &error.doing, waited });
+            Event::Skipped { .. } => self.finish_step(&mut steps, name, Finish::Skipped),
+            Event::Failed { error, .. } => {
+                let waited = steps.get(name).and_then(|s| s.live.lock().unwrap_or_else(PoisonError::into_inner).waited);
+                self.finish_step(&mut steps, name, Finish::Failed { doing: &error.doing, waited });
             }
             _ => {}
         }
     }
 
     /// Turns the step's line (a new one for a skipped step) into its final, static line.
-    fn finish_step(&self, steps: &mut HashMap<StepId, Step>, id: &StepId, finish: Finish<'_>) {
+    fn finish_step(&self, steps: &mut HashMap<String, Step>, id: &str, finish: Finish<'_>) {
         let action = steps.get(id).map(|s| s.live.lock().unwrap_or_else(PoisonError::into_inner).action);
-        let line = final_line(id.as_str(), action, &finish, self.color);
+        let line = final_line(id, action, &finish, self.color);
         let bar = match steps.get(id) {
             Some(step) => step.bar.clone(),
             None => {
                 let bar = self.multi.add(ProgressBar::new_spinner());
                 let live = Live {
                     action: Action::Unchanged,
-                    id: id.to_string(),
+                    id: id.to_owned(),
                     state: None,
                     waited: None,
                     base: Duration::ZERO,
                     since: Instant::now(),
                 };
-                steps.insert(id.clone(), Step { bar: bar.clone(), live: Arc::new(Mutex::new(live)) });
+                steps.insert(id.to_owned(), Step { bar: bar.clone(), live: Arc::new(Mutex::new(live)) });
                 bar
             }
         };

@@ -17,12 +17,27 @@ use crate::{ExitStatus, printer};
 const MAKE_IT_AGAIN: &str = "run `linkplan plan --out` again and review the new plan";
 
 pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
+    if crate::fleet::is_fleet(&args.target.paths) || args.format == crate::args::PlanFormat::Json {
+        if args.journal.is_some() || !args.replace.is_empty() {
+            return Err(miette!("--journal and --replace take one plan file, not several"));
+        }
+        let fleet = crate::fleet::FleetArgs {
+            paths: &args.target.paths,
+            cloud: &args.target.cloud,
+            state: &args.state,
+            format: args.format,
+            parallelism: usize::from(args.parallelism),
+            auto_approve: args.auto_approve,
+            lock_timeout: args.lock_timeout,
+        };
+        return crate::fleet::apply(&fleet, None);
+    }
     // The file is read once: a saved plan names its plan file; a plan file is the input itself.
-    let bytes = session::read_file(&args.target.file)?;
-    let saved = read_saved(&args.target.file, &bytes)?;
+    let bytes = session::read_file(args.target.file())?;
+    let saved = read_saved(args.target.file(), &bytes)?;
     let input = match &saved {
-        Some(saved) => session::load_plan(&resolve_saved(&args.target.file, &saved.plan_file))?,
-        None => session::plan_from_bytes(&args.target.file, bytes)?,
+        Some(saved) => session::load_plan(&resolve_saved(args.target.file(), &saved.plan_file))?,
+        None => session::plan_from_bytes(args.target.file(), bytes)?,
     };
     let Some(input) = input else { return Ok(ExitStatus::Failure) };
     if let Some(saved) = &saved {

@@ -11,7 +11,30 @@ use crate::session::{self, Target, failure};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
-    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    if crate::fleet::is_fleet(&args.target.paths)
+        || args.format == crate::args::PlanFormat::Json
+        || !args.only.is_empty()
+    {
+        if args.journal.is_some() || args.adopt {
+            return Err(miette::miette!("--journal and --adopt take one plan file, not several"));
+        }
+        let fleet = crate::fleet::FleetArgs {
+            paths: &args.target.paths,
+            cloud: &args.target.cloud,
+            state: &args.state,
+            format: args.format,
+            parallelism: usize::from(args.parallelism),
+            auto_approve: args.auto_approve,
+            lock_timeout: args.lock_timeout,
+        };
+        let options = DestroyOptions {
+            delete_kafka_cluster: args.delete_kafka_cluster,
+            delete_access: args.delete_access,
+            ..DestroyOptions::default()
+        };
+        return crate::fleet::apply(&fleet, Some((&options, &args.only)));
+    }
+    let Some(input) = session::load_plan(args.target.file())? else { return Ok(ExitStatus::Failure) };
     let journal_target = session::journal_target(
         args.journal.as_deref(),
         &args.state,

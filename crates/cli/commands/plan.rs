@@ -11,7 +11,14 @@ use crate::session::{self, PlanInput, Target, failure};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
-    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    if crate::fleet::is_fleet(&args.target.paths) {
+        if args.out.is_some() || args.journal.is_some() || !args.replace.is_empty() {
+            return Err(miette::miette!("--out, --journal and --replace take one plan file, not several"));
+        }
+        let fleet = fleet_args(&args.target, &args.state, args.format);
+        return crate::fleet::plan(&fleet, args.detailed_exitcode, "plan");
+    }
+    let Some(input) = session::load_plan(args.target.file())? else { return Ok(ExitStatus::Failure) };
     let journal = session::read_state(args.journal.as_deref(), &args.state, &input, args.target.cloud.sandbox)?;
     let known = Known::from_owned(&Journal::owned(&journal.entries));
     session::runtime()?.block_on(async {
@@ -35,6 +42,23 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
         }
         Ok(exit_status(&plan, args.detailed_exitcode))
     })
+}
+
+/// The fleet commands' view of the arguments plan and status share.
+pub(crate) fn fleet_args<'a>(
+    target: &'a crate::args::PlansArgs,
+    state: &'a crate::args::LocationArgs,
+    format: PlanFormat,
+) -> crate::fleet::FleetArgs<'a> {
+    crate::fleet::FleetArgs {
+        paths: &target.paths,
+        cloud: &target.cloud,
+        state,
+        format,
+        parallelism: linkplan_engine::DEFAULT_PARALLELISM,
+        auto_approve: true,
+        lock_timeout: std::time::Duration::ZERO,
+    }
 }
 
 /// Say so when a `--replace` step id replaces nothing: not a step of this plan, or nothing

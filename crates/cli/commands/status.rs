@@ -10,7 +10,14 @@ use crate::session::{self, Target};
 use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
-    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    if crate::fleet::is_fleet(&args.target.paths) {
+        if args.journal.is_some() {
+            return Err(miette::miette!("--journal takes one plan file, not several"));
+        }
+        let fleet = super::plan::fleet_args(&args.target, &args.state, args.format);
+        return crate::fleet::plan(&fleet, args.detailed_exitcode, "status");
+    }
+    let Some(input) = session::load_plan(args.target.file())? else { return Ok(ExitStatus::Failure) };
     let journal = session::read_state(args.journal.as_deref(), &args.state, &input, args.target.cloud.sandbox)?;
     let owned = Journal::owned(&journal.entries);
     session::runtime()?.block_on(async {

@@ -12,7 +12,7 @@ use crate::util::{Run, TempDir, linkplan_command};
 /// The example world with no provisioning delays (every wait is answered at its first poll),
 /// served on a runtime the test owns while it drives the binary.
 pub(crate) struct Cloud {
-    sim: RunningSim,
+    pub(crate) sim: RunningSim,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -21,7 +21,7 @@ impl Cloud {
         Cloud::with_world(World::example())
     }
 
-    fn with_world(world: World) -> Cloud {
+    pub(crate) fn with_world(world: World) -> Cloud {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

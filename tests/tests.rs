@@ -19,6 +19,8 @@ mod sim;
 mod exit_codes;
 // Apply as real processes: killed at every point and resumed, two at once, a 429 storm.
 mod processes;
+// Fleets: a directory of plans applied, planned, destroyed a tenant at a time.
+mod fleet;
 // `linkplan doctor`: causes found in the scenario worlds and after a cloud-side failure.
 mod doctor;
 // Shared state in S3 (moto, from .ci/run): the lock between processes, force-unlock, resume

@@ -7,6 +7,8 @@ mod util;
 mod lint;
 // `linkplan explain`: rule pages and the rule list.
 mod explain;
+// Project configuration, directory walks and plan discovery, rule selection as ruff has it.
+mod config;
 // `linkplan plan` / `apply` in the sandbox: steps, exit codes, the lint gate, confirmation.
 mod plan;
 // SARIF output validates against the official SARIF 2.1.0 schema.

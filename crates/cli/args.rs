@@ -430,25 +430,49 @@ pub enum SimClock {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Plan files, or directories searched for *.yaml and *.yml (hidden ones skipped);
-    /// `-` reads standard input.
+    /// Plan files, or directories searched for plans: *.yaml and *.yml files with a top-level
+    /// `version` and `tidb` or `confluent` (others are skipped; -v says which), minus hidden
+    /// files and what .gitignore, .ignore and the configuration's `exclude` leave out. A file
+    /// named here is always linted; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format (`--output-format`, ruff's name, also works).
-    #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human, env = "LINKPLAN_FORMAT")]
-    pub format: Format,
+    /// Output format (`--output-format`, ruff's name, also works) [default: the
+    /// configuration's `format`, else human].
+    #[arg(long, alias = "output-format", value_enum, env = "LINKPLAN_FORMAT")]
+    pub format: Option<Format>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output_file: Option<PathBuf>,
-    /// Treat findings of this severity and above as errors.
+    /// Treat findings of this severity and above as errors [default: the configuration's
+    /// `deny`].
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
-    /// Run only these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    /// Run only these rules: codes (`AZ001`), prefixes (`AZ`, `AZ0`), names or `ALL`,
+    /// comma-separated; replaces the configuration's `select` and `ignore`.
+    ///
+    /// As ruff: the more specific selector wins whatever the order (`--select AZ --ignore
+    /// AZ003` runs AZ001, AZ002, AZ004, AZ005; `--ignore AZ --select AZ003` runs AZ003), and
+    /// `--ignore` wins a tie.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
-    /// Skip these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    /// Also run these rules (codes, prefixes, names or `ALL`), on top of `--select` or the
+    /// configuration.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Skip these rules (codes, prefixes, names or `ALL`, comma-separated), on top of the
+    /// configuration's.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
+    /// The same as --ignore (ruff's name).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_ignore: Vec<String>,
+    /// Lint the files .gitignore and .ignore leave out too.
+    #[arg(long)]
+    pub no_respect_gitignore: bool,
+    /// Apply `exclude` to files named on the command line too (for pre-commit, which names
+    /// every changed file).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// The file name to report for `-` (standard input).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
@@ -461,6 +485,8 @@ pub struct LintArgs {
     #[arg(long)]
     pub online: bool,
     #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
     pub cloud: CloudArgs,
 }
 
@@ -471,6 +497,31 @@ pub struct ExplainArgs {
     /// List every rule.
     #[arg(long, conflicts_with = "rule")]
     pub all: bool,
+    /// Output format: the rule's page (or the list) as text, or JSON, version 1
+    /// (docs/json-output.md).
+    #[arg(long, alias = "output-format", value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// Which project configuration to read: `linkplan.toml`, `.linkplan.toml` or a `pyproject.toml`
+/// with `[tool.linkplan]`, found walking up from the current directory (ruff's rules).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// Read this configuration file instead of looking for one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Read no configuration file at all.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+/// `explain --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Markdown: the rule's page, or one line per rule.
+    Text,
+    /// Stable JSON, version 1 (docs/json-output.md).
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -67,7 +67,8 @@ impl Row {
 
 /// Read and lint every plan the paths name (directories searched as `lint` does).
 fn load(paths: &[PathBuf]) -> miette::Result<Vec<Row>> {
-    let (files, errors) = crate::walk::collect(paths);
+    let project = crate::config::Project::load(&crate::args::ConfigArgs::default())?;
+    let (files, errors) = crate::walk::collect(paths, project.discovery());
     let mut rows: Vec<Row> = errors
         .into_iter()
         .map(|e| Row::failed(e.path.display().to_string(), format!("cannot read it: {}", e.error)))

@@ -8,6 +8,7 @@
 
 pub mod args;
 mod commands;
+mod config;
 mod fleet;
 mod printer;
 mod progress;

@@ -186,7 +186,8 @@ impl JournalTarget {
 }
 
 /// Where this run's journal is, by precedence: `--journal FILE`; `--state LOCATION`;
-/// `LINKPLAN_STATE`; the plan file's `state:` (`declared`; neither of these two for the
+/// `LINKPLAN_STATE`; the plan file's `state:` (`declared`), else the project's (`state` in
+/// `linkplan.toml`, found from the current directory; none of these three for the
 /// sandbox: its simulated ids must not land in a shared journal); else the file `.linkplan/<plan file name>.journal.jsonl` beside the plan (for the sandbox,
 /// whose world lives only as long as the process, under the system's temp dir instead). An S3
 /// location holds the journal as `<prefix>/<plan file name>.journal.jsonl`. With `create`, the
@@ -232,7 +233,10 @@ pub(crate) fn journal_target(
                         plan.display()
                     )
                 })?),
-                None => None,
+                // The project's default (`state` in linkplan.toml), when the plan names none.
+                // A linkplan.toml that does not parse stops the run: its `state` may be S3, and a
+                // journal written beside the plan instead would be one the team never sees.
+                None => crate::config::Project::load(&crate::args::ConfigArgs::default())?.state().cloned(),
             },
         },
     };

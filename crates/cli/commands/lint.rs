@@ -6,35 +6,59 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use linkplan_engine::Desired;
 use linkplan_lint::output::{github, json, junit, sarif};
-use linkplan_lint::{FileReport, Linter, Options, Severity, rules};
+use linkplan_lint::selection::{self, RuleSelection, Selector};
+use linkplan_lint::{FileReport, Linter, Options, Severity};
 use linkplan_model::yaml::MAX_FILE_BYTES;
 use linkplan_model::{Document, PlanView};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::args::{DenyLevel, Format, LintArgs};
+use crate::config::Project;
 use crate::{ExitStatus, printer, walk};
 
 /// Below this many files, threads cost more than they save.
 const PARALLEL_THRESHOLD: usize = 16;
 
 pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
+    let project = Project::load(&args.config)?;
+    let mut ignore = selectors(&args.ignore, "--ignore")?;
+    ignore.extend(selectors(&args.extend_ignore, "--extend-ignore")?);
+    let cli = RuleSelection {
+        select: if args.select.iter().all(|s| s.trim().is_empty()) {
+            None
+        } else {
+            Some(selectors(&args.select, "--select")?)
+        },
+        extend_select: selectors(&args.extend_select, "--extend-select")?,
+        ignore,
+    };
     let options = Options {
-        select: if args.select.is_empty() { None } else { Some(codes(&args.select)?) },
-        ignore: codes(&args.ignore)?,
-        deny: match args.deny {
+        select: Some(selection::resolve(&[project.selection().clone(), cli])),
+        ignore: Vec::new(),
+        deny: match args.deny.or(project.deny()) {
             None => Severity::Error,
             Some(DenyLevel::Warnings) => Severity::Warning,
             Some(DenyLevel::Info) => Severity::Info,
         },
     };
+    let format = args.format.or(project.format()).unwrap_or(Format::Human);
     let linter = Linter::new(options).map_err(|e| crate::session::failure(&e, None))?;
-    let (files, walk_errors) = walk::collect(&args.paths);
+    let mut discovery = project.discovery().clone();
+    if args.no_respect_gitignore {
+        discovery = discovery.respect_gitignore(false);
+    }
+    if args.force_exclude {
+        discovery = discovery.force_exclude(true);
+    }
+    let (files, walk_errors) = walk::collect(&args.paths, &discovery);
     let mut incomplete = printer::Incomplete { unread: walk_errors.len(), not_online: 0 };
     for error in &walk_errors {
         printer::io_error(&error.path, &error.error);
     }
     if files.is_empty() && walk_errors.is_empty() {
-        printer::warning("no plan files (*.yaml, *.yml) found under the given paths");
+        printer::warning(
+            "no plan files found under the given paths (*.yaml and *.yml files with a top-level `version` and `tidb` or `confluent`; -v says what was skipped)",
+        );
     }
     // `--online` lints standard input twice (offline, then merged), so it is read up front.
     let stdin = match args.online && files.iter().any(|f| f.as_os_str() == "-") {
@@ -62,8 +86,20 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
     if args.online {
         incomplete.not_online = online(&linter, &read, &mut reports, stdin.as_deref(), args)?;
     }
+    // `[per-file-ignores]`: what the configuration leaves out for each file.
+    for (path, report) in read.iter().zip(reports.iter_mut()) {
+        let path = match (path.as_os_str() == "-", stdin_name) {
+            (true, Some(name)) => Path::new(name),
+            (true, None) => continue,
+            (false, _) => path.as_path(),
+        };
+        let ignored = project.ignored_for(path);
+        if !ignored.is_empty() {
+            report.findings.retain(|f| !ignored.iter().any(|s| s.matches(f.code)));
+        }
+    }
     let to_file = args.output_file.is_some();
-    let text = match args.format {
+    let text = match format {
         Format::Human => printer::lint_report(&reports, !to_file && printer::use_color(args.color), incomplete),
         Format::Json => json::render(&reports) + "\n",
         Format::Sarif => sarif::render(&reports) + "\n",
@@ -151,19 +187,12 @@ fn online(
     })
 }
 
-/// What the clouds say, as facts to merge into a plan. TiDB facts come from the cluster named
-/// by `tidb.cluster_id`; the network's from `confluent.network.id` (or the network linkplan
-/// created, found by name); the cluster's type from the Kafka cluster.
-/// Resolves rule codes or names given on the command line.
-fn codes(values: &[String]) -> miette::Result<Vec<&'static str>> {
+/// Reads rule selectors given to `flag` (codes, prefixes, names, `ALL`; empty ones skipped).
+fn selectors(values: &[String], flag: &str) -> miette::Result<Vec<Selector>> {
     values
         .iter()
         .filter(|v| !v.trim().is_empty())
-        .map(|value| {
-            rules::rule(value.trim())
-                .map(|r| r.code)
-                .ok_or_else(|| miette!(help = "`linkplan explain --all` lists the rules", "unknown rule `{value}`"))
-        })
+        .map(|value| Selector::parse(value).map_err(|e| miette!(help = e.help(), "{flag}: {e}")))
         .collect()
 }
 

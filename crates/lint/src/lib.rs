@@ -2,7 +2,8 @@
 //!
 //! Public API: [`Linter`] (compile once, lint many files, from any thread), [`Options`],
 //! [`FileReport`], [`Finding`] and [`Severity`], the rule registry ([`rules::RULES`],
-//! [`rules::rule`]) and the machine-readable [`output`] formats. The linter does no IO and
+//! [`rules::rule`]), rule selection as ruff has it ([`selection`]) and the machine-readable
+//! [`output`] formats. The linter does no IO and
 //! never fails on bad input: every problem in a file is a finding. [`Linter::lint_online`]
 //! runs the same rules on the plan merged with the [`Live`] facts the caller observed (and the
 //! online changefeed rules on what it saw of the cluster's changefeeds).
@@ -13,6 +14,7 @@ pub mod finding;
 pub mod output;
 pub mod rules;
 pub mod schema;
+pub mod selection;
 mod suppress;
 
 use linkplan_model::yaml::NodeKind;

@@ -11,6 +11,9 @@ use crate::util::{Run, TempDir, example, finish, linkplan_command};
 const PLAN: &str = "fixtures/plans/runbook.yaml";
 const WITH_CHANGEFEED: &str = "examples/orders-cdc.yaml";
 const CONNECTED: &str = "fixtures/sim/worlds/already-connected.yaml";
+/// Three tenants' plans on one network and Kafka cluster, and their world.
+const FLEET: &str = "fixtures/plans/fleet";
+const FLEET_WORLD: &str = "fixtures/sim/worlds/fleet.yaml";
 
 /// How a row runs.
 enum Env {
@@ -37,6 +40,8 @@ fn every_command_and_outcome_has_its_exit_code() {
     let edited_text =
         std::fs::read_to_string(&saved).expect("the file reads").replacen("\"create\"", "\"unchanged\"", 1);
     let edited = dir.write("edited.json", edited_text).display().to_string();
+
+    let bad_config = dir.write("bad.toml", "selec = [\"AZ\"]\n").display().to_string();
 
     let cloud = Cloud::start();
     #[rustfmt::skip]
@@ -82,6 +87,16 @@ fn every_command_and_outcome_has_its_exit_code() {
         ("doctor: usage error", Env::Plain, vec!["doctor", "--bogus"], 2),
         ("doctor: no network", Env::NoNetwork, vec!["doctor", PLAN], 2),
         ("doctor: 401", Env::WrongKeys, vec!["doctor", PLAN], 2),
+        ("lint: bad configuration", Env::Plain, vec!["lint", "--config", &bad_config, PLAN], 2),
+        ("lint: --quiet and --verbose", Env::Plain, vec!["lint", "-q", "-v", PLAN], 2),
+        ("plan: lint errors, json", Env::Plain, vec!["plan", "--sandbox", "--format", "json", &bad], 1),
+        ("plan: bad --color", Env::Plain, vec!["plan", "--sandbox", "--color", "sometimes", PLAN], 1),
+        ("plan: several plans", Env::Plain, vec!["plan", "--sandbox", "--world", FLEET_WORLD, "--quiet", FLEET], 0),
+        ("plan: several plans, detailed", Env::Plain, vec!["plan", "--sandbox", "--world", FLEET_WORLD, "--detailed-exitcode", FLEET], 2),
+        ("plan: several plans, one with lint errors", Env::Plain, vec!["plan", "--sandbox", "--world", FLEET_WORLD, FLEET, &bad], 1),
+        ("status: several plans, detailed", Env::Plain, vec!["status", "--sandbox", "--world", FLEET_WORLD, "--detailed-exitcode", FLEET], 2),
+        ("apply: --parallelism 0", Env::Plain, vec!["apply", "--sandbox", "--auto-approve", "--parallelism", "0", FLEET], 1),
+        ("destroy: --only a plan not named", Env::Plain, vec!["destroy", "--sandbox", "--auto-approve", "--only", PLAN, FLEET], 1),
     ];
     // The rows that share the journal run one after another; the no-network ones (each spends
     // its retries) at the same time, beside them.

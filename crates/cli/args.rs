@@ -16,6 +16,14 @@ pub struct Cli {
     /// everything.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Print only results (diagnostics, the plan, the status, errors and warnings): no progress,
+    /// no summary lines, no notes.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// When to use colour: diagnostics and plans on standard output, progress and errors on
+    /// standard error (`auto`: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -476,9 +484,6 @@ pub struct LintArgs {
     /// The file name to report for `-` (standard input).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
-    /// When to use colour in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
     /// Also look up what the plan leaves out (TiDB's region, zones and account, the network's
     /// region, zones, type and endpoint service, the cluster's type) from the live APIs, and run
     /// every rule on the plan merged with those values. Files with errors are not looked up.

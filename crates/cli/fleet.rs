@@ -66,7 +66,7 @@ impl Row {
 }
 
 /// Read and lint every plan the paths name (directories searched as `lint` does).
-fn load(paths: &[PathBuf]) -> miette::Result<Vec<Row>> {
+fn load(paths: &[PathBuf], format: PlanFormat) -> miette::Result<Vec<Row>> {
     let project = crate::config::Project::load(&crate::args::ConfigArgs::default())?;
     let (files, errors) = crate::walk::collect(paths, project.discovery());
     let mut rows: Vec<Row> = errors
@@ -76,8 +76,8 @@ fn load(paths: &[PathBuf]) -> miette::Result<Vec<Row>> {
     for file in files.into_iter().filter(|f| f.as_os_str() != "-") {
         let label = file.display().to_string();
         let row = match session::load_plan(&file) {
-            Ok(Some(input)) => Row { input: Some(input), ..Row::failed(label, String::new()) }.ok(),
-            Ok(None) => Row::failed(label, "lint found errors: nothing was observed or created".to_owned()),
+            Ok(Ok(input)) => Row { input: Some(input), ..Row::failed(label, String::new()) }.ok(),
+            Ok(Err(gate)) => gate_failed(label, &gate, format),
             Err(report) => Row::failed(label, report.to_string()),
         };
         rows.push(row);
@@ -86,6 +86,15 @@ fn load(paths: &[PathBuf]) -> miette::Result<Vec<Row>> {
         return Err(miette::miette!("no plan files found in {}", list(paths)));
     }
     Ok(rows)
+}
+
+/// A plan the lint gate stopped: its findings printed (human output only: JSON carries them in
+/// the plan's `error`).
+fn gate_failed(label: String, gate: &session::GateFailure, format: PlanFormat) -> Row {
+    if format == PlanFormat::Human {
+        printer::stdout(&printer::human(std::slice::from_ref(&gate.report), printer::stdout_color()));
+    }
+    Row::failed(label, format!("{}: {}", gate.message(), gate.errors()))
 }
 
 fn list(paths: &[PathBuf]) -> String {
@@ -138,7 +147,13 @@ async fn join_all<T>(futures: Vec<Boxed<'_, T>>) -> Vec<T> {
 
 /// Observe every loadable plan (shared reads), lint it with the live facts, and plan it (or its
 /// destroy, with `destroy`).
-async fn observe_all(engine: &Engine, rows: &mut [Row], known: &[Known], destroy: Option<&DestroyRun<'_>>) {
+async fn observe_all(
+    engine: &Engine,
+    rows: &mut [Row],
+    known: &[Known],
+    destroy: Option<&DestroyRun<'_>>,
+    format: PlanFormat,
+) {
     let shared = engine.with_shared_reads();
     type Observing<'a> = Pin<Box<dyn Future<Output = Option<Result<Observed, ObserveError>>> + Send + 'a>>;
     let futures: Vec<Observing<'_>> = rows
@@ -158,10 +173,8 @@ async fn observe_all(engine: &Engine, rows: &mut [Row], known: &[Known], destroy
         match observed {
             Err(e) => row.error = Some(e.to_string()),
             Ok(observed) => {
-                let report = input.live_report(&observed);
-                if report.max_severity() == Some(linkplan_lint::Severity::Error) {
-                    printer::stdout(&printer::human(&[report], false));
-                    row.error = Some("lint found errors in the plan merged with the live values".to_owned());
+                if let Err(gate) = input.lint_live(&observed) {
+                    *row = gate_failed(std::mem::take(&mut row.file), &gate, format);
                     continue;
                 }
                 let plan = match destroy {
@@ -217,7 +230,7 @@ fn print_plans(rows: &[Row]) {
         }
         out.push('\n');
     }
-    printer::stdout(&out);
+    printer::plan(&out);
 }
 
 /// The summary table: plan, status, steps done / unchanged / failed, time.
@@ -285,11 +298,11 @@ fn read_known(rows: &[Row], args: &FleetArgs<'_>) -> Vec<Known> {
 
 /// `linkplan plan` / `status` over several plans.
 pub(crate) fn plan(args: &FleetArgs<'_>, detailed: bool, command: &str) -> miette::Result<ExitStatus> {
-    let mut rows = load(args.paths)?;
+    let mut rows = load(args.paths, args.format)?;
     let known = read_known(&rows, args);
     session::runtime()?.block_on(async {
         let target = Target::start(args.cloud).await?;
-        observe_all(&target.engine, &mut rows, &known, None).await;
+        observe_all(&target.engine, &mut rows, &known, None, args.format).await;
         fail_conflicts(&mut rows);
         for row in &mut rows {
             if let Some(plan) = &row.plan {
@@ -347,12 +360,25 @@ pub(crate) fn apply(
     args: &FleetArgs<'_>,
     destroy: Option<(&DestroyOptions, &[PathBuf])>,
 ) -> miette::Result<ExitStatus> {
-    let mut rows = load(args.paths)?;
+    let mut rows = load(args.paths, args.format)?;
     let verb = if destroy.is_some() { "destroy" } else { "apply" };
     // Which plans are destroyed (`--only`), the others only holding what they use.
     let only: Option<BTreeSet<PathBuf>> = destroy.and_then(|(_, only)| {
         (!only.is_empty()).then(|| only.iter().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())).collect())
     });
+    // A mistyped `--only` must not read as "nothing to destroy".
+    if let Some(only) = &only {
+        let loaded: BTreeSet<PathBuf> =
+            rows.iter().map(|r| PathBuf::from(&r.file)).map(|p| std::path::absolute(&p).unwrap_or(p)).collect();
+        if let Some(stray) = only.iter().find(|p| !loaded.contains(*p)) {
+            return Err(miette::miette!(
+                help = "name a plan file that is one of the paths given (or under one of the directories)",
+                "--only {}: not one of the plans given ({})",
+                stray.display(),
+                list(args.paths)
+            ));
+        }
+    }
     let acts = |row: &Row| match &only {
         None => true,
         Some(only) => {
@@ -419,7 +445,7 @@ async fn run_locked(
             .collect(),
         template,
     });
-    observe_all(&target.engine, rows, &known, destroy_run.as_ref()).await;
+    observe_all(&target.engine, rows, &known, destroy_run.as_ref(), args.format).await;
     let mut later: Vec<(usize, linkplan_engine::Step)> = Vec::new();
     if let Some(run) = &destroy_run {
         // Keep what the plans not destroyed still use; what several destroyed plans share goes
@@ -512,7 +538,7 @@ async fn run_locked(
         results = target.engine.apply_all(&members, &fleet) => Some(results),
         signal = crate::runner::interrupted() => {
             display.finish();
-            printer::status(&format!("{verb} interrupted by {}; run `linkplan {verb}` again to resume", signal.name));
+            printer::outcome(&format!("{verb} interrupted by {}; run `linkplan {verb}` again to resume", signal.name));
             return Ok(signal.status);
         }
     };

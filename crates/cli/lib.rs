@@ -90,6 +90,7 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
     init_logging(cli.verbose);
+    printer::configure(cli.color, cli.quiet);
     match cli.command {
         args::Command::Lint(args) => commands::lint::run(&args),
         args::Command::Explain(args) => commands::explain::run(&args),

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use linkplan_lint::FileReport;
 use linkplan_lint::output::{Summary, human};
@@ -11,13 +12,54 @@ use crate::args::ColorChoice;
 // Spinners are hidden around every write below.
 use crate::progress;
 
-/// Whether human output on stdout gets colour.
-pub(crate) fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && !no_color(),
+/// The run's `--color` and `--quiet`, set once by [`configure`] before a command runs and read
+/// by every writer here and by the progress display.
+static COLOR: AtomicU8 = AtomicU8::new(COLOR_AUTO);
+static QUIET: AtomicBool = AtomicBool::new(false);
+const COLOR_AUTO: u8 = 0;
+const COLOR_ALWAYS: u8 = 1;
+const COLOR_NEVER: u8 = 2;
+
+/// Takes the global `--color` and `--quiet` (also miette's colour for errors).
+pub(crate) fn configure(color: ColorChoice, quiet: bool) {
+    let code = match color {
+        ColorChoice::Auto => COLOR_AUTO,
+        ColorChoice::Always => COLOR_ALWAYS,
+        ColorChoice::Never => COLOR_NEVER,
+    };
+    COLOR.store(code, Ordering::Relaxed);
+    QUIET.store(quiet, Ordering::Relaxed);
+    // `auto` keeps miette's own choice (a terminal, NO_COLOR); once per process: a second
+    // `run` (tests) keeps the first hook.
+    if color != ColorChoice::Auto {
+        let _ = miette::set_hook(Box::new(move |_| {
+            Box::new(miette::MietteHandlerOpts::new().color(color == ColorChoice::Always).build())
+        }));
     }
+}
+
+/// `--quiet`: results only (no progress, summaries or notes).
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Whether output to a stream that is (`terminal`) or is not a terminal gets colour.
+fn color_on(terminal: bool) -> bool {
+    match COLOR.load(Ordering::Relaxed) {
+        COLOR_ALWAYS => true,
+        COLOR_NEVER => false,
+        _ => terminal && !no_color(),
+    }
+}
+
+/// Whether human output on standard output gets colour.
+pub(crate) fn stdout_color() -> bool {
+    color_on(std::io::stdout().is_terminal())
+}
+
+/// Whether progress on standard error gets colour.
+pub(crate) fn stderr_color() -> bool {
+    color_on(std::io::stderr().is_terminal())
 }
 
 /// Whether `NO_COLOR` asks for no colour (set and not empty, per no-color.org).
@@ -47,8 +89,9 @@ pub(crate) struct Incomplete {
 /// `lint`'s human report: [`human`], except that after a path that could not be read (or a
 /// failed online lookup) the summary says so instead of claiming that all checks passed —
 /// `1 path could not be read; 0 files checked.`
-pub(crate) fn lint_report(reports: &[FileReport], color: bool, incomplete: Incomplete) -> String {
-    if incomplete == Incomplete::default() {
+/// With `quiet`, the findings alone (no summary line), as `ruff --quiet`.
+pub(crate) fn lint_report(reports: &[FileReport], color: bool, incomplete: Incomplete, quiet: bool) -> String {
+    if incomplete == Incomplete::default() && !quiet {
         return human(reports, color);
     }
     let renderer = human::Renderer::new(human::Style { color, width: width() });
@@ -59,8 +102,10 @@ pub(crate) fn lint_report(reports: &[FileReport], color: bool, incomplete: Incom
             out.push('\n');
         }
     }
-    out.push_str(&incomplete_summary(&Summary::of(reports), incomplete));
-    out.push('\n');
+    if !quiet {
+        out.push_str(&incomplete_summary(&Summary::of(reports), incomplete));
+        out.push('\n');
+    }
     out
 }
 
@@ -106,6 +151,42 @@ pub(crate) fn stdout(text: &str) {
     }
 }
 
+/// A plan (or a fleet of plans) on standard output: with colour, each step's first line in the
+/// colour of its action, as Terraform's (`+` green, `~` yellow, `-` red, `=` dim) and the
+/// `Plan:` line bold.
+pub(crate) fn plan(text: &str) {
+    if stdout_color() {
+        stdout(&paint_plan(text));
+    } else {
+        stdout(text);
+    }
+}
+
+fn paint_plan(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 256);
+    for line in text.split_inclusive('\n') {
+        let code = match line.as_bytes() {
+            [b'+', b' ', ..] => Some("\x1b[32m"),
+            [b'~', b' ', ..] => Some("\x1b[33m"),
+            [b'-', b' ', ..] => Some("\x1b[31m"),
+            [b'=', b' ', ..] => Some("\x1b[2m"),
+            _ if line.starts_with("Plan:") => Some("\x1b[1m"),
+            _ => None,
+        };
+        match code {
+            Some(code) => {
+                let body = line.trim_end_matches('\n');
+                out.push_str(code);
+                out.push_str(body);
+                out.push_str("\x1b[0m");
+                out.push_str(&line[body.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// Writes one line to standard error (spinners hidden meanwhile); a closed stderr is not worth
 /// a panic.
 fn stderr(line: std::fmt::Arguments<'_>) {
@@ -124,6 +205,14 @@ pub(crate) fn io_error(path: &Path, error: &std::io::Error) {
 
 /// A progress line on standard error (never secrets); a closed stderr is not an error.
 pub(crate) fn status(message: &str) {
+    if quiet() {
+        return;
+    }
+    stderr(format_args!("linkplan: {message}"));
+}
+
+/// A line on standard error that `--quiet` keeps: how a run failed or was interrupted.
+pub(crate) fn outcome(message: &str) {
     stderr(format_args!("linkplan: {message}"));
 }
 
@@ -144,6 +233,21 @@ pub(crate) fn prompt(question: &str) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plans_are_painted_by_action_and_keep_their_text() {
+        let text = "  TiDB cluster 1: ACTIVE\n+ confluent.network/x\n    Confluent network\n~ tidbcloud.domains/y\n\
+                    - confluent.cluster/z\n= a\nPlan: 1 to create.\n";
+        let painted = paint_plan(text);
+        assert!(painted.contains("\x1b[32m+ confluent.network/x\x1b[0m\n"), "{painted:?}");
+        assert!(painted.contains("\x1b[33m~ tidbcloud.domains/y\x1b[0m\n"), "{painted:?}");
+        assert!(painted.contains("\x1b[31m- confluent.cluster/z\x1b[0m\n"), "{painted:?}");
+        assert!(painted.contains("\x1b[1mPlan: 1 to create.\x1b[0m\n"), "{painted:?}");
+        assert!(painted.contains("\n    Confluent network\n"), "detail lines stay plain: {painted:?}");
+        let stripped = painted.replace("\x1b[32m", "").replace("\x1b[33m", "").replace("\x1b[31m", "");
+        let stripped = stripped.replace("\x1b[2m", "").replace("\x1b[1m", "").replace("\x1b[0m", "");
+        assert_eq!(stripped, text);
+    }
 
     #[test]
     fn incomplete_summaries_never_claim_a_pass() {

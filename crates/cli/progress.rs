@@ -60,6 +60,8 @@ pub(crate) struct Display {
 }
 
 enum Mode {
+    /// `--quiet`: nothing (the run's outcome is still printed).
+    Silent,
     Spinners(Spinners),
     Lines(Mutex<Lines<std::io::Stderr>>),
 }
@@ -70,9 +72,10 @@ impl Display {
         let term = std::env::var_os("TERM");
         let ci = std::env::var_os("CI");
         let logging = tracing::level_filters::LevelFilter::current() != tracing::level_filters::LevelFilter::OFF;
-        let mode = if wants_spinners(std::io::stderr().is_terminal(), term.as_deref(), ci.as_deref(), logging) {
-            let color = !crate::printer::no_color();
-            Mode::Spinners(Spinners::new(color))
+        let mode = if crate::printer::quiet() {
+            Mode::Silent
+        } else if wants_spinners(std::io::stderr().is_terminal(), term.as_deref(), ci.as_deref(), logging) {
+            Mode::Spinners(Spinners::new(crate::printer::stderr_color()))
         } else {
             Mode::Lines(Mutex::new(Lines::new(std::io::stderr())))
         };
@@ -108,6 +111,7 @@ impl Display {
             None => step.to_string(),
         };
         match &self.mode {
+            Mode::Silent => {}
             Mode::Spinners(spinners) => spinners.event(&name, event),
             Mode::Lines(lines) => lines.lock().unwrap_or_else(PoisonError::into_inner).event_named(&name, event),
         }

@@ -52,7 +52,7 @@ pub(crate) async fn run(
             } else {
                 format!("in flight: {}", in_flight.join(", "))
             };
-            printer::status(&format!("{name} interrupted by {}; {what}", signal.name));
+            printer::outcome(&format!("{name} interrupted by {}; {what}", signal.name));
             if verb == Verb::Apply {
                 printer::status(
                     "resources already requested keep provisioning in the cloud; run `linkplan apply` again to \
@@ -79,7 +79,7 @@ pub(crate) async fn run(
             Ok(ExitStatus::Success)
         }
         Err(ApplyError::Step(error)) => {
-            printer::status(&format!("{name} failed: {error}"));
+            printer::outcome(&format!("{name} failed: {error}"));
             Ok(ExitStatus::Failure)
         }
         Err(ApplyError::Journal(error)) => {

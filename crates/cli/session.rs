@@ -16,7 +16,7 @@ use linkplan_sim::{RunningSim, Sim, SimConfig, World};
 use linkplan_state::{Backend, S3Journal, S3Options, StateLocation};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::args::{CloudArgs, LocationArgs};
+use crate::args::{CloudArgs, LocationArgs, PlanFormat};
 use crate::printer;
 
 pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
@@ -32,44 +32,123 @@ pub(crate) struct PlanInput {
     /// The plan file's `state:` (where its journal lives), if it says.
     pub(crate) state: Option<String>,
     linter: Linter,
+    ignored: Ignored,
 }
 
 impl PlanInput {
     /// The second half of the lint gate: every rule on the plan merged with what the clouds
-    /// report. `false` (after printing the findings) when that finds an error: the runbook's
-    /// rules live in the linter alone, so this is what stops a cross-region network or one
-    /// without a shared zone before anything is created.
-    pub(crate) fn lint_live(&self, observed: &Observed) -> bool {
+    /// report. The findings when that finds an error: the runbook's rules live in the linter
+    /// alone, so this is what stops a cross-region network or one without a shared zone before
+    /// anything is created.
+    pub(crate) fn lint_live(&self, observed: &Observed) -> Result<(), GateFailure> {
         let report = self.live_report(observed);
         if report.max_severity() != Some(Severity::Error) {
-            return true;
+            return Ok(());
         }
-        printer::stdout(&printer::human(&[report], false));
-        printer::status("lint found errors in the plan merged with the live values: nothing was created");
-        false
+        Err(GateFailure { report, live: true })
     }
-}
 
-impl PlanInput {
     /// Every rule on the plan merged with what the clouds report.
     pub(crate) fn live_report(&self, observed: &Observed) -> FileReport {
-        self.linter.lint_online(self.path.display().to_string(), self.text.clone(), &observed.live(&self.desired))
+        let mut report =
+            self.linter.lint_online(self.path.display().to_string(), self.text.clone(), &observed.live(&self.desired));
+        self.ignored.retain_findings(&mut report);
+        report
     }
 }
 
-/// Read, lint and load the plan file. `None` (after printing the findings) when lint finds an
-/// error: nothing is observed or created then.
-pub(crate) fn load_plan(path: &Path) -> miette::Result<Option<PlanInput>> {
+/// The rules the project's configuration (`linkplan.toml`) ignores for one plan file, on top of
+/// its selection: the gate of `plan` and `apply` checks what `lint` checks.
+struct Ignored(Vec<linkplan_lint::selection::Selector>);
+
+impl Ignored {
+    fn retain_findings(&self, report: &mut FileReport) {
+        if !self.0.is_empty() {
+            report.findings.retain(|f| !self.0.iter().any(|s| s.matches(f.code)));
+        }
+    }
+}
+
+/// Why the lint gate stopped a plan: its findings, before (`live: false`) or after observing.
+#[derive(Debug)]
+pub(crate) struct GateFailure {
+    pub(crate) report: FileReport,
+    pub(crate) live: bool,
+}
+
+impl GateFailure {
+    pub(crate) fn message(&self) -> &'static str {
+        if self.live {
+            "lint found errors in the plan merged with the live values: nothing was created"
+        } else {
+            "lint found errors: nothing was observed or created"
+        }
+    }
+
+    /// The errors, one `CODE message` each, `; `-separated.
+    pub(crate) fn errors(&self) -> String {
+        let errors = self.report.findings.iter().filter(|f| f.severity == Severity::Error);
+        errors.map(|f| format!("{} {}", f.code, f.message)).collect::<Vec<_>>().join("; ")
+    }
+
+    /// The findings on standard output and what it means on standard error; with JSON, one
+    /// document (`kind: linkplan.lint-failed`, docs/json-output.md) on standard output instead,
+    /// so a script always reads JSON.
+    pub(crate) fn print(&self, format: PlanFormat) {
+        match format {
+            PlanFormat::Human => {
+                printer::stdout(&printer::human(std::slice::from_ref(&self.report), printer::stdout_color()));
+                printer::outcome(self.message());
+            }
+            PlanFormat::Json => {
+                let lint: serde_json::Value =
+                    serde_json::from_str(&linkplan_lint::output::json::render(std::slice::from_ref(&self.report)))
+                        .unwrap_or(serde_json::Value::Null);
+                let value = serde_json::json!({
+                    "version": 1,
+                    "kind": "linkplan.lint-failed",
+                    "file": self.report.path,
+                    "stage": if self.live { "live" } else { "offline" },
+                    "message": self.message(),
+                    "lint": lint,
+                });
+                let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned());
+                printer::stdout(&(text + "\n"));
+            }
+        }
+    }
+}
+
+/// [`load_plan`] for a command of one plan: the gate's findings printed (as `format` says) and
+/// `None` when it fails.
+pub(crate) fn load_plan_or_print(path: &Path, format: PlanFormat) -> miette::Result<Option<PlanInput>> {
+    Ok(load_plan(path)?.map_err(|gate| gate.print(format)).ok())
+}
+
+/// Read, lint and load the plan file: the linter's findings when it finds an error (nothing is
+/// observed or created then). The project's rule selection applies (`lint`'s, from
+/// `linkplan.toml`).
+pub(crate) fn load_plan(path: &Path) -> miette::Result<Result<PlanInput, GateFailure>> {
     plan_from_bytes(path, read_file(path)?)
 }
 
 /// [`load_plan`] of bytes already read from `path`.
-pub(crate) fn plan_from_bytes(path: &Path, bytes: Vec<u8>) -> miette::Result<Option<PlanInput>> {
-    let linter = Linter::new(Options::default()).map_err(|e| failure(&e, None))?;
-    let gate_failed = |report: FileReport| {
-        printer::stdout(&printer::human(&[report], false));
-        printer::status("lint found errors: nothing was observed or created");
-        Ok(None)
+pub(crate) fn plan_from_bytes(path: &Path, bytes: Vec<u8>) -> miette::Result<Result<PlanInput, GateFailure>> {
+    let project = crate::config::Project::load(&crate::args::ConfigArgs::default())?;
+    let options = Options {
+        select: Some(linkplan_lint::selection::resolve(&[project.selection().clone()])),
+        ignore: Vec::new(),
+        deny: match project.deny() {
+            None => Severity::Error,
+            Some(crate::args::DenyLevel::Warnings) => Severity::Warning,
+            Some(crate::args::DenyLevel::Info) => Severity::Info,
+        },
+    };
+    let ignored = Ignored(project.ignored_for(path).into_iter().cloned().collect());
+    let linter = Linter::new(options).map_err(|e| failure(&e, None))?;
+    let gate_failed = |mut report: FileReport| {
+        ignored.retain_findings(&mut report);
+        Ok(Err(GateFailure { report, live: false }))
     };
     // One parse: the linter checks the document the desired state is read from.
     let parsed = String::from_utf8(bytes).map(|text| {
@@ -82,14 +161,15 @@ pub(crate) fn plan_from_bytes(path: &Path, bytes: Vec<u8>) -> miette::Result<Opt
         Ok((text, Err(_))) => return gate_failed(linter.lint_bytes(path.display().to_string(), text.into_bytes())),
         Err(e) => return gate_failed(linter.lint_bytes(path.display().to_string(), e.into_bytes())),
     };
-    let findings = linter.lint_document(&text, &document);
+    let mut findings = linter.lint_document(&text, &document);
+    findings.retain(|f| !ignored.0.iter().any(|s| s.matches(f.code)));
     if findings.iter().any(|f| f.severity == Severity::Error) {
         return gate_failed(FileReport { path: path.display().to_string(), text, findings });
     }
     let view = PlanView::new(&document).ok_or_else(|| miette!("`{}` is not a plan", path.display()))?;
     let desired = Desired::from_plan(&view).map_err(|e| failure(&e, None))?;
     let state = view.state().map(|s| s.value.to_owned());
-    Ok(Some(PlanInput { path: path.to_owned(), text, desired, state, linter }))
+    Ok(Ok(PlanInput { path: path.to_owned(), text, desired, state, linter, ignored }))
 }
 
 /// The bytes of a plan file or saved plan. A FIFO would block the read forever (and a device

@@ -39,7 +39,13 @@ pub(crate) fn run(args: &ApplyArgs) -> miette::Result<ExitStatus> {
         Some(saved) => session::load_plan(&resolve_saved(args.target.file(), &saved.plan_file))?,
         None => session::plan_from_bytes(args.target.file(), bytes)?,
     };
-    let Some(input) = input else { return Ok(ExitStatus::Failure) };
+    let input = match input {
+        Ok(input) => input,
+        Err(gate) => {
+            gate.print(crate::args::PlanFormat::Human);
+            return Ok(ExitStatus::Failure);
+        }
+    };
     if let Some(saved) = &saved {
         saved.verify(&input.text).map_err(|e| failure(&e, Some(MAKE_IT_AGAIN.to_owned())))?;
     }
@@ -78,7 +84,9 @@ async fn apply_locked(
 ) -> miette::Result<ExitStatus> {
     let target = Target::start(&args.target.cloud).await?;
     let known = Known::from_owned(&Journal::owned(&journal.entries()));
-    let Some((observed, fresh)) = observe_and_plan(&target.engine, input, &known, options).await? else {
+    let Some((observed, fresh)) =
+        observe_and_plan(&target.engine, input, &known, options, crate::args::PlanFormat::Human).await?
+    else {
         return Ok(ExitStatus::Failure);
     };
     if saved.is_none() {
@@ -101,7 +109,7 @@ async fn apply_locked(
         // A saved plan is the reviewed one: no prompt.
         Some(saved) => saved.plan,
         None => {
-            printer::stdout(&fresh.to_string());
+            printer::plan(&fresh.to_string());
             if fresh.can_apply()
                 && !fresh.is_converged()
                 && !args.auto_approve

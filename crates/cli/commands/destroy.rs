@@ -34,7 +34,9 @@ pub(crate) fn run(args: &DestroyArgs) -> miette::Result<ExitStatus> {
         };
         return crate::fleet::apply(&fleet, Some((&options, &args.only)));
     }
-    let Some(input) = session::load_plan(args.target.file())? else { return Ok(ExitStatus::Failure) };
+    let Some(input) = session::load_plan_or_print(args.target.file(), crate::args::PlanFormat::Human)? else {
+        return Ok(ExitStatus::Failure);
+    };
     let journal_target = session::journal_target(
         args.journal.as_deref(),
         &args.state,
@@ -68,7 +70,7 @@ async fn destroy_locked(
         adopt: args.adopt,
     };
     let plan = destroy_plan(&input.desired, &observed, &options);
-    printer::stdout(&plan.to_string());
+    printer::plan(&plan.to_string());
     if plan.steps.iter().all(|s| s.action != Action::Delete) {
         printer::status("nothing to delete");
         return Ok(ExitStatus::Success);

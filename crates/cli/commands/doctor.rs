@@ -14,7 +14,9 @@ use crate::{ExitStatus, printer};
 
 pub(crate) fn run(args: &DoctorArgs) -> miette::Result<ExitStatus> {
     // A plan that fails lint offline: the findings are the causes (printed by the loader).
-    let Some(input) = session::load_plan(&args.target.file)? else { return Ok(ExitStatus::Failure) };
+    let Some(input) = session::load_plan_or_print(&args.target.file, args.format)? else {
+        return Ok(ExitStatus::Failure);
+    };
     let journal = session::read_journal(args.journal.as_deref(), &input, args.target.cloud.sandbox)?;
     let known = Known::from_owned(&Journal::owned(&journal.entries));
     session::runtime()?.block_on(async {

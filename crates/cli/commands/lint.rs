@@ -100,7 +100,9 @@ pub(crate) fn run(args: &LintArgs) -> miette::Result<ExitStatus> {
     }
     let to_file = args.output_file.is_some();
     let text = match format {
-        Format::Human => printer::lint_report(&reports, !to_file && printer::use_color(args.color), incomplete),
+        Format::Human => {
+            printer::lint_report(&reports, !to_file && printer::stdout_color(), incomplete, printer::quiet())
+        }
         Format::Json => json::render(&reports) + "\n",
         Format::Sarif => sarif::render(&reports) + "\n",
         Format::Github => github::render(&reports),

@@ -18,13 +18,15 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
         let fleet = fleet_args(&args.target, &args.state, args.format);
         return crate::fleet::plan(&fleet, args.detailed_exitcode, "plan");
     }
-    let Some(input) = session::load_plan(args.target.file())? else { return Ok(ExitStatus::Failure) };
+    let Some(input) = session::load_plan_or_print(args.target.file(), args.format)? else {
+        return Ok(ExitStatus::Failure);
+    };
     let journal = session::read_state(args.journal.as_deref(), &args.state, &input, args.target.cloud.sandbox)?;
     let known = Known::from_owned(&Journal::owned(&journal.entries));
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
         let options = plan_options(&args.replace)?;
-        let Some((_, plan)) = observe_and_plan(&target.engine, &input, &known, &options).await? else {
+        let Some((_, plan)) = observe_and_plan(&target.engine, &input, &known, &options, args.format).await? else {
             return Ok(ExitStatus::Failure);
         };
         warn_unused_replace(&options, &plan);
@@ -32,7 +34,7 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
             PlanFormat::Human => plan.to_string(),
             PlanFormat::Json => serde_json::to_string_pretty(&plan).into_diagnostic()? + "\n",
         };
-        printer::stdout(&text);
+        printer::plan(&text);
         if let Some(out) = &args.out {
             let saved = SavedPlan::new(&relative_to_saved(&input.path, out), &input.text, plan.clone());
             let json = serde_json::to_string_pretty(&saved).into_diagnostic()?;
@@ -92,9 +94,11 @@ pub(crate) async fn observe_and_plan(
     input: &PlanInput,
     known: &Known,
     options: &PlanOptions,
+    format: PlanFormat,
 ) -> miette::Result<Option<(Observed, StepPlan)>> {
     let observed = engine.observe_with(&input.desired, known).await.map_err(|e| failure(&e, None))?;
-    if !input.lint_live(&observed) {
+    if let Err(gate) = input.lint_live(&observed) {
+        gate.print(format);
         return Ok(None);
     }
     let plan = linkplan_engine::plan_with(&input.desired, &observed, options);

@@ -17,13 +17,16 @@ pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
         let fleet = super::plan::fleet_args(&args.target, &args.state, args.format);
         return crate::fleet::plan(&fleet, args.detailed_exitcode, "status");
     }
-    let Some(input) = session::load_plan(args.target.file())? else { return Ok(ExitStatus::Failure) };
+    let Some(input) = session::load_plan_or_print(args.target.file(), args.format)? else {
+        return Ok(ExitStatus::Failure);
+    };
     let journal = session::read_state(args.journal.as_deref(), &args.state, &input, args.target.cloud.sandbox)?;
     let owned = Journal::owned(&journal.entries);
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
         let known = Known::from_owned(&owned);
-        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &known, &Default::default()).await?
+        let Some((observed, plan)) =
+            observe_and_plan(&target.engine, &input, &known, &Default::default(), args.format).await?
         else {
             return Ok(ExitStatus::Failure);
         };

@@ -367,6 +367,40 @@ impl StepPlan {
     }
 }
 
+impl StepPlan {
+    /// The steps that act (not `=`), by depth in the step graph: a step's wave is one more than
+    /// the deepest acting step it is `after` (what is already done holds nothing up). The steps
+    /// of one wave have no order between them.
+    pub fn waves(&self) -> Vec<Vec<&StepId>> {
+        let acting: Vec<&Step> = self.steps.iter().filter(|s| s.action != Action::Unchanged).collect();
+        let mut depth: std::collections::HashMap<&StepId, usize> = std::collections::HashMap::new();
+        // Steps are listed after what they depend on; a few passes settle any other order.
+        for _ in 0..acting.len() {
+            let mut changed = false;
+            for step in &acting {
+                let d = step.depends_on.iter().filter_map(|dep| depth.get(dep)).map(|d| d + 1).max().unwrap_or(0);
+                if depth.get(&step.id) != Some(&d) {
+                    depth.insert(&step.id, d);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut waves: Vec<Vec<&StepId>> = Vec::new();
+        for step in &acting {
+            let d = depth.get(&step.id).copied().unwrap_or(0);
+            if waves.len() <= d {
+                waves.resize_with(d + 1, Vec::new);
+            }
+            waves[d].push(&step.id);
+        }
+        waves.retain(|w| !w.is_empty());
+        waves
+    }
+}
+
 impl fmt::Display for StepPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for line in &self.context {
@@ -397,6 +431,17 @@ impl fmt::Display for StepPlan {
         for b in &self.blockers {
             writeln!(f, "error: {}", b.message)?;
             writeln!(f, "  help: {}", b.hint)?;
+        }
+        let waves = self.waves();
+        if waves.len() > 1 || waves.first().is_some_and(|w| w.len() > 1) {
+            writeln!(
+                f,
+                "Order (steps on one line run side by side; each starts once the steps it is `after` are done):"
+            )?;
+            for (i, wave) in waves.iter().enumerate() {
+                let ids: Vec<&str> = wave.iter().map(|id| id.as_str()).collect();
+                writeln!(f, "  {}. {}", i + 1, ids.join(", "))?;
+            }
         }
         let count = |pred: fn(Action) -> bool| self.steps.iter().filter(|s| pred(s.action)).count();
         let deletes = count(|a| a == Action::Delete);

@@ -1,5 +1,6 @@
 //! Every command × outcome as a table of exit codes: ruff's for `lint` and `doctor` (0 clean,
-//! 1 findings or causes, 2 usage or I/O error), Terraform's for `plan`, `apply`, `destroy` and `status` (0 success,
+//! 1 findings or causes, 2 usage or I/O error), `init`'s (0 written, 1 an error reaching the
+//! clouds, 2 a usage error), Terraform's for `plan`, `apply`, `destroy` and `status` (0 success,
 //! 1 an error of any kind, 2 changes — only with `--detailed-exitcode`).
 
 use std::process::Command;
@@ -14,6 +15,9 @@ const CONNECTED: &str = "fixtures/sim/worlds/already-connected.yaml";
 /// Three tenants' plans on one network and Kafka cluster, and their world.
 const FLEET: &str = "fixtures/plans/fleet";
 const FLEET_WORLD: &str = "fixtures/sim/worlds/fleet.yaml";
+/// The example world's TiDB cluster and Confluent environment (for `init`).
+const TIDB: &str = "10140100115280519574";
+const ENV: &str = "env-abc123";
 
 /// How a row runs.
 enum Env {
@@ -97,6 +101,13 @@ fn every_command_and_outcome_has_its_exit_code() {
         ("status: several plans, detailed", Env::Plain, vec!["status", "--sandbox", "--world", FLEET_WORLD, "--detailed-exitcode", FLEET], 2),
         ("apply: --parallelism 0", Env::Plain, vec!["apply", "--sandbox", "--auto-approve", "--parallelism", "0", FLEET], 1),
         ("destroy: --only a plan not named", Env::Plain, vec!["destroy", "--sandbox", "--auto-approve", "--only", PLAN, FLEET], 1),
+        ("init: written", Env::Plain, vec!["init", "--sandbox", "--tidb-cluster", TIDB, "--environment", ENV], 0),
+        ("init: usage error", Env::Plain, vec!["init", "--bogus"], 2),
+        ("init: missing id, no terminal", Env::Plain, vec!["init", "--sandbox", "--environment", ENV], 2),
+        ("init: output exists", Env::Plain, vec!["init", "--sandbox", "--tidb-cluster", TIDB, "--environment", ENV, "--output", PLAN], 2),
+        ("init: cluster not found", Env::Plain, vec!["init", "--sandbox", "--tidb-cluster", "1", "--environment", ENV], 1),
+        ("init: no network", Env::NoNetwork, vec!["init", "--tidb-cluster", TIDB, "--environment", ENV], 1),
+        ("init: 401", Env::WrongKeys, vec!["init", "--tidb-cluster", TIDB, "--environment", ENV], 1),
     ];
     // The rows that share the journal run one after another; the no-network ones (each spends
     // its retries) at the same time, beside them.

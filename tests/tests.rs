@@ -25,6 +25,8 @@ mod processes;
 mod fleet;
 // `linkplan doctor`: causes found in the scenario worlds and after a cloud-side failure.
 mod doctor;
+// `linkplan init`: the plan it writes for each init world, adoption, overwrite refusal.
+mod init;
 // Shared state in S3 (moto, from .ci/run): the lock between processes, force-unlock, resume
 // and destroy from fresh checkouts, state list/show/pull/push.
 mod state;

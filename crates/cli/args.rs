@@ -69,6 +69,16 @@ pub enum Command {
     /// Exit status (as `lint`): 0 no cause found, 1 causes found, 2 an error (no network, a bad
     /// file).
     Doctor(DoctorArgs),
+    /// Write a plan file from what exists: observe a TiDB cluster and a Confluent environment,
+    /// choose the network (PRIVATELINK, TiDB's region, READY, the most zones shared with TiDB;
+    /// or one to create), and adopt the access, Kafka cluster, connection and domains that exist.
+    ///
+    /// The plan goes to standard output (or --output FILE), the explanation — every network and
+    /// why it fits or not, what is adopted, the zones — to standard error. Missing ids are asked
+    /// for on a terminal. Exit status: 0 written; 1 an error reaching the clouds (no network, a
+    /// refused key, a cluster or environment not found); 2 a usage error (a missing flag
+    /// without a terminal, an --output file that exists without --force).
+    Init(InitArgs),
     /// Remove the lock a run left on a shared (S3) journal when it was killed or its machine
     /// was lost, given the lock's id (printed by the run it refused, and by `state list`).
     ///
@@ -97,6 +107,7 @@ impl Command {
             Command::Destroy(_) => "destroy",
             Command::Status(_) => "status",
             Command::Doctor(_) => "doctor",
+            Command::Init(_) => "init",
             Command::ForceUnlock(_) => "force-unlock",
             Command::State(_) => "state",
             Command::Sim(_) => "sim",
@@ -259,6 +270,32 @@ pub struct DoctorArgs {
     /// `.linkplan/<plan file>.journal.jsonl` beside the plan.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The TiDB Cloud cluster id (asked for on a terminal when missing).
+    #[arg(long, value_name = "ID")]
+    pub tidb_cluster: Option<String>,
+    /// The Confluent Cloud environment id, `env-…` (asked for on a terminal when missing).
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
+    /// The plan's `name` (display names derive from it) [default: the TiDB cluster's name].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Write the plan to this file instead of standard output (never over an existing file
+    /// without --force).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the --output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Output format (JSON: candidates, choice, adopted resources and the plan's text, on
+    /// standard output; docs/json-output.md).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
 }
 
 #[derive(Debug, Args)]

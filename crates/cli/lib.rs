@@ -54,9 +54,18 @@ impl From<ExitStatus> for ExitCode {
 /// clouds, ruff's 2 for the others.
 fn error_status(command: Option<&str>) -> ExitStatus {
     match command {
-        Some("plan" | "apply" | "destroy" | "status" | "state" | "force-unlock") => ExitStatus::Failure,
+        Some("plan" | "apply" | "destroy" | "status" | "state" | "force-unlock" | "init") => ExitStatus::Failure,
         // doctor, like lint: 1 is "causes found", 2 an error.
         _ => ExitStatus::Error,
+    }
+}
+
+/// The status a command line clap refuses ends with: as [`error_status`], but `init` (whose
+/// errors reaching the clouds are 1) keeps 2 for usage errors, as ruff and cargo do.
+fn usage_status(command: Option<&str>) -> ExitStatus {
+    match command {
+        Some("init") => ExitStatus::Error,
+        other => error_status(other),
     }
 }
 
@@ -74,7 +83,7 @@ pub fn main() -> ExitCode {
             // -v, takes no value).
             let args: Vec<String> = std::env::args().skip(1).collect();
             let command = args.iter().find(|a| !a.starts_with('-')).map(String::as_str);
-            return error_status(command).into();
+            return usage_status(command).into();
         }
     };
     let on_error = error_status(Some(cli.command.name()));
@@ -100,6 +109,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Status(args) => commands::status::run(&args),
         args::Command::Destroy(args) => commands::destroy::run(&args),
         args::Command::Doctor(args) => commands::doctor::run(&args),
+        args::Command::Init(args) => commands::init::run(&args),
         args::Command::ForceUnlock(args) => commands::force_unlock::run(&args),
         args::Command::State(args) => commands::state::run(&args),
     }

@@ -5,6 +5,7 @@ pub(crate) mod destroy;
 pub(crate) mod doctor;
 pub(crate) mod explain;
 pub(crate) mod force_unlock;
+pub(crate) mod init;
 pub(crate) mod lint;
 pub(crate) mod plan;
 pub(crate) mod sim;

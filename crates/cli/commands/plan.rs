@@ -26,12 +26,12 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
         let options = plan_options(&args.replace)?;
-        let Some((_, plan)) = observe_and_plan(&target.engine, &input, &known, &options, args.format).await? else {
+        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &known, &options, args.format).await? else {
             return Ok(ExitStatus::Failure);
         };
         warn_unused_replace(&options, &plan);
         let text = match args.format {
-            PlanFormat::Human => plan.to_string(),
+            PlanFormat::Human => plan.to_string() + &zone_picture(&input.desired, &observed),
             PlanFormat::Json => serde_json::to_string_pretty(&plan).into_diagnostic()? + "\n",
         };
         printer::plan(&text);
@@ -44,6 +44,14 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
         }
         Ok(exit_status(&plan, args.detailed_exitcode))
     })
+}
+
+/// The zone picture after the step list (a blank line first), `✓` on a terminal and plain `x`
+/// elsewhere; nothing when TiDB's or the network's zones are unknown.
+pub(crate) fn zone_picture(desired: &linkplan_engine::Desired, observed: &Observed) -> String {
+    use std::io::IsTerminal;
+    let unicode = std::io::stdout().is_terminal() && !printer::no_color();
+    linkplan_engine::ZonePicture::of(desired, observed).map(|z| format!("\n{}", z.render(unicode))).unwrap_or_default()
 }
 
 /// The fleet commands' view of the arguments plan and status share.

@@ -37,7 +37,7 @@ pub(crate) fn run(args: &StatusArgs) -> miette::Result<ExitStatus> {
         };
         let text = match args.format {
             PlanFormat::Human => {
-                let mut text = plan.to_string();
+                let mut text = plan.to_string() + &super::plan::zone_picture(&input.desired, &observed);
                 if let Some(f) = feed {
                     text.push_str(&format!(
                         "\nchangefeed {}: {}, checkpoint {}, lag {}{}\n",

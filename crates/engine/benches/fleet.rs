@@ -173,7 +173,8 @@ async fn run(n: usize, parallelism: usize) -> Result<bool, String> {
     let (wall, start) = (Instant::now(), clock.now());
     // Observe all, as `linkplan apply DIR` does: concurrently, the shared lists once.
     let shared = engine.with_shared_reads();
-    let observing: Vec<_> = desired.iter().map(|d| shared.observe_with(d, &Known::default())).collect();
+    let known = Known::default();
+    let observing: Vec<_> = desired.iter().map(|d| shared.observe_with(d, &known)).collect();
     let mut plans = Vec::new();
     for observed in join(observing).await {
         let observed = observed.map_err(|e| e.to_string())?;

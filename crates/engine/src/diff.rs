@@ -26,7 +26,6 @@ pub fn plan_with(desired: &Desired, observed: &Observed, options: &PlanOptions) 
         Planner { desired, observed, options, steps: Vec::new(), blockers: Vec::new(), context: Vec::new() };
     let resolved = planner.resolve();
     planner.preflight(&resolved);
-    planner.zone_picture(&resolved);
     // Every kind in the table's order, each after the steps of the kinds it needs.
     let mut planned: BTreeMap<StepKind, StepId> = BTreeMap::new();
     for def in steps::STEPS {
@@ -54,8 +53,14 @@ pub fn choose_zones(desired: &Desired, tidb_zones: &[String]) -> Vec<String> {
     if let Some(zones) = &desired.confluent.network.zones {
         return zones.iter().map(|z| z.as_str().to_owned()).collect();
     }
+    overlapping_zones(&desired.confluent.network.region, tidb_zones)
+}
+
+/// Three AZ IDs of `region` that overlap TiDB's zones as much as they can: TiDB's (sorted), filled
+/// up to three with the region's other zones (`<prefix>-az1`, `-az2`, …); sorted.
+pub fn overlapping_zones(region: &linkplan_model::Region, tidb_zones: &[String]) -> Vec<String> {
     let mut zones: Vec<String> = tidb_zones.iter().cloned().collect::<BTreeSet<_>>().into_iter().take(3).collect();
-    if let Some(prefix) = desired.confluent.network.region.az_prefix() {
+    if let Some(prefix) = region.az_prefix() {
         let mut n = 1;
         while zones.len() < 3 && n < 10 {
             let zone = format!("{prefix}-az{n}");
@@ -210,34 +215,6 @@ impl Planner<'_> {
                 }
             }
             (NetworkSource::Create { .. }, None) => (),
-        }
-    }
-
-    /// TiDB's AZ IDs against the network's zones (and the Kafka cluster's, when it has its own),
-    /// side by side, so an overlap — or its absence — is seen, not read. Context lines: plain
-    /// text, one column per zone.
-    fn zone_picture(&mut self, resolved: &Resolved) {
-        let tidb = self.tidb_zones();
-        let network: Vec<String> = match &self.observed.network {
-            Some(n) if !n.zones.is_empty() => n.zones.clone(),
-            _ => resolved.network_zones.clone(),
-        };
-        if tidb.is_empty() || network.is_empty() {
-            return;
-        }
-        let cluster = self.observed.cluster.as_ref().map(|c| c.zones.clone()).filter(|z| !z.is_empty());
-        let zones: BTreeSet<&String> = tidb.iter().chain(&network).chain(cluster.iter().flatten()).collect();
-        let width = zones.iter().map(|z| z.chars().count()).max().unwrap_or(0) + 2;
-        let row = |name: &str, has: &dyn Fn(&String) -> bool| {
-            let cells: String = zones.iter().map(|z| format!("{:<width$}", if has(z) { "✓" } else { "·" })).collect();
-            format!("  {name:<15}{}", cells.trim_end())
-        };
-        let header: String = zones.iter().map(|z| format!("{z:<width$}")).collect();
-        self.context.push(format!("zones {:<11}{}", "", header.trim_end()));
-        self.context.push(row("TiDB", &|z| tidb.contains(z)));
-        self.context.push(row("network", &|z| network.contains(z)));
-        if let Some(cluster) = &cluster {
-            self.context.push(row("Kafka cluster", &|z| cluster.contains(z)));
         }
     }
 

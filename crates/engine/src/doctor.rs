@@ -2,15 +2,15 @@
 //!
 //! [`diagnose`] checks each known live-state cause against [`Observed`] — the TiDB cluster not
 //! ACTIVE or not Essential, the network missing or not READY, no access for TiDB's account (or
-//! one for another account only, or a FAILED one), a Kafka cluster that failed or is not
-//! Dedicated, a FAILED or long PENDING_ACCEPTANCE connection, domains not attached, failed, or
+//! one for another account only, or a FAILED one, which makes Confluent refuse a second), a
+//! Kafka cluster that failed, is not Dedicated or is single-zone in a zone TiDB does not have, a FAILED or long PENDING_ACCEPTANCE connection, domains not attached, failed, or
 //! attached under a unique name that is not the network's, a failed or warning changefeed — and
 //! returns the causes it finds, each with the fix and the lint rule that would have caught it
 //! (when one would). Rule-level causes (regions, zones, PRIVATELINK, AZ names) are not repeated
 //! here: they are the linter's, run on the plan merged with the live facts (the CLI prints both).
 
 use linkplan_confluent::resources::Phase;
-use linkplan_confluent::resources::clusters::ClusterPhase;
+use linkplan_confluent::resources::clusters::{Availability, ClusterPhase};
 use linkplan_tidbcloud::resources::changefeeds::ChangefeedState;
 use linkplan_tidbcloud::resources::clusters::{ClusterPlan, ClusterState};
 use linkplan_tidbcloud::resources::private_link_connections::PrivateLinkConnectionState;
@@ -109,13 +109,18 @@ pub fn diagnose(desired: &Desired, observed: &Observed) -> Diagnosis {
     d.check("a READY PrivateLink access for TiDB Cloud's AWS account");
     let account = observed.account(desired);
     match account.and_then(|a| observed.access_for(a)) {
+        // Confluent allows one access per account and network: while the FAILED one exists, a
+        // second (apply's) is refused with a 409.
         Some(access) if access.phase == Some(Phase::Failed) => d.found(
             format!(
-                "the PrivateLink access {} FAILED: {}",
+                "the PrivateLink access {} for TiDB Cloud's AWS account {} FAILED ({}); while it exists a second \
+                 access for that account on network {} is refused (409 Conflict)",
                 access.id,
-                access.error.as_deref().unwrap_or("no reason given")
+                account.unwrap_or("(unknown)"),
+                access.error.as_deref().unwrap_or("no reason given"),
+                network.id
             ),
-            format!("delete access {} and run `linkplan apply` again", access.id),
+            format!("delete access {} in Confluent Cloud, wait until it is gone, then run `linkplan apply`", access.id),
             None,
         ),
         Some(_) => (),
@@ -143,13 +148,39 @@ pub fn diagnose(desired: &Desired, observed: &Observed) -> Diagnosis {
         }
     }
 
-    d.check("the Kafka cluster is Dedicated and PROVISIONED");
+    d.check("the Kafka cluster is Dedicated, PROVISIONED and (single-zone) in one of TiDB's zones");
     if let Some(cluster) = &observed.cluster {
         if !cluster.dedicated {
             d.found(
                 format!("Kafka cluster {} is not Dedicated", cluster.id),
                 "only Dedicated clusters can sit in a PrivateLink network",
                 Some("CL001"),
+            );
+        }
+        // A single-zone cluster is reached only through an endpoint in its own zone.
+        let tidb_zones: Vec<String> = match &observed.tidb {
+            Some(t) if !t.az_ids.is_empty() => t.az_ids.clone(),
+            _ => desired.tidb.availability_zones.iter().flatten().map(|z| z.as_str().to_owned()).collect(),
+        };
+        if cluster.availability == Some(Availability::SingleZone)
+            && !cluster.zones.is_empty()
+            && !tidb_zones.is_empty()
+            && !cluster.zones.iter().any(|z| tidb_zones.contains(z))
+        {
+            d.found(
+                format!(
+                    "Kafka cluster {} is SINGLE_ZONE in {}, a zone TiDB does not have ({}): no endpoint of the \
+                     connection is in its zone, so it cannot be reached",
+                    cluster.id,
+                    cluster.zones.join(", "),
+                    tidb_zones.join(", ")
+                ),
+                format!(
+                    "use a MULTI_ZONE cluster (`availability: MULTI_ZONE`, `cku: 2`; `linkplan plan --replace \
+                     confluent.cluster/{}/{}` shows the replacement)",
+                    network.id, desired.confluent.cluster.display_name
+                ),
+                Some("CL002"),
             );
         }
         if cluster.phase == Some(ClusterPhase::Failed) {
@@ -263,4 +294,98 @@ pub fn diagnose(desired: &Desired, observed: &Observed) -> Diagnosis {
         }
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use linkplan_model::{Document, PlanView};
+
+    use super::*;
+    use crate::observe::{AccessObserved, AttachedObserved};
+
+    fn desired() -> Desired {
+        let text = include_str!("../../../fixtures/plans/runbook.yaml");
+        let document = Document::parse(text).expect("the runbook plan parses");
+        Desired::from_plan(&PlanView::new(&document).expect("a plan")).expect("the runbook plan is complete")
+    }
+
+    /// The example world after apply: everything there and working.
+    fn converged() -> Observed {
+        let json = include_str!("../../../fixtures/engine/example-converged/observed.json");
+        serde_json::from_str(json).expect("the converged scenario parses")
+    }
+
+    fn rules(d: &Diagnosis) -> Vec<Option<&'static str>> {
+        d.causes.iter().map(|c| c.rule).collect()
+    }
+
+    #[test]
+    fn a_converged_connection_has_no_cause() {
+        assert_eq!(diagnose(&desired(), &converged()).causes, Vec::new());
+    }
+
+    #[test]
+    fn a_single_zone_cluster_outside_tidbs_zones_cannot_be_reached() {
+        let mut observed = converged();
+        let cluster = observed.cluster.as_mut().expect("a cluster");
+        cluster.availability = Some(Availability::SingleZone);
+        cluster.zones = vec!["use1-az6".to_owned()];
+        let d = diagnose(&desired(), &observed);
+        assert_eq!(rules(&d), vec![Some("CL002")], "{d:?}");
+        assert!(d.causes[0].cause.contains("SINGLE_ZONE in use1-az6, a zone TiDB does not have"), "{d:?}");
+        assert!(d.causes[0].fix.contains("MULTI_ZONE"), "{d:?}");
+
+        // In one of TiDB's zones it is fine; MULTI_ZONE too.
+        let cluster = observed.cluster.as_mut().expect("a cluster");
+        cluster.zones = vec!["use1-az2".to_owned()];
+        assert_eq!(diagnose(&desired(), &observed).causes, Vec::new());
+        let cluster = observed.cluster.as_mut().expect("a cluster");
+        cluster.zones = vec!["use1-az6".to_owned()];
+        cluster.availability = Some(Availability::MultiZone);
+        assert_eq!(diagnose(&desired(), &observed).causes, Vec::new());
+    }
+
+    #[test]
+    fn a_failed_access_is_why_a_second_one_is_refused() {
+        let mut observed = converged();
+        observed.accesses[0].phase = Some(Phase::Failed);
+        observed.accesses[0].error = Some("account not allowed".to_owned());
+        let d = diagnose(&desired(), &observed);
+        assert_eq!(d.causes.len(), 1, "{d:?}");
+        let cause = &d.causes[0];
+        assert!(cause.cause.contains("pla-1 for TiDB Cloud's AWS account 123456789012 FAILED (account not allowed)"));
+        assert!(cause.cause.contains("a second access for that account on network n-abc123 is refused (409"));
+        assert!(cause.fix.starts_with("delete access pla-1"), "{cause:?}");
+    }
+
+    #[test]
+    fn an_access_for_another_account_is_named() {
+        let mut observed = converged();
+        observed.accesses = vec![AccessObserved {
+            id: "pla-9".to_owned(),
+            display_name: None,
+            account: Some("999999999999".to_owned()),
+            phase: Some(Phase::Ready),
+            error: None,
+        }];
+        let d = diagnose(&desired(), &observed);
+        assert_eq!(rules(&d), vec![Some("AC002")], "{d:?}");
+        assert!(d.causes[0].cause.contains("allows AWS account(s) 999999999999, not TiDB Cloud's 123456789012"));
+    }
+
+    #[test]
+    fn domains_under_another_unique_name_are_named() {
+        let mut observed = converged();
+        let connection = observed.connection.as_mut().expect("a connection");
+        connection.attached = vec![AttachedObserved {
+            id: Some("ad-2".to_owned()),
+            kind: Some(linkplan_tidbcloud::resources::private_link_connections::DomainType::Confluent),
+            unique_name: Some("otherdomain.us-east-1".to_owned()),
+            domains: Vec::new(),
+        }];
+        let d = diagnose(&desired(), &observed);
+        assert!(rules(&d).contains(&Some("NW004")), "{d:?}");
+        let cause = d.causes.iter().find(|c| c.rule == Some("NW004")).expect("the mismatch");
+        assert!(cause.cause.contains("otherdomain.us-east-1, but the network's is domnprzqrog.us-east-1"), "{cause:?}");
+    }
 }

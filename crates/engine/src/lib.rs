@@ -10,6 +10,8 @@
 //! - [`Engine::apply`] with a [`Journal`] (which also holds the apply lock) and a [`Progress`] sink;
 //!   [`Engine::apply_in`] for one plan of several applied together ([`fleet`]: shared steps run
 //!   once, `--parallelism`; [`Engine::with_shared_reads`] observes them with shared lists);
+//! - [`init::propose`] (pure) over [`Engine::survey`]: `linkplan init`'s choice of network and
+//!   the plan file that adopts what exists; [`ZonePicture`], TiDB's zones against the network's;
 //! - [`wait::wait_for`], the single polling loop; [`steps`], one module per [`StepKind`];
 //! - [`EngineConfig`] (wait budgets), [`SetupError`], [`StepPlan::is_current`] (stale saved plans).
 //!
@@ -25,12 +27,14 @@ mod destroy;
 mod diff;
 pub mod doctor;
 pub mod fleet;
+pub mod init;
 pub mod journal;
 pub mod observe;
 pub mod progress;
 pub mod step;
 pub mod steps;
 pub mod wait;
+pub mod zones;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +43,7 @@ pub use apply::{ApplyError, ApplyReport};
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use desired::{Desired, DesiredError};
 pub use destroy::{DestroyOptions, destroy_plan};
-pub use diff::{choose_zones, plan, plan_with};
+pub use diff::{choose_zones, overlapping_zones, plan, plan_with};
 pub use fleet::{Conflict, DEFAULT_PARALLELISM, Fleet, Member, conflicts, keep_for, sharing, split_shared};
 pub use journal::{Holder, Journal, JournalError, JournalStore, Loaded, LockInfo, Owned, Recovered};
 pub use observe::{Drift, Known, ObserveError, Observed};
@@ -50,6 +54,7 @@ pub use step::{
 };
 pub use steps::{StepError, StepOutcome};
 pub use wait::{Acceptor, WaitPolicy};
+pub use zones::ZonePicture;
 
 /// How long to wait for each resource, and the PENDING_ACCEPTANCE grace period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ mod apply;
 mod changefeed;
 mod changes;
 mod fleet;
+mod init;
 mod ownership;
 mod planner;
 mod util;

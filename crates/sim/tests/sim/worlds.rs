@@ -92,8 +92,15 @@ fn check_plan_against_world(plan_path: &str, plan: &Value, world: &World) -> Res
     }
     let network = &confluent["network"];
     if network["create"] == json!(true) {
-        if world.confluent.networks.iter().any(|n| n.environment == env) {
-            return Err(format!("{plan_path} creates its network, but {env} already has one"));
+        // Other networks may be there (none of which fits, as `init` found); not one by this name.
+        let name = network["display_name"].as_str();
+        if world
+            .confluent
+            .networks
+            .iter()
+            .any(|n| n.environment == env && (name.is_none() || n.display_name.as_deref() == name))
+        {
+            return Err(format!("{plan_path} creates its network, but {env} already has it"));
         }
         return Ok(());
     }

@@ -28,5 +28,9 @@ mod doctor;
 // Shared state in S3 (moto, from .ci/run): the lock between processes, force-unlock, resume
 // and destroy from fresh checkouts, state list/show/pull/push.
 mod state;
+// `linkplan completions SHELL`: each shell's script parses (bash, zsh, fish) and completes.
+mod completions;
+// The man pages in docs/man/: up to date, one per subcommand, rendered by groff without warnings.
+mod man;
 // Tidy checks over the tree: module docs, no new unwrap_or_default() in tests.
 mod tidy;

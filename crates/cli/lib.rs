@@ -2,7 +2,8 @@
 //! This is the only crate that prints or exits; the libraries return data and typed errors.
 //!
 //! Public API: [`main`] (parse the process arguments and run) and [`run`] (run parsed
-//! arguments, returning the exit status), used by the binary and the integration tests.
+//! arguments, returning the exit status), used by the binary and the integration tests;
+//! [`command`] (the clap definition) and [`man_pages`], for `cargo xtask codegen`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -10,6 +11,7 @@ pub mod args;
 mod commands;
 mod config;
 mod fleet;
+mod man;
 mod printer;
 mod progress;
 mod runner;
@@ -21,6 +23,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
+pub use man::{ManPage, man_pages};
 
 /// How a command ended. `lint` and `explain` map it as ruff does (0 clean, 1 findings, 2 usage
 /// or I/O error); `plan`, `apply`, `destroy` and `status` as Terraform does (0 success, 1 error
@@ -58,6 +61,11 @@ fn error_status(command: Option<&str>) -> ExitStatus {
         // doctor, like lint: 1 is "causes found", 2 an error.
         _ => ExitStatus::Error,
     }
+}
+
+/// The command line's definition (what `--help`, the completions and the man pages describe).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// Parses `std::env::args` and runs the command.
@@ -101,6 +109,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Doctor(args) => commands::doctor::run(&args),
         args::Command::ForceUnlock(args) => commands::force_unlock::run(&args),
         args::Command::State(args) => commands::state::run(&args),
+        args::Command::Completions(args) => commands::completions::run(&args),
     }
 }
 

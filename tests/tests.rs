@@ -32,5 +32,8 @@ mod state;
 mod completions;
 // The man pages in docs/man/: up to date, one per subcommand, rendered by groff without warnings.
 mod man;
+// action.yml, the workflows and the release metadata agree; the Action's download step run
+// against a stand-in for GitHub's release downloads.
+mod action;
 // Tidy checks over the tree: module docs, no new unwrap_or_default() in tests.
 mod tidy;

@@ -214,15 +214,19 @@ fn release_archive(dir: &TempDir, target: &str) -> (Vec<u8>, String) {
     (bytes, format!("{digest}  linkplan-{target}.tar.gz\n"))
 }
 
-/// Runs the download step as GitHub would (`bash --noprofile --norc -eo pipefail`), for an
-/// action checked out at `_actions/linkplan/linkplan/<action_ref>`.
-fn download(dir: &TempDir, server: &Server, os: &str, arch: &str, action_ref: &str, version: &str) -> (Run, String) {
+/// Where the runner checks out `uses: linkplan/linkplan@<action_ref>`.
+fn remote(dir: &TempDir, action_ref: &str) -> std::path::PathBuf {
+    dir.path().join("_actions/linkplan/linkplan").join(action_ref)
+}
+
+/// Runs the download step as GitHub would (`bash --noprofile --norc -eo pipefail`), for the
+/// action at `action_path`.
+fn download(dir: &TempDir, server: &Server, os: &str, arch: &str, action_path: &Path, version: &str) -> (Run, String) {
     let script = dir.write("resolve.sh", resolve_script());
     let temp = dir.path().join("runner-temp");
     std::fs::create_dir_all(&temp).expect("RUNNER_TEMP");
     let output = dir.path().join("github-output");
     let _ = std::fs::remove_file(&output);
-    let action_path = dir.path().join("_actions/linkplan/linkplan").join(action_ref);
     let run = std::process::Command::new("bash")
         .args(["--noprofile", "--norc", "-eo", "pipefail"])
         .arg(&script)
@@ -230,7 +234,7 @@ fn download(dir: &TempDir, server: &Server, os: &str, arch: &str, action_ref: &s
         .env("RUNNER_ARCH", arch)
         .env("RUNNER_TEMP", &temp)
         .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_ACTION_PATH", &action_path)
+        .env("GITHUB_ACTION_PATH", action_path)
         .env("GITHUB_SERVER_URL", &server.url)
         .env("LINKPLAN_VERSION", version)
         .env("LINKPLAN_ACTION_REF", "")
@@ -260,7 +264,7 @@ fn the_action_downloads_the_release_of_its_own_tag_and_checks_it() {
         (format!("{base}/linkplan-{target}.tar.gz"), archive),
         (format!("{base}/linkplan-{target}.tar.gz.sha256"), sum.into_bytes()),
     ]));
-    let (run, outputs) = download(&dir, &server, "Linux", "X64", "v0.1.0", "");
+    let (run, outputs) = download(&dir, &server, "Linux", "X64", &remote(&dir, "v0.1.0"), "");
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(output_value(&outputs, "source"), Some("release"), "{outputs}");
     let bin = output_value(&outputs, "bin").expect("the binary's path");
@@ -284,7 +288,7 @@ fn an_archive_that_does_not_match_its_checksum_fails_the_step() {
         (format!("{base}/linkplan-{target}.tar.gz"), archive),
         (format!("{base}/linkplan-{target}.tar.gz.sha256"), wrong.into_bytes()),
     ]));
-    let (run, outputs) = download(&dir, &server, "macOS", "ARM64", "v0.1.0", "");
+    let (run, outputs) = download(&dir, &server, "macOS", "ARM64", &remote(&dir, "v0.1.0"), "");
     assert_eq!(run.code, 1, "{}", run.transcript());
     assert!(run.stdout.contains("::error title=linkplan::") && run.stdout.contains("checksum"), "{}", run.transcript());
     assert!(output_value(&outputs, "bin").is_none(), "{outputs}");
@@ -297,7 +301,7 @@ fn without_a_release_to_download_the_action_compiles() {
     let dir = TempDir::new("action-fallback");
     let server = serve(HashMap::new());
     // The `version` input names a release that has no archive.
-    let (run, outputs) = download(&dir, &server, "Linux", "ARM64", "v0.1.0", "0.2.0");
+    let (run, outputs) = download(&dir, &server, "Linux", "ARM64", &remote(&dir, "v0.1.0"), "0.2.0");
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(output_value(&outputs, "source"), Some("cargo"), "{outputs}");
     assert!(run.stdout.contains("no linkplan-aarch64-unknown-linux-musl.tar.gz in release v0.2.0"), "{}", run.stdout);
@@ -310,9 +314,31 @@ fn without_a_release_to_download_the_action_compiles() {
         [("Linux", "X64", "0123456789abcdef0123456789abcdef01234567"), ("Windows", "X64", "v0.1.0")]
     {
         let server = serve(HashMap::new());
-        let (run, outputs) = download(&dir, &server, os, arch, action_ref, "");
+        let (run, outputs) = download(&dir, &server, os, arch, &remote(&dir, action_ref), "");
         assert_eq!(run.code, 0, "{}", run.transcript());
         assert_eq!(output_value(&outputs, "source"), Some("cargo"), "{os} {action_ref}: {outputs}");
         assert!(server.asked.lock().expect("not poisoned").is_empty(), "{os} {action_ref}");
     }
+}
+
+/// `uses: ./` (the action in the repository itself): no tag in its path, so only the `version`
+/// input names a release, of linkplan/linkplan.
+#[test]
+fn a_local_action_downloads_only_the_version_it_is_given() {
+    let dir = TempDir::new("action-local");
+    let target = "x86_64-apple-darwin";
+    let (archive, sum) = release_archive(&dir, target);
+    let base = "/linkplan/linkplan/releases/download/v0.3.1";
+    let server = serve(HashMap::from([
+        (format!("{base}/linkplan-{target}.tar.gz"), archive),
+        (format!("{base}/linkplan-{target}.tar.gz.sha256"), sum.into_bytes()),
+    ]));
+    let workspace = dir.path().join("work/repository");
+    let (run, outputs) = download(&dir, &server, "macOS", "X64", &workspace, "");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(output_value(&outputs, "source"), Some("cargo"), "{outputs}");
+    assert!(server.asked.lock().expect("not poisoned").is_empty());
+    let (run, outputs) = download(&dir, &server, "macOS", "X64", &workspace, "v0.3.1");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(output_value(&outputs, "source"), Some("release"), "{outputs}");
 }

@@ -30,5 +30,12 @@ mod init;
 // Shared state in S3 (moto, from .ci/run): the lock between processes, force-unlock, resume
 // and destroy from fresh checkouts, state list/show/pull/push.
 mod state;
+// `linkplan completions SHELL`: each shell's script parses (bash, zsh, fish) and completes.
+mod completions;
+// The man pages in docs/man/: up to date, one per subcommand, rendered by groff without warnings.
+mod man;
+// action.yml, the workflows and the release metadata agree; the Action's download step run
+// against a stand-in for GitHub's release downloads.
+mod action;
 // Tidy checks over the tree: module docs, no new unwrap_or_default() in tests.
 mod tidy;

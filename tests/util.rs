@@ -118,3 +118,29 @@ pub(crate) fn run_command(mut command: Command) -> Run {
         Err(e) => panic!("cannot run linkplan: {e}"),
     }
 }
+
+/// Whether the program `name` (a shell, groff) is on PATH. When it is not, the test says it is
+/// skipped, on the process's standard error; under CI (`CI` set), where `.ci/run` installs it,
+/// it fails instead.
+pub(crate) fn have_tool(name: &str, test: &str) -> bool {
+    use std::io::Write;
+    let found =
+        std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "{name} is not installed under CI: .ci/run installs it"
+        );
+        // Straight to the process's standard error: libtest captures `eprintln!` of a passing test.
+        let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {name} is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+/// Runs `program ARGS…` (not linkplan) in the repository root.
+pub(crate) fn run_program(program: &str, args: &[&str]) -> Run {
+    match Command::new(program).args(args).current_dir(root()).stdin(Stdio::null()).output() {
+        Ok(output) => finish(output),
+        Err(e) => panic!("cannot run {program}: {e}"),
+    }
+}

@@ -94,6 +94,13 @@ pub enum Command {
     /// output, then serves until interrupted: `linkplan sim > sim.env &` then `. ./sim.env`.
     /// Exit status: 0 after Ctrl-C or SIGTERM, 2 on a bad world file or a port in use.
     Sim(SimArgs),
+    /// Print a shell completion script on standard output.
+    ///
+    /// bash: `linkplan completions bash > ~/.local/share/bash-completion/completions/linkplan`;
+    /// zsh: `linkplan completions zsh > ~/.zfunc/_linkplan` (with `fpath+=~/.zfunc` before
+    /// `compinit`); fish: `linkplan completions fish > ~/.config/fish/completions/linkplan.fish`.
+    /// Exit status: 0, or 2 on an unknown shell.
+    Completions(CompletionsArgs),
 }
 
 impl Command {
@@ -111,8 +118,16 @@ impl Command {
             Command::ForceUnlock(_) => "force-unlock",
             Command::State(_) => "state",
             Command::Sim(_) => "sim",
+            Command::Completions(_) => "completions",
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Which plan file, and which clouds to talk to.

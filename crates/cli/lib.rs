@@ -2,7 +2,8 @@
 //! This is the only crate that prints or exits; the libraries return data and typed errors.
 //!
 //! Public API: [`main`] (parse the process arguments and run) and [`run`] (run parsed
-//! arguments, returning the exit status), used by the binary and the integration tests.
+//! arguments, returning the exit status), used by the binary and the integration tests;
+//! [`command`] (the clap definition) and [`man_pages`], for `cargo xtask codegen`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -10,6 +11,7 @@ pub mod args;
 mod commands;
 mod config;
 mod fleet;
+mod man;
 mod printer;
 mod progress;
 mod runner;
@@ -21,6 +23,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
+pub use man::{ManPage, man_pages};
 
 /// How a command ended. `lint` and `explain` map it as ruff does (0 clean, 1 findings, 2 usage
 /// or I/O error); `plan`, `apply`, `destroy` and `status` as Terraform does (0 success, 1 error
@@ -69,6 +72,11 @@ fn usage_status(command: Option<&str>) -> ExitStatus {
     }
 }
 
+/// The command line's definition (what `--help`, the completions and the man pages describe).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Parses `std::env::args` and runs the command.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -79,10 +87,14 @@ pub fn main() -> ExitCode {
                 // --help, --version.
                 return ExitCode::SUCCESS;
             }
-            // The subcommand is the first argument that is not a flag (the only global flag,
-            // -v, takes no value).
+            // The subcommand is the first argument that is neither a flag nor the value of the
+            // one global flag that takes one (`--color WHEN`).
             let args: Vec<String> = std::env::args().skip(1).collect();
-            let command = args.iter().find(|a| !a.starts_with('-')).map(String::as_str);
+            let command = args
+                .iter()
+                .enumerate()
+                .find(|(i, a)| !a.starts_with('-') && (*i == 0 || args[i - 1] != "--color"))
+                .map(|(_, a)| a.as_str());
             return usage_status(command).into();
         }
     };
@@ -112,6 +124,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         args::Command::Init(args) => commands::init::run(&args),
         args::Command::ForceUnlock(args) => commands::force_unlock::run(&args),
         args::Command::State(args) => commands::state::run(&args),
+        args::Command::Completions(args) => commands::completions::run(&args),
     }
 }
 

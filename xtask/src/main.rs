@@ -2,8 +2,9 @@
 //!
 //! - `lint|explain|plan|apply|destroy|status|sim …`: the same as `linkplan <command> …`, run
 //!   from this workspace (`cargo run` of the `linkplan` binary, arguments passed through).
-//! - `codegen [--check]`: writes `docs/rules/<CODE>.md` from the rules' docs; `--check` fails
-//!   when a committed file is stale instead of writing it.
+//! - `codegen [--check]`: writes `docs/rules/<CODE>.md` from the rules' docs and the man pages
+//!   `docs/man/linkplan*.1` from the command line's definition (removing the page of a subcommand
+//!   that is gone); `--check` fails when a committed file is stale instead of writing it.
 //! - `conformance`: runs the real engine (plan, apply, destroy) against the simulator, adds the
 //!   error cases the engine never provokes by hand, and checks every body against the vendors'
 //!   API documents in `../shared/vendor-specs` (or `$LINKPLAN_VENDOR_SPECS`); see
@@ -64,19 +65,44 @@ fn linkplan(args: &[String]) -> Result<ExitCode, String> {
 }
 
 fn codegen(check: bool) -> Result<ExitCode, String> {
-    let dir = project_root().join("docs/rules");
-    let mut stale = Vec::new();
+    let root = project_root();
+    let mut generated: Vec<(PathBuf, String)> = Vec::new();
+    let rules = root.join("docs/rules");
     for (path, contents) in linkplan_lint::rules::generated_docs() {
-        let path = dir.join(path);
+        generated.push((rules.join(path), contents));
+    }
+    let man = root.join("docs/man");
+    let pages = linkplan::man_pages().map_err(|e| format!("cannot render the man pages: {e}"))?;
+    for page in &pages {
+        generated.push((man.join(&page.file_name), page.roff.clone()));
+    }
+    let mut stale = Vec::new();
+    for (path, contents) in generated {
         if std::fs::read_to_string(&path).ok().as_deref() == Some(contents.as_str()) {
             continue;
         }
         if check {
             stale.push(path.display().to_string());
         } else {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
             std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             println!("wrote {}", path.display());
+        }
+    }
+    // The page of a subcommand that is gone (no directory yet: every page is stale already).
+    for entry in std::fs::read_dir(&man).into_iter().flatten() {
+        let path = entry.map_err(|e| format!("cannot read {}: {e}", man.display()))?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !name.ends_with(".1") || pages.iter().any(|p| p.file_name == name) {
+            continue;
+        }
+        if check {
+            stale.push(format!("{} (no such subcommand)", path.display()));
+        } else {
+            std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            println!("removed {}", path.display());
         }
     }
     if stale.is_empty() {

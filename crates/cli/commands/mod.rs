@@ -1,6 +1,7 @@
 //! One module per subcommand, each with `pub(crate) fn run(&Args) -> miette::Result<ExitStatus>`.
 
 pub(crate) mod apply;
+pub(crate) mod completions;
 pub(crate) mod destroy;
 pub(crate) mod doctor;
 pub(crate) mod explain;

@@ -26,7 +26,8 @@ pub(crate) fn run(args: &PlanArgs) -> miette::Result<ExitStatus> {
     session::runtime()?.block_on(async {
         let target = Target::start(&args.target.cloud).await?;
         let options = plan_options(&args.replace)?;
-        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &known, &options, args.format).await? else {
+        let Some((observed, plan)) = observe_and_plan(&target.engine, &input, &known, &options, args.format).await?
+        else {
             return Ok(ExitStatus::Failure);
         };
         warn_unused_replace(&options, &plan);

@@ -371,7 +371,8 @@ pub struct LocationArgs {
     /// Where the journal and its lock are kept: `s3://bucket/prefix` (the journal is the object
     /// `<prefix>/<plan file>.journal.jsonl`, shared by every machine that names it; a prefix
     /// ending in `.jsonl` is the object itself) or `file` (beside the plan)
-    /// [env: LINKPLAN_STATE, ignored with --sandbox; default: file].
+    /// [env: LINKPLAN_STATE, ignored with --sandbox; default: the plan's `state:`, else `state`
+    /// in linkplan.toml, else file].
     #[arg(long, value_name = "LOCATION", conflicts_with = "journal")]
     pub state: Option<String>,
     /// The S3 endpoint, for an S3-compatible store (MinIO, Ceph, moto)

@@ -84,6 +84,19 @@ impl StepKind {
         StepKind::Changefeed,
     ];
 
+    /// Whose API the step's resource lives in.
+    pub fn vendor(self) -> Vendor {
+        match self {
+            StepKind::PrivateLinkConnection | StepKind::AttachDomains | StepKind::Changefeed => Vendor::TidbCloud,
+            StepKind::CreateNetwork
+            | StepKind::PrivateLinkAccess
+            | StepKind::Cluster
+            | StepKind::ServiceAccount
+            | StepKind::ApiKey
+            | StepKind::RoleBindings => Vendor::Confluent,
+        }
+    }
+
     /// The resource prefix of step ids.
     pub fn resource(self) -> &'static str {
         match self {
@@ -98,6 +111,13 @@ impl StepKind {
             StepKind::Changefeed => "tidbcloud.changefeed",
         }
     }
+}
+
+/// The two APIs a runbook talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    Confluent,
+    TidbCloud,
 }
 
 /// What apply will do for a step.
@@ -496,4 +516,20 @@ pub struct StepOutcome {
     /// Whether this run created it (false: found by natural key).
     pub created: bool,
     pub outputs: BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_names_the_vendor_its_resource_prefix_does() {
+        for kind in StepKind::ALL {
+            let prefix = match kind.vendor() {
+                Vendor::Confluent => "confluent.",
+                Vendor::TidbCloud => "tidbcloud.",
+            };
+            assert!(kind.resource().starts_with(prefix), "{kind:?}: {}", kind.resource());
+        }
+    }
 }

@@ -24,7 +24,7 @@ mod secret;
 pub mod timer;
 pub mod transport;
 
-pub use budget::{Budget, BudgetHeaders, BudgetLimit};
+pub use budget::{Budget, BudgetHeaders, BudgetLimit, Poller};
 pub use call::Call;
 pub use client::{ClientBuilder, Http, Vendor};
 pub use config::{BaseUrl, ConfigError};

@@ -29,7 +29,7 @@ use crate::diff::Planner;
 use crate::journal::{Journal, JournalEvent};
 use crate::observe::with_causes;
 use crate::progress::{Event, Progress};
-use crate::step::{Resolved, Step, StepId, StepKind};
+use crate::step::{Resolved, Step, StepId, StepKind, Vendor};
 use crate::wait::{Acceptor, Transient, WaitError, WaitPolicy, wait_for};
 
 /// A step's apply or delete, as the table holds it.
@@ -231,7 +231,13 @@ impl ApplyCtx<'_> {
             self.progress.event(&Event::Waiting { step: &step.id, state, elapsed });
         };
         let seed = crate::clock::seed_of(step.id.as_str());
-        wait_for(clock, policy, seed, poll, accept, &on_pending).await
+        // The wait polls its vendor's API key: it takes its share of that key's budget.
+        let budget = match step.kind.vendor() {
+            Vendor::TidbCloud => self.engine.tidb.budget(),
+            Vendor::Confluent => self.engine.confluent.budget(),
+        };
+        let poller = budget.poller();
+        wait_for(clock, policy, seed, poll, accept, &on_pending, &|| poller.spacing()).await
     }
 }
 

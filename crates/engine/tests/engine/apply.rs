@@ -501,6 +501,17 @@ async fn two_applies_without_a_shared_lock_converge_on_one_of_each() {
         times: Some(2),
         action: FaultAction::Hang { millis: 1500, after_apply: true },
     });
+    // The same for the private link connection: both are made in the same simulated second, so
+    // a racer that listed before the other's create landed would keep its own, and the other,
+    // seeing both with one creation time, could keep its own too (the tie goes by id).
+    first.sim.add_fault(Fault {
+        vendor: Some(Vendor::Tidbcloud),
+        method: Some("POST".to_owned()),
+        path: Some(format!("/v1beta1/clusters/{}/privateLinkConnections", desired.tidb.cluster_id)),
+        after: 0,
+        times: Some(2),
+        action: FaultAction::Hang { millis: 1500, after_apply: true },
+    });
     let (journal_a, journal_b) = (first.journal(), second.journal());
     let (a, b) = tokio::join!(
         first.engine.apply(&desired, &plan_a, &journal_a, &NoProgress),

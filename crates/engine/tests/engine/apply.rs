@@ -342,12 +342,13 @@ async fn scenario_worlds_give_the_right_answer() {
     assert!(again.is_converged(), "{again}");
 }
 
-/// With every provisioning delay at D, apply takes at most 1.15× the critical path the runbook
-/// allows (access ∥ cluster, then the connection, then the domains: 3·D), and the polling stays
-/// at a few dozen requests per wait. (Simulated time, so deterministic; the time-lapse benchmark
-/// `cargo bench -p linkplan-engine --bench apply` measures the same over several D.)
+/// With every provisioning delay at D, apply takes at most 1.05× the critical path the runbook
+/// allows (access ∥ cluster, then the connection, then the domains: 3·D, then the changefeed),
+/// and the polling stays at a few dozen requests per wait. (Simulated time, so deterministic;
+/// the time-lapse benchmark `cargo bench -p linkplan-engine --bench apply` measures the same
+/// over several D.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_stays_within_115_percent_of_the_critical_path() {
+async fn apply_stays_within_105_percent_of_the_critical_path() {
     let d = 600.0;
     let delays = linkplan_sim::Delays {
         network: d,
@@ -364,10 +365,12 @@ async fn apply_stays_within_115_percent_of_the_critical_path() {
     let (start, requests) = (h.now(), h.requests.load(Ordering::SeqCst));
     h.engine.apply(&desired, &plan, &h.journal(), &NoProgress).await.expect("apply converges");
     let elapsed = h.now().saturating_sub(start).as_secs_f64();
-    let critical = 3.0 * d;
-    assert!(elapsed >= critical && elapsed <= 1.15 * critical, "{elapsed}s for a {critical}s critical path");
+    let critical = 3.0 * d + delays.changefeed;
+    assert!(elapsed >= critical && elapsed <= 1.05 * critical, "{elapsed}s for a {critical}s critical path");
     let requests = h.requests.load(Ordering::SeqCst) - requests;
-    assert!(requests <= 160, "{requests} requests: four 10-minute waits, each under 40 polls");
+    // The cluster's patient wait under 40 polls, the access's, connection's and domains' brisk
+    // ones under 70 each, and the rest (lookups, creates, the changefeed) a few dozen.
+    assert!(requests <= 270, "{requests} requests: four 10-minute waits");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,6 +54,8 @@ fn a_directory_of_plans_is_applied_as_one_fleet_and_destroyed_a_tenant_at_a_time
         assert!(row.contains(" done "), "{tenant}: {row:?}\n{}", applied.transcript());
     }
     assert!(applied.stdout.contains("3 plan(s), 0 failed"), "{}", applied.stdout);
+    // Three plans' steps fit in the default ten slots: no word about parallelism.
+    assert!(!applied.stderr.contains("waited for a free slot"), "{}", applied.stderr);
     assert!(applied.stdout.contains("Shared by several plans"), "{}", applied.stdout);
 
     // Planned again: everything converged, one JSON document for the run.
@@ -98,8 +100,10 @@ fn a_failing_tenant_stops_no_other_and_the_run_exits_1() {
     let cloud = Cloud::with_world(fleet_world(failures));
     let dir = plans("fleet-failing");
     let plans = dir.path().join("plans").display().to_string();
-    let applied = cloud.run(&["apply", "--auto-approve", "--format", "json", &plans]);
+    // One slot: the plans take turns, and one failing still stops no other.
+    let applied = cloud.run(&["apply", "--auto-approve", "--parallelism", "1", "--format", "json", &plans]);
     assert_eq!(applied.code, 1, "{}", applied.transcript());
+    assert!(applied.stderr.contains("waited for a free slot (--parallelism 1,"), "{}", applied.stderr);
     let value: serde_json::Value = serde_json::from_str(&applied.stdout).expect("the run is JSON");
     let by_file = |tenant: &str| {
         value["plans"]

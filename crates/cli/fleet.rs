@@ -591,6 +591,16 @@ async fn run_locked(
         }
     }
     finish(rows, args.format, verb, true);
+    if fleet.queued() > 0 {
+        // Terraform's -parallelism semantics: a step waiting for its resource keeps its slot.
+        printer::status(&format!(
+            "{} step(s) waited for a free slot (--parallelism {}, and a step keeps its slot while it waits for \
+             its resource); a larger --parallelism runs more side by side, and the request budget keeps to \
+             the vendors' rate limits either way",
+            fleet.queued(),
+            fleet.parallelism()
+        ));
+    }
     let (confluent, tidb) = target.engine.budget_counts();
     if confluent.1 + tidb.1 > 0 {
         printer::warning(&format!("{} request(s) met a 429 (rate limited) and were retried", confluent.1 + tidb.1));

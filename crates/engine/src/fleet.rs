@@ -22,6 +22,7 @@
 //! clients' own ([`linkplan_http::budget`]): one engine, one client per key, one budget.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use std::future::{Future, poll_fn};
@@ -46,6 +47,9 @@ pub const DEFAULT_PARALLELISM: usize = 10;
 #[derive(Debug)]
 pub struct Fleet {
     permits: Semaphore,
+    parallelism: usize,
+    /// Steps that waited for a free slot ([`Fleet::queued`]).
+    queued: AtomicUsize,
     slots: Mutex<HashMap<StepId, Arc<Slot>>>,
 }
 
@@ -119,7 +123,23 @@ impl Drop for Lead<'_> {
 impl Fleet {
     /// At most `parallelism` steps running at once (at least one).
     pub fn new(parallelism: usize) -> Fleet {
-        Fleet { permits: Semaphore::new(parallelism.max(1)), slots: Mutex::new(HashMap::new()) }
+        Fleet {
+            permits: Semaphore::new(parallelism.max(1)),
+            parallelism: parallelism.max(1),
+            slots: Mutex::new(HashMap::new()),
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    /// The most steps that run at once.
+    pub fn parallelism(&self) -> usize {
+        self.parallelism
+    }
+
+    /// How many steps so far found every slot taken and waited for one: when it is more than
+    /// none, a larger `--parallelism` would have started them sooner.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Wait for `plan`'s turn at `step`: while another plan runs it, `waiting(that plan)` is
@@ -159,6 +179,9 @@ impl Fleet {
             // Only the first runner settles the slot.
             (!ran_before).then_some(slot)
         };
+        if self.permits.available_permits() == 0 {
+            self.queued.fetch_add(1, Ordering::Relaxed);
+        }
         let permit = self.permits.acquire().await.ok();
         Turn::Run(Lead { slot, plan: plan.to_owned(), _permit: permit })
     }

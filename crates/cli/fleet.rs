@@ -598,7 +598,7 @@ async fn run_locked(
              its resource); a larger --parallelism runs more side by side, and the request budget keeps to \
              the vendors' rate limits either way",
             fleet.queued(),
-            fleet.parallelism()
+            args.parallelism
         ));
     }
     let (confluent, tidb) = target.engine.budget_counts();

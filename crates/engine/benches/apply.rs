@@ -202,16 +202,18 @@ async fn run(plan: &str, row: Delays4) -> Result<Row, String> {
     let requests = Arc::new(AtomicUsize::new(0));
     let limited = Arc::new(AtomicUsize::new(0));
     let polls: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    // Every request's method, target and attempt, for NO_CHANGE_PATHS alone.
+    let record_paths = std::env::var_os("NO_CHANGE_PATHS").is_some();
     let paths: Arc<Mutex<Vec<String>>> = Arc::default();
     let observer = || {
         let (requests, polls, limited, paths) =
             (Arc::clone(&requests), Arc::clone(&polls), Arc::clone(&limited), Arc::clone(&paths));
         move |exchange: &linkplan_confluent::Exchange<'_>| {
             requests.fetch_add(1, Ordering::SeqCst);
-            paths
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(format!("{} {} #{}", exchange.method, exchange.target, exchange.attempt));
+            if record_paths {
+                let line = format!("{} {} #{}", exchange.method, exchange.target, exchange.attempt);
+                paths.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+            }
             if exchange.status.is_some_and(|s| s.as_u16() == 429) {
                 limited.fetch_add(1, Ordering::SeqCst);
             }
@@ -286,7 +288,7 @@ async fn run(plan: &str, row: Delays4) -> Result<Row, String> {
         return Err(format!("not converged after apply:\n{again}"));
     }
     let no_change = requests.load(Ordering::SeqCst) - before;
-    if std::env::var_os("NO_CHANGE_PATHS").is_some() {
+    if record_paths {
         for path in paths.lock().unwrap_or_else(PoisonError::into_inner).iter().skip(before) {
             println!("no-change: {path}");
         }

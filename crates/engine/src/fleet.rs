@@ -47,7 +47,6 @@ pub const DEFAULT_PARALLELISM: usize = 10;
 #[derive(Debug)]
 pub struct Fleet {
     permits: Semaphore,
-    parallelism: usize,
     /// Steps that waited for a free slot ([`Fleet::queued`]).
     queued: AtomicUsize,
     slots: Mutex<HashMap<StepId, Arc<Slot>>>,
@@ -125,15 +124,9 @@ impl Fleet {
     pub fn new(parallelism: usize) -> Fleet {
         Fleet {
             permits: Semaphore::new(parallelism.max(1)),
-            parallelism: parallelism.max(1),
             slots: Mutex::new(HashMap::new()),
             queued: AtomicUsize::new(0),
         }
-    }
-
-    /// The most steps that run at once.
-    pub fn parallelism(&self) -> usize {
-        self.parallelism
     }
 
     /// How many steps so far found every slot taken and waited for one: when it is more than

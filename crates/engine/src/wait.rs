@@ -199,29 +199,28 @@ mod tests {
         assert!(clock.now() <= Duration::from_secs(25 * 60 + 60));
     }
 
+    /// Waits for resources ready at each of `readies` (seconds) and checks each was noticed no
+    /// more than `bound(ready_at)` seconds late.
+    async fn assert_noticed_within(policy: WaitPolicy, readies: impl Iterator<Item = u64>, bound: impl Fn(u64) -> u64) {
+        for ready_at in readies {
+            let clock = FakeClock::default();
+            let noticed = run(&clock, ready_at, policy).await.unwrap_or_else(|e| panic!("ready at {ready_at}s: {e}"));
+            assert!(noticed - ready_at <= bound(ready_at), "ready at {ready_at}s, noticed at {noticed}s");
+        }
+    }
+
     /// Whenever the resource becomes ready, the wait notices within 14 % (or the 2 s floor).
     #[tokio::test]
     async fn readiness_is_noticed_at_most_14_percent_late() {
-        for ready_at in (10..=6 * 3600).step_by(37) {
-            let clock = FakeClock::default();
-            let result = run(&clock, ready_at, WaitPolicy::patient(Duration::from_secs(7 * 3600))).await;
-            let noticed = result.unwrap_or_else(|e| panic!("ready at {ready_at}s: {e}"));
-            let late = Duration::from_secs(noticed - ready_at);
-            let bound = Duration::from_secs(ready_at * 14 / 100).max(Duration::from_secs(2));
-            assert!(late <= bound, "ready at {ready_at}s, noticed at {noticed}s");
-        }
+        let policy = WaitPolicy::patient(Duration::from_secs(7 * 3600));
+        assert_noticed_within(policy, (10..=6 * 3600).step_by(37), |t| (t * 14 / 100).max(2)).await;
     }
 
     /// The brisk policy notices readiness within 7 % (or the 2 s floor), capped at 30 s.
     #[tokio::test]
     async fn a_brisk_wait_is_at_most_7_percent_late() {
-        for ready_at in (10..=2 * 3600).step_by(23) {
-            let clock = FakeClock::default();
-            let result = run(&clock, ready_at, WaitPolicy::brisk(Duration::from_secs(3 * 3600))).await;
-            let noticed = result.unwrap_or_else(|e| panic!("ready at {ready_at}s: {e}"));
-            let bound = (ready_at * 7 / 100).clamp(2, 30);
-            assert!(noticed - ready_at <= bound, "ready at {ready_at}s, noticed at {noticed}s");
-        }
+        let policy = WaitPolicy::brisk(Duration::from_secs(3 * 3600));
+        assert_noticed_within(policy, (10..=2 * 3600).step_by(23), |t| (t * 7 / 100).clamp(2, 30)).await;
         let clock = FakeClock::default();
         let _ = run(&clock, 300, WaitPolicy::brisk(Duration::from_secs(3600))).await;
         let polls = clock.sleeps.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len() + 1;
